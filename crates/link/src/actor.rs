@@ -1,0 +1,250 @@
+//! The actor: the one task that owns the client, the state machine, the
+//! outbox and the timers. Commands come in from handles, signals from the
+//! library's callbacks; nothing else touches the connection.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rust_socketio::asynchronous::Client;
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::time::Instant;
+
+use crate::backoff::Backoff;
+use crate::config::{BackoffPolicy, LinkConfig};
+use crate::error::LinkError;
+use crate::handle::{Command, LinkEvent};
+use crate::outbox::{Outbox, OutboxStore};
+use crate::socket::{self, Tagged};
+use crate::state::{AuthReason, LinkCounters, LinkState};
+use crate::token::TokenClaims;
+
+/// Where the connection is; `LinkState` is what the world sees of it.
+pub(crate) enum Phase {
+    Idle,
+    Opening {
+        client: Option<Client>,
+        opened: bool,
+        deadline: Instant,
+    },
+    Connected {
+        client: Client,
+        since: Instant,
+    },
+    Waiting {
+        until: Instant,
+    },
+    AuthRequired,
+}
+
+pub(crate) struct Actor {
+    pub(crate) inbox: mpsc::Receiver<Command>,
+    pub(crate) signals_tx: socket::SignalTx,
+    pub(crate) signals: mpsc::Receiver<Tagged>,
+    pub(crate) events: mpsc::Sender<LinkEvent>,
+    pub(crate) broadcast: broadcast::Sender<LinkEvent>,
+    pub(crate) state_tx: watch::Sender<LinkState>,
+    pub(crate) counters: Arc<LinkCounters>,
+    pub(crate) config: Option<LinkConfig>,
+    pub(crate) claims: TokenClaims,
+    pub(crate) outbox: Outbox,
+    pub(crate) joined: BTreeSet<String>,
+    pub(crate) backoff: Backoff,
+    pub(crate) generation: u64,
+    pub(crate) phase: Phase,
+    pub(crate) ack_deadline: Option<Instant>,
+    pub(crate) last_event_at: Option<DateTime<Utc>>,
+}
+
+impl Actor {
+    pub(crate) fn new(
+        store: Box<dyn OutboxStore>,
+        inbox: mpsc::Receiver<Command>,
+        events: mpsc::Sender<LinkEvent>,
+        broadcast: broadcast::Sender<LinkEvent>,
+        state_tx: watch::Sender<LinkState>,
+        counters: Arc<LinkCounters>,
+    ) -> Result<Actor, LinkError> {
+        let (signals_tx, signals) = mpsc::channel(1024);
+        Ok(Actor {
+            inbox,
+            signals_tx,
+            signals,
+            events,
+            broadcast,
+            state_tx,
+            counters,
+            config: None,
+            claims: TokenClaims::default(),
+            outbox: Outbox::open(store)?,
+            joined: BTreeSet::new(),
+            backoff: Backoff::new(BackoffPolicy::default()),
+            generation: 0,
+            phase: Phase::Idle,
+            ack_deadline: None,
+            last_event_at: None,
+        })
+    }
+
+    pub(crate) async fn run(mut self) {
+        loop {
+            let deadline = self.next_deadline();
+            tokio::select! {
+                command = self.inbox.recv() => match command {
+                    Some(Command::Shutdown(reply)) => {
+                        let _ = reply.send(Ok(()));
+                        break;
+                    }
+                    Some(command) => self.command(command).await,
+                    None => break,
+                },
+                Some(tagged) = self.signals.recv() => self.signal(tagged).await,
+                () = sleep_until(deadline) => self.timer().await,
+            }
+        }
+        self.drop_client();
+        self.set_state(LinkState::Stopped).await;
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        match &self.phase {
+            Phase::Opening { deadline, .. } => Some(*deadline),
+            Phase::Waiting { until } => Some(*until),
+            Phase::Connected { .. } => {
+                let expiry = self.claims.expires_at.map(|exp| {
+                    let left = (exp - Utc::now()).to_std().unwrap_or_default();
+                    Instant::now() + left
+                });
+                [self.ack_deadline, expiry].into_iter().flatten().min()
+            }
+            Phase::Idle | Phase::AuthRequired => None,
+        }
+    }
+
+    async fn timer(&mut self) {
+        let now = Instant::now();
+        match &self.phase {
+            Phase::Opening { deadline, .. } if *deadline <= now => {
+                let ms = self.config.as_ref().map_or(0, |c| c.timeouts.connect.as_millis());
+                self.attempt_failed(format!("no handshake within {ms} ms")).await;
+            }
+            Phase::Waiting { until } if *until <= now => self.start_attempt().await,
+            Phase::Connected { .. } => {
+                if self.claims.is_expired_at(Utc::now()) {
+                    tracing::info!("the token expired while connected");
+                    self.require_auth(AuthReason::Expired).await;
+                } else if self.ack_deadline.is_some_and(|d| d <= now) {
+                    self.ack_timed_out().await;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    async fn command(&mut self, command: Command) {
+        match command {
+            Command::Connect(config, reply) => {
+                let result = self.configure(*config).await;
+                let _ = reply.send(result);
+            }
+            Command::SetToken(token, reply) => {
+                let result = self.set_token(token).await;
+                let _ = reply.send(result);
+            }
+            Command::Disconnect(reply) => {
+                self.drop_client();
+                self.phase = Phase::Idle;
+                self.set_state(LinkState::Idle).await;
+                let _ = reply.send(Ok(()));
+            }
+            Command::ReconnectNow(reply) => {
+                if self.config.is_none() {
+                    let _ = reply.send(Err(LinkError::InvalidInput("connect first".into())));
+                    return;
+                }
+                self.drop_client();
+                self.backoff.reset();
+                self.start_attempt().await;
+                let _ = reply.send(Ok(()));
+            }
+            Command::Send(outgoing, reply) => {
+                let result = self.send(outgoing).await;
+                let _ = reply.send(result);
+            }
+            Command::Retry(id, reply) => {
+                let result = self.outbox.retry(id).map(|_| ());
+                let _ = reply.send(result);
+                self.outbox_changed().await;
+                self.pump().await;
+            }
+            Command::Discard(id, reply) => {
+                let result = match self.outbox.get(id) {
+                    Some(_) => self.outbox.remove(id),
+                    None => Err(LinkError::UnknownEntry(id)),
+                };
+                let _ = reply.send(result);
+                self.outbox_changed().await;
+            }
+            Command::Outbox(reply) => {
+                let _ = reply.send(Ok(self.outbox.entries()));
+            }
+            Command::Joined(reply) => {
+                let _ = reply.send(Ok(self.joined.iter().cloned().collect()));
+            }
+            Command::Shutdown(reply) => {
+                let _ = reply.send(Ok(()));
+            }
+        }
+    }
+
+    async fn configure(&mut self, config: LinkConfig) -> Result<(), LinkError> {
+        config.endpoint()?;
+        for pem in &config.extra_root_certs {
+            native_tls::Certificate::from_pem(pem).map_err(|e| LinkError::Tls(e.to_string()))?;
+        }
+        self.drop_client();
+        self.claims = config.token.as_deref().map(TokenClaims::read).unwrap_or_default();
+        self.backoff = Backoff::new(config.backoff);
+        self.last_event_at = self.last_event_at.max(config.since);
+        self.config = Some(config);
+        self.start_attempt().await;
+        Ok(())
+    }
+
+    async fn set_token(&mut self, token: Option<String>) -> Result<(), LinkError> {
+        let Some(config) = self.config.as_mut() else {
+            return Err(LinkError::InvalidInput("connect first".into()));
+        };
+        self.claims = token.as_deref().map(TokenClaims::read).unwrap_or_default();
+        config.token = token;
+        self.drop_client();
+        self.backoff.reset();
+        self.start_attempt().await;
+        Ok(())
+    }
+
+    pub(crate) async fn set_state(&mut self, state: LinkState) {
+        if *self.state_tx.borrow() == state {
+            return;
+        }
+        self.state_tx.send_replace(state.clone());
+        self.publish(LinkEvent::State(state)).await;
+    }
+
+    pub(crate) async fn publish(&mut self, event: LinkEvent) {
+        let _ = self.broadcast.send(event.clone());
+        let _ = self.events.send(event).await;
+    }
+
+    pub(crate) async fn outbox_changed(&mut self) {
+        let counts = self.outbox.counts();
+        self.publish(LinkEvent::OutboxChanged(counts)).await;
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,263 @@
+//! The connection's life inside the actor: attempts, the open sequence
+//! (register, re-join, flush), losing the link, backoff and auth rejection.
+
+use chrono::Utc;
+use serde_json::{json, Value};
+use tokio::time::Instant;
+
+use crate::actor::{Actor, Phase};
+use crate::handle::LinkEvent;
+use crate::protocol::Incoming;
+use crate::socket::{self, Signal, Tagged};
+use crate::state::{AuthReason, LinkCounters, LinkState};
+
+/// Words in a CONNECT_ERROR that mean the token, not the network, is at
+/// fault. Anything else is retried with backoff.
+const AUTH_WORDS: &[&str] = &[
+    "unauthor", "token", "jwt", "auth", "forbidden", "expired", "credential", "401", "403",
+];
+
+/// The server's message out of rust_socketio's error text, e.g.
+/// `Received an ConnectError frame: {"message":"jwt expired"}`.
+pub(crate) fn connect_error_message(text: &str) -> String {
+    let raw = text.split_once("ConnectError frame:").map_or(text, |(_, rest)| rest).trim();
+    match serde_json::from_str::<Value>(raw) {
+        Ok(Value::Object(map)) => match map.get("message") {
+            Some(Value::String(m)) => m.clone(),
+            _ => raw.to_owned(),
+        },
+        Ok(Value::String(s)) => s,
+        _ => raw.trim_matches('"').to_owned(),
+    }
+}
+
+pub(crate) fn is_auth_rejection(message: &str) -> bool {
+    let lower = message.to_lowercase();
+    AUTH_WORDS.iter().any(|w| lower.contains(w))
+}
+
+impl Actor {
+    pub(crate) fn drop_client(&mut self) {
+        if let Some(client) = match std::mem::replace(&mut self.phase, Phase::Idle) {
+            Phase::Opening { client, .. } => client,
+            Phase::Connected { client, .. } => Some(client),
+            _ => None,
+        } {
+            socket::close(client);
+        }
+        // Signals still on their way from that client are now stale.
+        self.generation += 1;
+        self.ack_deadline = None;
+        if let Err(e) = self.outbox.requeue_in_flight() {
+            tracing::error!(error = %e, "could not requeue the message in flight");
+        }
+    }
+
+    pub(crate) async fn start_attempt(&mut self) {
+        let Some(mut config) = self.config.clone() else {
+            self.phase = Phase::Idle;
+            return self.set_state(LinkState::Idle).await;
+        };
+        let Some(token) = config.token.clone() else {
+            return self.require_auth(AuthReason::Missing).await;
+        };
+        if self.claims.is_expired_at(Utc::now()) {
+            return self.require_auth(AuthReason::Expired).await;
+        }
+        let endpoint = match config.endpoint() {
+            Ok(url) => url,
+            Err(e) => return self.attempt_failed(e.to_string()).await,
+        };
+        self.drop_client();
+        config.since = self.last_event_at;
+        LinkCounters::bump(&self.counters.attempts);
+        let attempt = self.backoff.retries();
+        tracing::debug!(%endpoint, attempt, "connecting");
+        if let Err(e) = socket::open(&config, &endpoint, &token, self.generation, &self.signals_tx) {
+            return self.attempt_failed(e.to_string()).await;
+        }
+        self.phase = Phase::Opening {
+            client: None,
+            opened: false,
+            deadline: Instant::now() + config.timeouts.connect,
+        };
+        self.set_state(LinkState::Connecting { attempt }).await;
+    }
+
+    pub(crate) async fn signal(&mut self, tagged: Tagged) {
+        let Tagged { generation, signal } = tagged;
+        // An ack means the server has the message, whichever client carried it.
+        if let Signal::Ack { entry, args } = signal {
+            return self.acked(entry, args).await;
+        }
+        if generation != self.generation {
+            if let Signal::Built(Ok(client)) = signal {
+                socket::close(client);
+            }
+            return;
+        }
+        match signal {
+            Signal::Built(Ok(client)) => match &mut self.phase {
+                Phase::Opening { client: slot, opened, .. } => {
+                    *slot = Some(client);
+                    if *opened {
+                        self.opened().await;
+                    }
+                }
+                _ => socket::close(client),
+            },
+            Signal::Built(Err(e)) => self.attempt_failed(e).await,
+            Signal::Opened => self.mark_opened().await,
+            Signal::Error(text) if text.contains("ConnectError") => {
+                let message = connect_error_message(&text);
+                if is_auth_rejection(&message) {
+                    LinkCounters::bump(&self.counters.auth_rejections);
+                    tracing::warn!(%message, "the server rejected the token");
+                    self.require_auth(AuthReason::Rejected { message }).await;
+                } else {
+                    self.attempt_failed(format!("the server refused: {message}")).await;
+                }
+            }
+            Signal::Error(text) => self.link_lost(text).await,
+            Signal::Closed => self.link_lost("the server closed the connection".into()).await,
+            Signal::Event { name, args } => self.incoming(&name, &args).await,
+            Signal::Binary { name } => {
+                LinkCounters::bump(&self.counters.malformed);
+                tracing::warn!(event = %name, "ignored a binary payload");
+            }
+            Signal::Ack { .. } => {}
+        }
+    }
+
+    async fn mark_opened(&mut self) {
+        if let Phase::Opening { client, opened, .. } = &mut self.phase {
+            *opened = true;
+            if client.is_some() {
+                self.opened().await;
+            }
+        }
+    }
+
+    /// The handshake is done: register, re-join, then flush, in that order.
+    async fn opened(&mut self) {
+        let Phase::Opening { client: Some(client), .. } = std::mem::replace(&mut self.phase, Phase::Idle) else {
+            return;
+        };
+        let user_id = self
+            .config
+            .as_ref()
+            .and_then(|c| c.user_id.clone())
+            .or_else(|| self.claims.user_id.clone());
+        let mut greeting = Vec::new();
+        match user_id {
+            Some(id) => greeting.push(("register", json!({ "userId": id }))),
+            None => tracing::warn!("no user id in settings or token: not registering"),
+        }
+        for id in &self.joined {
+            greeting.push(("joinConversation", json!({ "conversationId": id })));
+        }
+        for (event, payload) in greeting {
+            if let Err(e) = client.emit(event, payload).await {
+                self.phase = Phase::Connected { client, since: Instant::now() };
+                return self.link_lost(format!("could not send {event}: {e}")).await;
+            }
+        }
+        LinkCounters::bump(&self.counters.connects);
+        self.phase = Phase::Connected { client, since: Instant::now() };
+        self.set_state(LinkState::Connected { since: Utc::now() }).await;
+        self.pump().await;
+    }
+
+    pub(crate) async fn incoming(&mut self, name: &str, args: &[Value]) {
+        let arrived = Utc::now();
+        match Incoming::decode(name, args, arrived) {
+            Ok(Some(event)) => {
+                LinkCounters::bump(&self.counters.events_in);
+                let stamped = match &event {
+                    Incoming::NewNotification(n) => n.created_at,
+                    Incoming::NewMessage(m) => m.created_at,
+                    _ => None,
+                };
+                self.last_event_at = self.last_event_at.max(stamped);
+                let is_ack = matches!(event, Incoming::Connected(_));
+                self.publish(LinkEvent::Incoming(event)).await;
+                if is_ack {
+                    self.mark_opened().await;
+                }
+            }
+            Ok(None) => {
+                LinkCounters::bump(&self.counters.unknown_events);
+                tracing::debug!(event = %name, "ignored an unknown event");
+            }
+            Err(e) => {
+                LinkCounters::bump(&self.counters.malformed);
+                tracing::warn!(error = %e, "dropped a malformed payload");
+                self.publish(LinkEvent::Malformed(e)).await;
+            }
+        }
+    }
+
+    /// A failed attempt: wait, then try again.
+    pub(crate) async fn attempt_failed(&mut self, reason: String) {
+        tracing::debug!(%reason, "connection attempt failed");
+        self.drop_client();
+        self.schedule_retry(reason).await;
+    }
+
+    /// A live link dropped (transport error, server gone, dead link).
+    pub(crate) async fn link_lost(&mut self, reason: String) {
+        if let Phase::Connected { since, .. } = &self.phase {
+            let stable = self.config.as_ref().map(|c| c.backoff.stable_after).unwrap_or_default();
+            if since.elapsed() >= stable {
+                self.backoff.reset();
+            }
+            tracing::info!(%reason, "link lost");
+        }
+        self.drop_client();
+        self.schedule_retry(reason).await;
+    }
+
+    async fn schedule_retry(&mut self, reason: String) {
+        let delay = self.backoff.next_delay();
+        self.phase = Phase::Waiting { until: Instant::now() + delay };
+        let retry_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+        self.set_state(LinkState::Reconnecting {
+            attempt: self.backoff.retries(),
+            next_in_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            retry_at,
+            reason,
+        })
+        .await;
+    }
+
+    pub(crate) async fn require_auth(&mut self, reason: AuthReason) {
+        self.drop_client();
+        self.phase = Phase::AuthRequired;
+        self.set_state(LinkState::AuthRequired { reason }).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_servers_message_out_of_the_library_error() {
+        let node = r#"Received an ConnectError frame: {"message":"jwt expired"}"#;
+        assert_eq!(connect_error_message(node), "jwt expired");
+        let plain = r#"Received an ConnectError frame: "unauthorized""#;
+        assert_eq!(connect_error_message(plain), "unauthorized");
+        let odd = "Received an ConnectError frame: {\"data\":1}";
+        assert_eq!(connect_error_message(odd), "{\"data\":1}");
+    }
+
+    #[test]
+    fn tells_auth_rejections_from_other_refusals() {
+        for m in ["unauthorized", "invalid token", "jwt expired", "Forbidden", "Authentication error"] {
+            assert!(is_auth_rejection(m), "{m}");
+        }
+        for m in ["Invalid namespace", "server full", "rate limited"] {
+            assert!(!is_auth_rejection(m), "{m}");
+        }
+    }
+}

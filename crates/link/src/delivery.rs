@@ -1,0 +1,208 @@
+//! Getting outgoing work to the server inside the actor: the offline policy
+//! of each event, the in-order flush, and acknowledgements with their
+//! timeout. At most one acknowledgement is awaited at a time: rust_socketio
+//! draws ack ids at random and panics when two pending ones collide.
+
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::actor::{Actor, Phase};
+use crate::error::LinkError;
+use crate::handle::{Delivery, LinkEvent, Outcome};
+use crate::outbox::OutboxEntry;
+use crate::outgoing::{OfflinePolicy, Outgoing};
+use crate::socket;
+use crate::state::LinkCounters;
+
+fn client_id(outgoing: &Outgoing) -> Option<String> {
+    match outgoing {
+        Outgoing::SendMessage(m) => Some(m.client_id.clone()),
+        _ => None,
+    }
+}
+
+fn delivery(entry: &OutboxEntry, outcome: Outcome) -> Delivery {
+    Delivery {
+        entry_id: Some(entry.id),
+        event: entry.outgoing.event_name().to_owned(),
+        client_id: client_id(&entry.outgoing),
+        outcome,
+    }
+}
+
+/// An ack payload that says no: `{"ok": false, ...}` or `{"error": ...}`.
+fn refusal(ack: &Value) -> Option<String> {
+    let reason = || {
+        ack.get("error")
+            .or_else(|| ack.get("message"))
+            .map_or_else(|| "refused by the server".to_owned(), |e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
+    };
+    match ack {
+        Value::Object(map) if map.get("ok") == Some(&Value::Bool(false)) => Some(reason()),
+        Value::Object(map) if map.contains_key("error") => Some(reason()),
+        _ => None,
+    }
+}
+
+impl Actor {
+    pub(crate) async fn send(&mut self, mut outgoing: Outgoing) -> Result<Delivery, LinkError> {
+        outgoing.validate()?;
+        if let Outgoing::SendMessage(m) = &mut outgoing {
+            if m.client_id.trim().is_empty() {
+                m.client_id = uuid::Uuid::new_v4().to_string();
+            }
+        }
+        let direct = |outcome| Delivery {
+            entry_id: None,
+            event: outgoing.event_name().to_owned(),
+            client_id: None,
+            outcome,
+        };
+        match outgoing.offline_policy() {
+            OfflinePolicy::Drop | OfflinePolicy::Remember => {
+                let remember = outgoing.offline_policy() == OfflinePolicy::Remember;
+                if let Outgoing::JoinConversation(j) = &outgoing {
+                    self.joined.insert(j.conversation_id.clone());
+                }
+                let sent = self.emit_now(&outgoing).await;
+                Ok(direct(match (remember, sent) {
+                    (true, _) => Outcome::Remembered,
+                    (false, true) => Outcome::Sent,
+                    (false, false) => Outcome::Dropped,
+                }))
+            }
+            OfflinePolicy::Queue | OfflinePolicy::Collapse => {
+                let (entry, replaced) = self.outbox.queue(outgoing)?;
+                for id in replaced {
+                    let old = Delivery {
+                        entry_id: Some(id),
+                        ..delivery(&entry, Outcome::Superseded)
+                    };
+                    self.publish(LinkEvent::Delivery(old)).await;
+                }
+                self.outbox_changed().await;
+                self.pump().await;
+                let outcome = if self.outbox.get(entry.id).is_some() {
+                    Outcome::Queued
+                } else {
+                    Outcome::Sent
+                };
+                Ok(delivery(&entry, outcome))
+            }
+        }
+    }
+
+    /// Writes an event that is not queued, if the link is up.
+    async fn emit_now(&mut self, outgoing: &Outgoing) -> bool {
+        let Phase::Connected { client, .. } = &self.phase else {
+            return false;
+        };
+        match client.emit(outgoing.event_name(), outgoing.payload()).await {
+            Ok(()) => {
+                LinkCounters::bump(&self.counters.events_out);
+                true
+            }
+            Err(e) => {
+                self.link_lost(format!("could not send {}: {e}", outgoing.event_name())).await;
+                false
+            }
+        }
+    }
+
+    /// Writes pending entries in order while the link is up, stopping at one
+    /// that waits for its acknowledgement.
+    pub(crate) async fn pump(&mut self) {
+        loop {
+            let Phase::Connected { client, .. } = &self.phase else {
+                return;
+            };
+            let Some(entry) = self.outbox.next_ready().cloned() else {
+                return;
+            };
+            let (name, payload) = (entry.outgoing.event_name(), entry.outgoing.payload());
+            if entry.outgoing.wants_ack() {
+                let timeout = self.config.as_ref().map(|c| c.timeouts.ack).unwrap_or_default();
+                let client = client.clone();
+                if let Err(e) = self.outbox.mark_in_flight(entry.id) {
+                    tracing::error!(error = %e, "could not record the attempt");
+                }
+                let sent = socket::emit_with_ack(&client, name, payload, entry.id, timeout, self.generation, &self.signals_tx).await;
+                match sent {
+                    Ok(()) => {
+                        LinkCounters::bump(&self.counters.events_out);
+                        self.ack_deadline = Some(Instant::now() + timeout);
+                    }
+                    Err(e) => self.link_lost(format!("could not send {name}: {e}")).await,
+                }
+                return;
+            }
+            match client.emit(name, payload).await {
+                Ok(()) => {
+                    LinkCounters::bump(&self.counters.events_out);
+                    if let Err(e) = self.outbox.remove(entry.id) {
+                        tracing::error!(error = %e, "could not remove a sent entry");
+                    }
+                    self.publish(LinkEvent::Delivery(delivery(&entry, Outcome::Sent))).await;
+                    self.outbox_changed().await;
+                }
+                Err(e) => return self.link_lost(format!("could not send {name}: {e}")).await,
+            }
+        }
+    }
+
+    pub(crate) async fn acked(&mut self, id: u64, args: Vec<Value>) {
+        // The library nests ack arguments one level deeper than they were sent.
+        let mut ack = args.into_iter().next().unwrap_or(Value::Null);
+        while let Value::Array(items) = &mut ack {
+            if items.len() != 1 {
+                break;
+            }
+            ack = items.pop().unwrap_or(Value::Null);
+        }
+        let Some(entry) = self.outbox.get(id).cloned() else {
+            tracing::debug!(id, "ack for an entry no longer queued");
+            return;
+        };
+        if self.outbox.in_flight().is_some_and(|e| e.id == id) {
+            self.ack_deadline = None;
+        }
+        let outcome = match refusal(&ack) {
+            Some(reason) => match self.outbox.reject(id, &reason) {
+                Ok(_) => Outcome::Failed { reason },
+                Err(e) => Outcome::Failed { reason: e.to_string() },
+            },
+            None => {
+                if let Err(e) = self.outbox.remove(id) {
+                    tracing::error!(error = %e, "could not remove an acknowledged entry");
+                }
+                Outcome::Acked { ack }
+            }
+        };
+        self.publish(LinkEvent::Delivery(delivery(&entry, outcome))).await;
+        self.outbox_changed().await;
+        self.pump().await;
+    }
+
+    /// No acknowledgement in time. The attempt counts; the client is
+    /// replaced, because its stale ack slot could collide with the next one.
+    pub(crate) async fn ack_timed_out(&mut self) {
+        self.ack_deadline = None;
+        let Some(entry) = self.outbox.in_flight().cloned() else {
+            return;
+        };
+        let (ms, max) = self
+            .config
+            .as_ref()
+            .map_or((0, 1), |c| (c.timeouts.ack.as_millis(), c.timeouts.max_send_attempts));
+        let reason = format!("no acknowledgement within {ms} ms");
+        match self.outbox.attempt_failed(entry.id, &reason, max) {
+            Ok(e) if e.status == crate::outbox::EntryStatus::Failed => {
+                self.publish(LinkEvent::Delivery(delivery(&e, Outcome::Failed { reason: reason.clone() }))).await;
+                self.outbox_changed().await;
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "could not record the failed attempt"),
+        }
+        self.link_lost(reason).await;
+    }
+}

@@ -1,0 +1,216 @@
+//! The link's public face: a cloneable handle that sends commands to the
+//! actor, the typed events it publishes, and `Link::new` that splits the two
+//! (as rumqttc splits `AsyncClient` from `EventLoop`).
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+
+use crate::actor::Actor;
+use crate::config::LinkConfig;
+use crate::error::{LinkError, PayloadError};
+use crate::outbox::{MemoryStore, OutboxCounts, OutboxEntry, OutboxStore};
+use crate::outgoing::Outgoing;
+use crate::protocol::Incoming;
+use crate::state::{LinkCounters, LinkState, LinkStats};
+
+/// What became of one outgoing event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Outcome {
+    /// Stored in the outbox, waiting for the link.
+    Queued,
+    /// Written to a connected link.
+    Sent,
+    /// Acknowledged by the server, with what it answered.
+    Acked { ack: Value },
+    /// Given up on; the entry stays in the outbox for a retry.
+    Failed { reason: String },
+    /// A later `updateStatus` took its place.
+    Superseded,
+    /// Not sent: a typing indicator while offline.
+    Dropped,
+    /// A conversation join, kept and re-sent after every reconnect.
+    Remembered,
+}
+
+/// The answer to `send`, and the payload of `LinkEvent::Delivery`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery {
+    pub entry_id: Option<u64>,
+    pub event: String,
+    pub client_id: Option<String>,
+    pub outcome: Outcome,
+}
+
+/// Everything the link tells its listeners.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", content = "data", rename_all = "camelCase")]
+pub enum LinkEvent {
+    State(LinkState),
+    Incoming(Incoming),
+    Malformed(PayloadError),
+    Delivery(Delivery),
+    OutboxChanged(OutboxCounts),
+}
+
+pub(crate) type Reply<T> = oneshot::Sender<Result<T, LinkError>>;
+
+#[derive(Debug)]
+pub(crate) enum Command {
+    Connect(Box<LinkConfig>, Reply<()>),
+    SetToken(Option<String>, Reply<()>),
+    Disconnect(Reply<()>),
+    ReconnectNow(Reply<()>),
+    Send(Outgoing, Reply<Delivery>),
+    Retry(u64, Reply<()>),
+    Discard(u64, Reply<()>),
+    Outbox(Reply<Vec<OutboxEntry>>),
+    Joined(Reply<Vec<String>>),
+    Shutdown(Reply<()>),
+}
+
+/// Cloneable; every clone talks to the same actor.
+#[derive(Debug, Clone)]
+pub struct LinkHandle {
+    commands: mpsc::Sender<Command>,
+    broadcast: broadcast::Sender<LinkEvent>,
+    state: watch::Receiver<LinkState>,
+    counters: Arc<LinkCounters>,
+}
+
+/// The lossless stream of events for the one consumer that must see them all
+/// (history, popups). Others use `LinkHandle::subscribe`.
+pub type LinkEvents = mpsc::Receiver<LinkEvent>;
+
+/// Builder for a link: `Link::new(store).spawn()`, or `build()` to run the
+/// actor on a runtime of your choosing.
+#[derive(Debug)]
+pub struct Link;
+
+impl Link {
+    /// A link with an in-memory outbox, its actor spawned on the current
+    /// tokio runtime.
+    pub fn spawn() -> (LinkHandle, LinkEvents) {
+        match Self::spawn_with_store(Box::new(MemoryStore)) {
+            Ok(pair) => pair,
+            // MemoryStore::load cannot fail.
+            Err(_) => unreachable!("the memory store never fails to load"),
+        }
+    }
+
+    pub fn spawn_with_store(
+        store: Box<dyn OutboxStore>,
+    ) -> Result<(LinkHandle, LinkEvents), LinkError> {
+        let (handle, events, actor) = Self::build(store)?;
+        tokio::spawn(actor);
+        Ok((handle, events))
+    }
+
+    /// The handle, the event stream and the actor's future, unstarted.
+    pub fn build(
+        store: Box<dyn OutboxStore>,
+    ) -> Result<(LinkHandle, LinkEvents, impl std::future::Future<Output = ()>), LinkError> {
+        let (commands, inbox) = mpsc::channel(256);
+        let (events_tx, events) = mpsc::channel(4096);
+        let (broadcast, _) = broadcast::channel(1024);
+        let (state_tx, state) = watch::channel(LinkState::Idle);
+        let counters = Arc::new(LinkCounters::default());
+        let actor = Actor::new(store, inbox, events_tx, broadcast.clone(), state_tx, counters.clone())?;
+        let handle = LinkHandle {
+            commands,
+            broadcast,
+            state,
+            counters,
+        };
+        Ok((handle, events, actor.run()))
+    }
+}
+
+impl LinkHandle {
+    async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T, LinkError> {
+        let (tx, rx) = oneshot::channel();
+        self.commands.send(make(tx)).await.map_err(|_| LinkError::Stopped)?;
+        rx.await.map_err(|_| LinkError::Stopped)?
+    }
+
+    /// Connects with this configuration (replacing any earlier one). Returns
+    /// once the attempt is under way; watch `state()` for the outcome.
+    pub async fn connect(&self, config: LinkConfig) -> Result<(), LinkError> {
+        self.ask(|r| Command::Connect(Box::new(config), r)).await
+    }
+
+    /// A new token (or none, to sign out). Connects again with it.
+    pub async fn set_token(&self, token: Option<String>) -> Result<(), LinkError> {
+        self.ask(|r| Command::SetToken(token, r)).await
+    }
+
+    pub async fn disconnect(&self) -> Result<(), LinkError> {
+        self.ask(Command::Disconnect).await
+    }
+
+    /// Skips the backoff wait (or replaces a live connection).
+    pub async fn reconnect_now(&self) -> Result<(), LinkError> {
+        self.ask(Command::ReconnectNow).await
+    }
+
+    /// Sends now, queues, or drops, by the event's offline policy.
+    pub async fn send(&self, outgoing: Outgoing) -> Result<Delivery, LinkError> {
+        self.ask(|r| Command::Send(outgoing, r)).await
+    }
+
+    /// Emits an allowed protocol event given by name, as seed 000's `emit`.
+    pub async fn emit(&self, event: &str, payload: Value) -> Result<Delivery, LinkError> {
+        self.send(Outgoing::from_event(event, payload)?).await
+    }
+
+    pub async fn join_conversation(&self, conversation_id: &str) -> Result<Delivery, LinkError> {
+        self.send(Outgoing::JoinConversation(crate::outgoing::JoinConversation {
+            conversation_id: conversation_id.to_owned(),
+        }))
+        .await
+    }
+
+    pub async fn retry(&self, entry_id: u64) -> Result<(), LinkError> {
+        self.ask(|r| Command::Retry(entry_id, r)).await
+    }
+
+    pub async fn discard(&self, entry_id: u64) -> Result<(), LinkError> {
+        self.ask(|r| Command::Discard(entry_id, r)).await
+    }
+
+    pub async fn outbox(&self) -> Result<Vec<OutboxEntry>, LinkError> {
+        self.ask(Command::Outbox).await
+    }
+
+    pub async fn joined_conversations(&self) -> Result<Vec<String>, LinkError> {
+        self.ask(Command::Joined).await
+    }
+
+    /// Disconnects and ends the actor.
+    pub async fn shutdown(&self) -> Result<(), LinkError> {
+        self.ask(Command::Shutdown).await
+    }
+
+    pub fn state(&self) -> LinkState {
+        self.state.borrow().clone()
+    }
+
+    /// A receiver that sees every state change (latest value semantics).
+    pub fn watch_state(&self) -> watch::Receiver<LinkState> {
+        self.state.clone()
+    }
+
+    /// Events for any number of listeners; a slow one misses events
+    /// (`RecvError::Lagged`) rather than slowing the link.
+    pub fn subscribe(&self) -> broadcast::Receiver<LinkEvent> {
+        self.broadcast.subscribe()
+    }
+
+    pub fn stats(&self) -> LinkStats {
+        self.counters.snapshot()
+    }
+}

@@ -1,0 +1,43 @@
+//! The Alora link: one Socket.IO connection to an Alora backend, kept alive
+//! by an actor that owns it, speaking `shared/PROTOCOL.md`. No Tauri here.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), alora_link::LinkError> {
+//! use alora_link::{Link, LinkConfig, LinkEvent};
+//! let (link, mut events) = Link::spawn();
+//! link.connect(LinkConfig::new("http://localhost:6001", "<jwt>")).await?;
+//! while let Some(event) = events.recv().await {
+//!     if let LinkEvent::Incoming(incoming) = event { /* history, popups */ }
+//! }
+//! # Ok(()) }
+//! ```
+
+mod actor;
+mod backoff;
+mod config;
+mod connection;
+mod delivery;
+mod error;
+mod handle;
+mod outbox;
+mod outgoing;
+mod protocol;
+mod socket;
+mod state;
+mod token;
+
+pub use backoff::Backoff;
+pub use config::{BackoffPolicy, LinkConfig, Timeouts, Transport, DEFAULT_SOCKET_PATH};
+pub use error::{LinkError, PayloadError};
+pub use handle::{Delivery, Link, LinkEvent, LinkEvents, LinkHandle, Outcome};
+pub use outbox::{EntryStatus, MemoryStore, Outbox, OutboxCounts, OutboxEntry, OutboxStore};
+pub use outgoing::{
+    BookingUpdate, JoinConversation, MarkAsRead, OfflinePolicy, Outgoing, SendMessage,
+    StatusUpdate, Typing, UserStatus, EMITTABLE,
+};
+pub use protocol::{
+    BookingUpdated, ChatMessage, ConnectedAck, Id, Incoming, Notification, Presence,
+    StatusUpdated, TypingIndicator,
+};
+pub use state::{AuthReason, LinkState, LinkStats};
+pub use token::TokenClaims;

@@ -1,0 +1,219 @@
+//! The wire contract of `shared/PROTOCOL.md`: typed events in and out, and the
+//! tolerant decoding of what a real backend sends.
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+use crate::error::PayloadError;
+
+/// An id that the backend may send as a string or as a number.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Id(pub String);
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::String(s) if !s.is_empty() => Ok(Id(s)),
+            Value::Number(n) => Ok(Id(n.to_string())),
+            other => Err(serde::de::Error::custom(format!(
+                "expected a string or number id, got {other}"
+            ))),
+        }
+    }
+}
+
+impl std::fmt::Display for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for Id {
+    fn from(s: &str) -> Self {
+        Id(s.to_owned())
+    }
+}
+
+/// A timestamp that may be RFC 3339, epoch milliseconds, or missing; `None`
+/// means "use the arrival time", which `Incoming::decode` fills in.
+fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::String(s)) => DateTime::parse_from_rfc3339(&s)
+            .ok()
+            .map(|t| t.with_timezone(&Utc)),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .and_then(|ms| Utc.timestamp_millis_opt(ms).single()),
+        _ => None,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectedAck {
+    #[serde(default)]
+    pub user_id: Option<Id>,
+    #[serde(default)]
+    pub socket_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notification {
+    pub id: Id,
+    pub title: String,
+    #[serde(default, alias = "body")]
+    pub message: String,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default, deserialize_with = "lenient_time")]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub link: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BookingUpdated {
+    pub booking_id: Id,
+    pub status: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default, alias = "body")]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub updated_by: Option<Id>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatMessage {
+    pub id: Id,
+    pub conversation_id: Id,
+    pub sender_id: Id,
+    #[serde(default)]
+    pub sender_name: Option<String>,
+    #[serde(alias = "message", alias = "body")]
+    pub content: String,
+    #[serde(default, deserialize_with = "lenient_time")]
+    pub created_at: Option<DateTime<Utc>>,
+    /// Present when the server echoes back one of our own messages.
+    #[serde(default)]
+    pub client_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Presence {
+    pub user_id: Id,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusUpdated {
+    pub user_id: Id,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TypingIndicator {
+    pub user_id: Id,
+    pub is_typing: bool,
+    #[serde(default)]
+    pub conversation_id: Option<Id>,
+}
+
+/// Every server-to-client event the protocol knows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", content = "data", rename_all = "camelCase")]
+pub enum Incoming {
+    Connected(ConnectedAck),
+    NewNotification(Notification),
+    BookingUpdated(BookingUpdated),
+    NewMessage(ChatMessage),
+    UserOnline(Presence),
+    UserOffline(Presence),
+    StatusUpdated(StatusUpdated),
+    UserTyping(TypingIndicator),
+}
+
+impl Incoming {
+    /// Decodes one Socket.IO event. `Ok(None)` is an event the protocol does
+    /// not know (ignored); `Err` is a known event whose payload does not fit.
+    ///
+    /// `args` are the event's Socket.IO arguments: only the first is the
+    /// payload (a server with connection state recovery appends an offset).
+    pub fn decode(
+        event: &str,
+        args: &[Value],
+        arrived: DateTime<Utc>,
+    ) -> Result<Option<Incoming>, PayloadError> {
+        let payload = unwrap_payload(args);
+        let fit = |e: serde_json::Error| PayloadError::new(event, e.to_string());
+        let decoded = match event {
+            "connected" => Incoming::Connected(match payload {
+                Value::Null => ConnectedAck {
+                    user_id: None,
+                    socket_id: None,
+                },
+                p => serde_json::from_value(p).map_err(fit)?,
+            }),
+            "newNotification" => {
+                let mut n: Notification = serde_json::from_value(payload).map_err(fit)?;
+                n.created_at.get_or_insert(arrived);
+                Incoming::NewNotification(n)
+            }
+            "bookingUpdated" => Incoming::BookingUpdated(from(payload).map_err(fit)?),
+            "newMessage" => {
+                let mut m: ChatMessage = serde_json::from_value(payload).map_err(fit)?;
+                m.created_at.get_or_insert(arrived);
+                Incoming::NewMessage(m)
+            }
+            "userOnline" => Incoming::UserOnline(from(payload).map_err(fit)?),
+            "userOffline" => Incoming::UserOffline(from(payload).map_err(fit)?),
+            "statusUpdated" => Incoming::StatusUpdated(from(payload).map_err(fit)?),
+            "userTyping" => Incoming::UserTyping(from(payload).map_err(fit)?),
+            _ => return Ok(None),
+        };
+        Ok(Some(decoded))
+    }
+
+    /// The protocol's name of this event.
+    pub fn event_name(&self) -> &'static str {
+        match self {
+            Incoming::Connected(_) => "connected",
+            Incoming::NewNotification(_) => "newNotification",
+            Incoming::BookingUpdated(_) => "bookingUpdated",
+            Incoming::NewMessage(_) => "newMessage",
+            Incoming::UserOnline(_) => "userOnline",
+            Incoming::UserOffline(_) => "userOffline",
+            Incoming::StatusUpdated(_) => "statusUpdated",
+            Incoming::UserTyping(_) => "userTyping",
+        }
+    }
+}
+
+fn from<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, serde_json::Error> {
+    serde_json::from_value(v)
+}
+
+/// The first argument, unwrapped from a one-element array.
+fn unwrap_payload(args: &[Value]) -> Value {
+    let mut payload = args.first().cloned().unwrap_or(Value::Null);
+    while let Value::Array(items) = &mut payload {
+        if items.len() != 1 {
+            break;
+        }
+        payload = items.pop().unwrap_or(Value::Null);
+    }
+    payload
+}
+
+#[cfg(test)]
+#[path = "protocol_tests.rs"]
+mod tests;

@@ -1,0 +1,161 @@
+//! One rust_socketio client for one connection attempt. Its callbacks only
+//! forward into the actor's channel, tagged with the attempt's generation so
+//! that a late signal from an abandoned client is recognised and ignored.
+
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use rust_socketio::asynchronous::{Client, ClientBuilder};
+use rust_socketio::{Event, Payload, TransportType};
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+use url::Url;
+
+use crate::config::{LinkConfig, Transport};
+use crate::error::LinkError;
+
+/// What the library reports, as plain data.
+pub(crate) enum Signal {
+    /// `connect()` returned (or failed, or timed out).
+    Built(Result<Client, String>),
+    /// The server's Socket.IO CONNECT arrived: the link is open.
+    Opened,
+    /// An error event: a refused handshake (`ConnectError`), or a dropped link.
+    Error(String),
+    /// The server closed the namespace.
+    Closed,
+    /// An event with its Socket.IO arguments.
+    Event { name: String, args: Vec<Value> },
+    /// A binary event, which the protocol does not use.
+    Binary { name: String },
+    /// The acknowledgement of an outbox entry.
+    Ack { entry: u64, args: Vec<Value> },
+}
+
+pub(crate) struct Tagged {
+    pub generation: u64,
+    pub signal: Signal,
+}
+
+pub(crate) type SignalTx = mpsc::Sender<Tagged>;
+
+fn forward(tx: &SignalTx, generation: u64, signal: Signal) -> futures_util::future::BoxFuture<'static, ()> {
+    let tx = tx.clone();
+    // Awaiting here is the backpressure: the library reads no further until
+    // the actor has room, so a flood cannot grow memory without bound.
+    async move {
+        let _ = tx.send(Tagged { generation, signal }).await;
+    }
+    .boxed()
+}
+
+fn text_args(payload: Payload) -> Option<Vec<Value>> {
+    match payload {
+        Payload::Text(args) => Some(args),
+        #[allow(deprecated)]
+        Payload::String(s) => Some(vec![serde_json::from_str(&s).unwrap_or(Value::String(s))]),
+        Payload::Binary(_) => None,
+    }
+}
+
+fn tls_connector(cfg: &LinkConfig) -> Result<native_tls::TlsConnector, LinkError> {
+    let mut builder = native_tls::TlsConnector::builder();
+    for pem in &cfg.extra_root_certs {
+        let cert = native_tls::Certificate::from_pem(pem).map_err(|e| LinkError::Tls(e.to_string()))?;
+        builder.add_root_certificate(cert);
+    }
+    builder.build().map_err(|e| LinkError::Tls(e.to_string()))
+}
+
+/// The handshake auth object.
+pub(crate) fn auth_object(token: &str, since: Option<chrono::DateTime<chrono::Utc>>) -> Value {
+    let mut auth = json!({ "token": token });
+    if let Some(since) = since {
+        auth["since"] = Value::String(since.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    }
+    auth
+}
+
+/// Starts one attempt in its own task; the outcome arrives as `Signal::Built`.
+/// The actor stays free meanwhile: `connect()` can hang (a wrong path over
+/// polling loops on 404s), so the attempt is bounded by `timeout`.
+pub(crate) fn open(
+    cfg: &LinkConfig,
+    endpoint: &Url,
+    token: &str,
+    generation: u64,
+    tx: &SignalTx,
+) -> Result<(), LinkError> {
+    let mut builder = ClientBuilder::new(endpoint.as_str())
+        .namespace("/")
+        .transport_type(match cfg.transport {
+            Transport::Websocket => TransportType::Websocket,
+            Transport::Polling => TransportType::Polling,
+        })
+        .reconnect(false)
+        .reconnect_on_disconnect(false)
+        .auth(auth_object(token, cfg.since))
+        .opening_header("Authorization", format!("Bearer {token}"));
+    if endpoint.scheme() == "https" {
+        builder = builder.tls_config(tls_connector(cfg)?);
+    }
+    let (t1, t2, t3, t4) = (tx.clone(), tx.clone(), tx.clone(), tx.clone());
+    builder = builder
+        .on(Event::Connect, move |_, _| forward(&t1, generation, Signal::Opened))
+        .on(Event::Error, move |p, _| {
+            let text = match p {
+                Payload::Text(v) => v.iter().map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned)).collect::<Vec<_>>().join(" "),
+                #[allow(deprecated)]
+                Payload::String(s) => s,
+                Payload::Binary(_) => "binary error".to_owned(),
+            };
+            forward(&t2, generation, Signal::Error(text))
+        })
+        .on(Event::Close, move |_, _| forward(&t3, generation, Signal::Closed))
+        .on_any(move |event, payload, _| {
+            let name = String::from(event);
+            let signal = match text_args(payload) {
+                Some(args) => Signal::Event { name, args },
+                None => Signal::Binary { name },
+            };
+            forward(&t4, generation, signal)
+        });
+    let tx = tx.clone();
+    let timeout = cfg.timeouts.connect;
+    tokio::spawn(async move {
+        let built = match tokio::time::timeout(timeout, builder.connect()).await {
+            Ok(Ok(client)) => Ok(client),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),
+        };
+        let _ = tx.send(Tagged { generation, signal: Signal::Built(built) }).await;
+    });
+    Ok(())
+}
+
+/// Emits an event whose acknowledgement comes back as `Signal::Ack`.
+pub(crate) async fn emit_with_ack(
+    client: &Client,
+    name: &str,
+    payload: Value,
+    entry: u64,
+    timeout: Duration,
+    generation: u64,
+    tx: &SignalTx,
+) -> Result<(), String> {
+    let tx = tx.clone();
+    client
+        .emit_with_ack(name, payload, timeout, move |p: Payload, _| {
+            let args = text_args(p).unwrap_or_default();
+            forward(&tx, generation, Signal::Ack { entry, args })
+        })
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Closes a client we are done with, without waiting on a dead transport.
+pub(crate) fn close(client: Client) {
+    tokio::spawn(async move {
+        let _ = tokio::time::timeout(Duration::from_secs(2), client.disconnect()).await;
+    });
+}

@@ -1,0 +1,226 @@
+//! What a user can ask of the app, whoever asks (a UI command, the tray menu,
+//! a forwarded CLI call): each action once, here.
+
+use alora_link::{
+    BookingUpdate, Delivery, Incoming, LinkEvent, MarkAsRead, OutboxEntry, Outgoing, SendMessage,
+    StatusUpdate, Typing, UserStatus,
+};
+use chrono::Utc;
+use serde_json::Value;
+
+use crate::core::{lock, Core};
+use crate::error::{AppError, AppResult};
+use crate::events::UiEvent;
+use crate::models::{AppSnapshot, Diagnostics, HistoryItem, HistoryQuery, Settings, SettingsPatch};
+
+impl Core {
+    pub fn snapshot(&self) -> AppSnapshot {
+        let link = &self.inner.link;
+        AppSnapshot {
+            link: link.state(),
+            stats: link.stats(),
+            outbox: *lock(&self.inner.outbox),
+            demo: self.inner.demo_mode,
+            dnd: self.inner.settings.effective().dnd,
+            status: *lock(&self.inner.status),
+            user_id: self.own_user_id(),
+            signed_in: self.inner.demo_mode || self.inner.secrets.token().is_some(),
+            keyring: self.inner.secrets.mode(),
+            notifier: self.inner.notifier.status(),
+            unread: lock(&self.inner.history).unread(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
+
+    pub fn diagnostics(&self) -> Diagnostics {
+        Diagnostics {
+            state_history: lock(&self.inner.states).clone(),
+            stats: self.inner.link.stats(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            demo: self.inner.demo_mode,
+            notifier: self.inner.notifier.status(),
+            keyring: self.inner.secrets.mode(),
+        }
+    }
+
+    /// (Re)connects with the current settings and token.
+    pub async fn connect(&self) -> AppResult<()> {
+        Ok(self.inner.link.connect(self.link_config()).await?)
+    }
+
+    pub async fn sign_in(&self, token: String) -> AppResult<()> {
+        self.inner.secrets.store(token).await?;
+        self.connect().await
+    }
+
+    pub async fn sign_out(&self) -> AppResult<()> {
+        self.inner.secrets.clear().await?;
+        if !self.inner.demo_mode {
+            self.inner.link.set_token(None).await?;
+        }
+        Ok(())
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.inner.settings.effective()
+    }
+
+    pub async fn update_settings(&self, patch: SettingsPatch) -> AppResult<Settings> {
+        let before = self.inner.settings.effective();
+        let start_at_login = patch.start_at_login;
+        let after = self.inner.settings.update(patch)?;
+        if let Some(on) = start_at_login.filter(|on| *on != before.start_at_login) {
+            if let Err(e) = crate::autostart::set(on) {
+                self.problem(crate::models::Problem::new("autostart", e));
+            }
+        }
+        self.emit(UiEvent::SettingsChanged(after.clone()));
+        self.refresh_tray();
+        let moved = (&before.server_url, &before.socket_path, &before.user_id)
+            != (&after.server_url, &after.socket_path, &after.user_id);
+        if moved && !self.inner.demo_mode {
+            self.connect().await?;
+        }
+        Ok(after)
+    }
+
+    pub async fn set_dnd(&self, on: bool) -> AppResult<()> {
+        let patch = SettingsPatch {
+            dnd: Some(on),
+            ..SettingsPatch::default()
+        };
+        self.update_settings(patch).await.map(|_| ())
+    }
+
+    /// Sends (or queues) one event; an `updateStatus` also becomes our status.
+    pub async fn send(&self, outgoing: Outgoing) -> AppResult<Delivery> {
+        outgoing.validate()?;
+        if let Outgoing::UpdateStatus(s) = &outgoing {
+            *lock(&self.inner.status) = s.status;
+            self.refresh_tray();
+        }
+        Ok(self.inner.link.send(outgoing).await?)
+    }
+
+    /// The generic `emit`: only the protocol's client events.
+    pub async fn emit_event(&self, event: &str, payload: Value) -> AppResult<Delivery> {
+        if !alora_link::EMITTABLE.contains(&event) {
+            return Err(AppError::UnknownEvent(event.to_owned()));
+        }
+        self.send(Outgoing::from_event(event, payload)?).await
+    }
+
+    pub async fn update_status(&self, status: UserStatus) -> AppResult<Delivery> {
+        self.send(Outgoing::UpdateStatus(StatusUpdate { status }))
+            .await
+    }
+
+    pub async fn send_typing(
+        &self,
+        is_typing: bool,
+        conversation_id: Option<String>,
+    ) -> AppResult<Delivery> {
+        let user_id = self.own_user_id().unwrap_or_default();
+        self.send(Outgoing::Typing(Typing {
+            user_id,
+            is_typing,
+            conversation_id,
+        }))
+        .await
+    }
+
+    pub async fn send_booking_update(
+        &self,
+        booking_id: String,
+        status: String,
+    ) -> AppResult<Delivery> {
+        self.send(Outgoing::BookingUpdate(BookingUpdate {
+            booking_id,
+            status,
+        }))
+        .await
+    }
+
+    pub async fn send_message(
+        &self,
+        conversation_id: String,
+        content: String,
+        client_id: Option<String>,
+    ) -> AppResult<Delivery> {
+        let client_id = client_id.unwrap_or_default();
+        self.send(Outgoing::SendMessage(SendMessage {
+            client_id,
+            conversation_id,
+            content,
+        }))
+        .await
+    }
+
+    pub async fn join_conversation(&self, conversation_id: String) -> AppResult<Delivery> {
+        self.send(Outgoing::JoinConversation(alora_link::JoinConversation {
+            conversation_id,
+        }))
+        .await
+    }
+
+    pub async fn mark_as_read(
+        &self,
+        conversation_id: String,
+        message_ids: Option<Vec<String>>,
+    ) -> AppResult<Delivery> {
+        self.send(Outgoing::MarkAsRead(MarkAsRead {
+            conversation_id,
+            message_ids,
+        }))
+        .await
+    }
+
+    /// As if the server had sent it (development and demo).
+    pub fn simulate_incoming(&self, event: &str, payload: Value) -> AppResult<()> {
+        match Incoming::decode(event, &[payload], Utc::now()) {
+            Ok(Some(incoming)) => {
+                self.on_link_event(LinkEvent::Incoming(incoming));
+                Ok(())
+            }
+            Ok(None) => Err(AppError::UnknownEvent(event.to_owned())),
+            Err(e) => Err(AppError::InvalidInput(e.to_string())),
+        }
+    }
+
+    pub fn list_history(&self, query: &HistoryQuery) -> Vec<HistoryItem> {
+        lock(&self.inner.history).list(query)
+    }
+
+    pub fn mark_history_read(&self, ids: &[String]) -> usize {
+        let changed = lock(&self.inner.history).mark_read(ids);
+        if changed > 0 {
+            self.refresh_tray();
+        }
+        changed
+    }
+
+    pub async fn list_outbox(&self) -> AppResult<Vec<OutboxEntry>> {
+        Ok(self.inner.link.outbox().await?)
+    }
+
+    pub async fn retry_outbox(&self, entry_id: u64) -> AppResult<()> {
+        Ok(self.inner.link.retry(entry_id).await?)
+    }
+
+    pub async fn discard_outbox(&self, entry_id: u64) -> AppResult<()> {
+        Ok(self.inner.link.discard(entry_id).await?)
+    }
+
+    /// The conversation open in the window (no popups for it while focused).
+    pub fn set_focus(&self, conversation_id: Option<String>) {
+        lock(&self.inner.focus).conversation = conversation_id;
+    }
+
+    pub async fn reconnect_now(&self) -> AppResult<()> {
+        Ok(self.inner.link.reconnect_now().await?)
+    }
+
+    pub async fn disconnect(&self) -> AppResult<()> {
+        Ok(self.inner.link.disconnect().await?)
+    }
+}

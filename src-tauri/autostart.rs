@@ -1,0 +1,37 @@
+//! Start at login, the freedesktop way: a desktop entry in
+//! `$XDG_CONFIG_HOME/autostart` that starts the app `--minimized`. Written
+//! directly rather than through a plugin: one small file, nothing loaded.
+
+use std::path::PathBuf;
+
+const FILE: &str = "alora-tray.desktop";
+
+fn dir() -> PathBuf {
+    std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(std::env::temp_dir);
+            home.join(".config")
+        })
+        .join("autostart")
+}
+
+/// Adds or removes the entry.
+pub fn set(on: bool) -> Result<(), String> {
+    let path = dir().join(FILE);
+    if !on {
+        return match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.to_string()),
+            _ => Ok(()),
+        };
+    }
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let entry = format!(
+        "[Desktop Entry]\nType=Application\nName=Alora\nComment=Alora in the system tray\nExec=\"{}\" --minimized\nX-GNOME-Autostart-enabled=true\n",
+        exe.display()
+    );
+    std::fs::create_dir_all(dir()).map_err(|e| e.to_string())?;
+    std::fs::write(path, entry).map_err(|e| e.to_string())
+}

@@ -1,0 +1,197 @@
+//! The UI's commands (docs/IPC.md): each a few lines handing over to the
+//! core. Errors reach the UI as `{code, message}` (see `error.rs`).
+
+use alora_link::{Delivery, OutboxEntry, UserStatus};
+use serde_json::Value;
+use tauri::State;
+
+use crate::core::Core;
+use crate::error::AppResult;
+use crate::models::{AppSnapshot, Diagnostics, HistoryItem, HistoryQuery, Settings, SettingsPatch};
+
+type Ctx<'a> = State<'a, Core>;
+
+#[tauri::command]
+pub fn get_snapshot(core: Ctx<'_>) -> AppSnapshot {
+    core.snapshot()
+}
+
+#[tauri::command]
+pub async fn connect(core: Ctx<'_>) -> AppResult<()> {
+    core.connect().await
+}
+
+#[tauri::command]
+pub async fn disconnect(core: Ctx<'_>) -> AppResult<()> {
+    core.disconnect().await
+}
+
+#[tauri::command]
+pub async fn reconnect_now(core: Ctx<'_>) -> AppResult<()> {
+    core.reconnect_now().await
+}
+
+#[tauri::command]
+pub async fn sign_in(core: Ctx<'_>, token: String) -> AppResult<()> {
+    core.sign_in(token).await
+}
+
+#[tauri::command]
+pub async fn sign_out(core: Ctx<'_>) -> AppResult<()> {
+    core.sign_out().await
+}
+
+#[tauri::command]
+pub fn get_settings(core: Ctx<'_>) -> Settings {
+    core.settings()
+}
+
+#[tauri::command]
+pub async fn update_settings(core: Ctx<'_>, patch: SettingsPatch) -> AppResult<Settings> {
+    core.update_settings(patch).await
+}
+
+#[tauri::command]
+pub async fn set_dnd(core: Ctx<'_>, on: bool) -> AppResult<()> {
+    core.set_dnd(on).await
+}
+
+#[tauri::command(rename_all = "camelCase")]
+pub async fn send_typing(
+    core: Ctx<'_>,
+    is_typing: bool,
+    conversation_id: Option<String>,
+) -> AppResult<Delivery> {
+    core.send_typing(is_typing, conversation_id).await
+}
+
+#[tauri::command]
+pub async fn update_status(core: Ctx<'_>, status: UserStatus) -> AppResult<Delivery> {
+    core.update_status(status).await
+}
+
+#[tauri::command(rename_all = "camelCase")]
+pub async fn send_booking_update(
+    core: Ctx<'_>,
+    booking_id: String,
+    status: String,
+) -> AppResult<Delivery> {
+    core.send_booking_update(booking_id, status).await
+}
+
+#[tauri::command(rename_all = "camelCase")]
+pub async fn send_message(
+    core: Ctx<'_>,
+    conversation_id: String,
+    content: String,
+    client_id: Option<String>,
+) -> AppResult<Delivery> {
+    core.send_message(conversation_id, content, client_id).await
+}
+
+#[tauri::command(rename_all = "camelCase")]
+pub async fn join_conversation(core: Ctx<'_>, conversation_id: String) -> AppResult<Delivery> {
+    core.join_conversation(conversation_id).await
+}
+
+#[tauri::command(rename_all = "camelCase")]
+pub async fn mark_as_read(
+    core: Ctx<'_>,
+    conversation_id: String,
+    message_ids: Option<Vec<String>>,
+) -> AppResult<Delivery> {
+    core.mark_as_read(conversation_id, message_ids).await
+}
+
+#[tauri::command]
+pub async fn emit(core: Ctx<'_>, event: String, payload: Value) -> AppResult<Delivery> {
+    core.emit_event(&event, payload).await
+}
+
+#[tauri::command]
+pub fn simulate_incoming(core: Ctx<'_>, event: String, payload: Value) -> AppResult<()> {
+    core.simulate_incoming(&event, payload)
+}
+
+#[tauri::command(rename_all = "camelCase")]
+pub fn list_history(
+    core: Ctx<'_>,
+    query: Option<String>,
+    event: Option<String>,
+    unread_only: Option<bool>,
+    limit: Option<usize>,
+) -> Vec<HistoryItem> {
+    let q = HistoryQuery {
+        query,
+        event,
+        unread_only: unread_only.unwrap_or(false),
+        limit,
+    };
+    core.list_history(&q)
+}
+
+#[tauri::command]
+pub fn mark_history_read(core: Ctx<'_>, ids: Vec<String>) -> usize {
+    core.mark_history_read(&ids)
+}
+
+#[tauri::command]
+pub async fn list_outbox(core: Ctx<'_>) -> AppResult<Vec<OutboxEntry>> {
+    core.list_outbox().await
+}
+
+#[tauri::command(rename_all = "camelCase")]
+pub async fn retry_outbox(core: Ctx<'_>, entry_id: u64) -> AppResult<()> {
+    core.retry_outbox(entry_id).await
+}
+
+#[tauri::command(rename_all = "camelCase")]
+pub async fn discard_outbox(core: Ctx<'_>, entry_id: u64) -> AppResult<()> {
+    core.discard_outbox(entry_id).await
+}
+
+#[tauri::command]
+pub fn get_diagnostics(core: Ctx<'_>) -> Diagnostics {
+    core.diagnostics()
+}
+
+#[tauri::command(rename_all = "camelCase")]
+pub fn set_focus(core: Ctx<'_>, conversation_id: Option<String>) {
+    core.set_focus(conversation_id);
+}
+
+/// Every command, for the builder (and the list build.rs turns into
+/// `allow-<command>` permissions: keep the two in step).
+pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static
+{
+    tauri::generate_handler![
+        get_snapshot,
+        connect,
+        disconnect,
+        reconnect_now,
+        sign_in,
+        sign_out,
+        get_settings,
+        update_settings,
+        set_dnd,
+        send_typing,
+        update_status,
+        send_booking_update,
+        send_message,
+        join_conversation,
+        mark_as_read,
+        emit,
+        simulate_incoming,
+        list_history,
+        mark_history_read,
+        list_outbox,
+        retry_outbox,
+        discard_outbox,
+        get_diagnostics,
+        set_focus,
+    ]
+}
+
+#[cfg(test)]
+#[path = "commands_tests.rs"]
+mod tests;

@@ -1,0 +1,212 @@
+//! Command tests on Tauri's mock runtime: the real commands, core and link
+//! (not connected: no token), a recording notifier, settings in memory.
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
+
+use crate::core::{Core, Parts};
+use crate::models::NotifierStatus;
+use crate::notifier::{BoxFuture, Notifier, NotifyError};
+use crate::popups::Popup;
+use crate::settings::{MemoryBackend, Overrides};
+
+#[derive(Default)]
+struct Recorder(Mutex<Vec<Popup>>);
+
+impl Notifier for Arc<Recorder> {
+    fn show(&self, popup: Popup) -> BoxFuture<'_, Result<(), NotifyError>> {
+        self.0.lock().unwrap().push(popup);
+        Box::pin(async { Ok(()) })
+    }
+    fn status(&self) -> NotifierStatus {
+        NotifierStatus::Available
+    }
+}
+
+struct Fixture {
+    _app: tauri::App<tauri::test::MockRuntime>,
+    window: WebviewWindow<tauri::test::MockRuntime>,
+    popups: Arc<Recorder>,
+}
+
+fn fixture() -> Fixture {
+    let popups = Arc::new(Recorder::default());
+    let parts = Parts {
+        settings: Box::new(MemoryBackend::default()),
+        vault: None,
+        notifier: Arc::new(popups.clone()),
+        // A server that is never reached: with no token the link waits for one.
+        overrides: Overrides {
+            server_url: Some("http://127.0.0.1:9".into()),
+            ..Overrides::default()
+        },
+    };
+    let (core, events) = tauri::async_runtime::block_on(Core::start(parts)).unwrap();
+    tauri::async_runtime::spawn(crate::pipeline::pump(core.clone(), events));
+    let app = crate::builder(mock_builder())
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    app.manage(core);
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    Fixture {
+        _app: app,
+        window,
+        popups,
+    }
+}
+
+fn invoke(f: &Fixture, cmd: &str, args: Value) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(&f.window, request).map(|b| b.deserialize::<Value>().unwrap())
+}
+
+#[test]
+fn get_snapshot_describes_the_app() {
+    let f = fixture();
+    let snap = invoke(&f, "get_snapshot", json!({})).unwrap();
+    assert_eq!(snap["demo"], false);
+    assert_eq!(snap["status"], "available");
+    assert_eq!(snap["signedIn"], false);
+    assert_eq!(snap["keyring"], "memoryOnly");
+    assert_eq!(snap["notifier"], "available");
+    assert_eq!(snap["unread"], 0);
+    assert_eq!(snap["outbox"], json!({"pending": 0, "failed": 0}));
+    assert!(snap["link"]["kind"].is_string(), "{snap}");
+    assert!(snap["stats"]["eventsIn"].is_u64());
+    assert_eq!(snap["version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[test]
+fn update_settings_patches_and_returns_settings() {
+    let f = fixture();
+    let s = invoke(
+        &f,
+        "update_settings",
+        json!({"patch": {"dnd": true, "popups": {"userOnline": true}}}),
+    )
+    .unwrap();
+    assert_eq!(s["dnd"], true);
+    assert_eq!(s["popups"]["userOnline"], true);
+    assert_eq!(s["popups"]["newMessage"], true);
+    assert_eq!(s["serverUrl"], "http://127.0.0.1:9");
+    assert_eq!(invoke(&f, "get_settings", json!({})).unwrap(), s);
+    let err = invoke(
+        &f,
+        "update_settings",
+        json!({"patch": {"serverUrl": "ftp://nope"}}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "invalid_url");
+    assert!(err["message"].as_str().unwrap().contains("ftp://nope"));
+}
+
+#[test]
+fn emit_refuses_events_outside_the_protocol() {
+    let f = fixture();
+    let err = invoke(
+        &f,
+        "emit",
+        json!({"event": "register", "payload": {"userId": "u1"}}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        json!({"code": "unknown_event", "message": "unknown event \"register\""})
+    );
+    let err = invoke(
+        &f,
+        "emit",
+        json!({"event": "bookingUpdate", "payload": {"bookingId": 5}}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    // A good one is queued while the link is down.
+    let ok = invoke(
+        &f,
+        "emit",
+        json!({"event": "bookingUpdate", "payload": {"bookingId": "b1", "status": "confirmed"}}),
+    )
+    .unwrap();
+    assert_eq!(ok["event"], "bookingUpdate");
+    assert_eq!(ok["outcome"]["kind"], "queued");
+    let outbox = invoke(&f, "list_outbox", json!({})).unwrap();
+    assert_eq!(outbox.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn simulated_events_reach_history_and_popups() {
+    let f = fixture();
+    let n = json!({"id": "n1", "title": "Hi <b>", "message": "there"});
+    invoke(
+        &f,
+        "simulate_incoming",
+        json!({"event": "newNotification", "payload": n}),
+    )
+    .unwrap();
+    invoke(
+        &f,
+        "simulate_incoming",
+        json!({"event": "userTyping", "payload": {"userId": "u2", "isTyping": true}}),
+    )
+    .unwrap();
+    let err = invoke(
+        &f,
+        "simulate_incoming",
+        json!({"event": "nope", "payload": {}}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "unknown_event");
+    let items = invoke(&f, "list_history", json!({"query": "hi"})).unwrap();
+    assert_eq!(items.as_array().unwrap().len(), 1);
+    assert_eq!(
+        items[0]["target"],
+        json!({"view": "notifications", "id": "n1"})
+    );
+    assert_eq!(invoke(&f, "get_snapshot", json!({})).unwrap()["unread"], 1);
+    assert_eq!(
+        invoke(&f, "mark_history_read", json!({"ids": []})).unwrap(),
+        1
+    );
+    // The popup task runs on the async runtime: give it a moment.
+    for _ in 0..50 {
+        if !f.popups.0.lock().unwrap().is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let shown = f.popups.0.lock().unwrap().clone();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(shown[0].summary, "Hi <b>");
+}
+
+#[test]
+fn status_and_focus_commands() {
+    let f = fixture();
+    let d = invoke(&f, "update_status", json!({"status": "busy"})).unwrap();
+    assert_eq!(d["event"], "updateStatus");
+    assert_eq!(
+        invoke(&f, "get_snapshot", json!({})).unwrap()["status"],
+        "busy"
+    );
+    assert!(invoke(&f, "update_status", json!({"status": "sleepy"})).is_err());
+    invoke(&f, "set_focus", json!({"conversationId": "c1"})).unwrap();
+    invoke(&f, "set_focus", json!({"conversationId": null})).unwrap();
+    let diag = invoke(&f, "get_diagnostics", json!({})).unwrap();
+    assert_eq!(diag["keyring"], "memoryOnly");
+    assert!(diag["stateHistory"].is_array());
+}

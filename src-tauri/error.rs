@@ -1,0 +1,96 @@
+//! The app's one error type. It reaches the UI (and a forwarded CLI call) as
+//! `{ "code": string, "message": string }`, never as a bare string.
+
+use alora_link::LinkError;
+use serde::{Deserialize, Serialize, Serializer};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Link(#[from] LinkError),
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error("unknown event {0:?}")]
+    UnknownEvent(String),
+    #[error("settings could not be stored: {0}")]
+    Storage(String),
+    #[error("the keyring failed: {0}")]
+    Keyring(String),
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("the demo backend could not start: {0}")]
+    Demo(String),
+    #[error("Alora Tray is not running")]
+    NotRunning,
+    #[error("talking to the running instance failed: {0}")]
+    Forward(String),
+    /// An error that came back from the running instance, as it was.
+    #[error("{message}")]
+    Remote { code: String, message: String },
+}
+
+impl AppError {
+    /// A short machine-readable code, stable across releases.
+    pub fn code(&self) -> &str {
+        match self {
+            AppError::Link(e) => e.code(),
+            AppError::InvalidInput(_) => "invalid_input",
+            AppError::UnknownEvent(_) => "unknown_event",
+            AppError::Storage(_) => "storage",
+            AppError::Keyring(_) => "keyring",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Demo(_) => "demo",
+            AppError::NotRunning => "not_running",
+            AppError::Forward(_) => "forward",
+            AppError::Remote { code, .. } => code,
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            code: self.code().to_owned(),
+            message: self.to_string(),
+        }
+    }
+}
+
+/// The wire shape of an error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<ErrorBody> for AppError {
+    fn from(body: ErrorBody) -> Self {
+        AppError::Remote {
+            code: body.code,
+            message: body.message,
+        }
+    }
+}
+
+impl Serialize for AppError {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.body().serialize(s)
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_to_code_and_message() {
+        let e = AppError::UnknownEvent("register".into());
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"code": "unknown_event", "message": "unknown event \"register\""})
+        );
+        let v = serde_json::to_value(AppError::from(LinkError::NoToken)).unwrap();
+        assert_eq!(v["code"], "no_token");
+    }
+}

@@ -1,0 +1,127 @@
+//! `--headless`: the link, history, popups and the forwarded subcommands on
+//! a plain tokio runtime, with no Tauri at all (no display needed).
+
+use std::os::unix::net::UnixListener;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::cli::Cli;
+use crate::core::{Core, Parts, Shell, TrayView};
+use crate::error::{AppError, AppResult};
+use crate::events::UiEvent;
+use crate::models::Target;
+use crate::notifier::{DesktopNotifier, NotifierHooks};
+use crate::secrets::OsKeyring;
+use crate::settings::{JsonFile, Overrides};
+use crate::{icons, ipc, pipeline};
+
+/// Logs what a window would show; `quit` ends the run.
+#[derive(Debug, Default)]
+struct HeadlessShell {
+    quit: Notify,
+}
+
+impl Shell for HeadlessShell {
+    fn emit(&self, event: &UiEvent) {
+        tracing::trace!(event = event.name(), "ui event (no window)");
+    }
+    fn refresh(&self, view: &TrayView) {
+        tracing::debug!(state = ?view.state, unread = view.unread, "tray (none)");
+    }
+    fn open(&self, target: Option<Target>) -> AppResult<()> {
+        tracing::info!(
+            ?target,
+            "open asked for, but there is no window in headless mode"
+        );
+        Err(AppError::Unavailable("headless mode has no window".into()))
+    }
+    fn quit(&self) {
+        // notify_one keeps the permit if nobody waits yet.
+        self.quit.notify_one();
+    }
+}
+
+/// The parts of a desktop run: the store file, the OS keyring and the
+/// desktop notifier, with hooks that reach the core once it exists.
+pub(crate) async fn desktop_core(
+    overrides: Overrides,
+    settings: Box<dyn crate::settings::SettingsBackend>,
+) -> AppResult<(Core, alora_link::LinkEvents, Arc<DesktopNotifier>)> {
+    let notifier = DesktopNotifier::new(icons::notification_icon());
+    let parts = Parts {
+        settings,
+        vault: Some(Arc::new(OsKeyring)),
+        notifier: Arc::new(notifier.clone()),
+        overrides,
+    };
+    let (core, events) = Core::start(parts).await?;
+    let (open_core, problem_core) = (core.clone(), core.clone());
+    notifier.set_hooks(NotifierHooks {
+        open: Box::new(move |target| {
+            if let Err(e) = open_core.shell().open(Some(target)) {
+                tracing::debug!(error = %e, "cannot open the window");
+            }
+        }),
+        problem: Box::new(move |p| problem_core.problem(p)),
+    });
+    Ok((core, events, notifier))
+}
+
+pub fn run(cli: Cli, listener: UnixListener) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = runtime.block_on(async move {
+        let overrides = Overrides::from_env().with(cli.overrides());
+        let store = Box::new(JsonFile(JsonFile::default_path()));
+        let (core, events, notifier) = match desktop_core(overrides, store).await {
+            Ok(parts) => parts,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot start");
+                return ExitCode::FAILURE;
+            }
+        };
+        let shell = Arc::new(HeadlessShell::default());
+        core.set_shell(shell.clone());
+        tokio::spawn(pipeline::pump(core.clone(), events));
+        tokio::spawn(ipc::serve(core.clone(), listener));
+        notifier.probe().await;
+        tracing::info!("running headless");
+        tokio::select! {
+            () = shell.quit.notified() => tracing::info!("quit asked for"),
+            () = terminated() => tracing::info!("signal received"),
+        }
+        core.shutdown().await;
+        ExitCode::SUCCESS
+    });
+    ipc::release();
+    // Popups waiting for a click hold D-Bus connections: do not wait for them.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    code
+}
+
+/// SIGINT or SIGTERM.
+pub(crate) async fn terminated() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! The icon set, compiled in: one tray icon per link state, each with an
+//! unread-marker twin, and the app icon the notifications show.
+
+use std::path::PathBuf;
+
+use alora_link::LinkState;
+
+/// The tray's look for a state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TrayLook {
+    Live,
+    Connecting,
+    Offline,
+    Auth,
+}
+
+impl TrayLook {
+    pub fn of(state: &LinkState) -> TrayLook {
+        match state {
+            LinkState::Connected { .. } => TrayLook::Live,
+            LinkState::Connecting { .. } | LinkState::Reconnecting { .. } => TrayLook::Connecting,
+            LinkState::AuthRequired { .. } => TrayLook::Auth,
+            LinkState::Idle | LinkState::Stopped => TrayLook::Offline,
+        }
+    }
+}
+
+/// The PNG for a look, with or without the unread marker.
+pub fn tray_png(look: TrayLook, unread: bool) -> &'static [u8] {
+    match (look, unread) {
+        (TrayLook::Live, false) => include_bytes!("../icons/tray-live.png"),
+        (TrayLook::Live, true) => include_bytes!("../icons/tray-live-unread.png"),
+        (TrayLook::Connecting, false) => include_bytes!("../icons/tray-connecting.png"),
+        (TrayLook::Connecting, true) => include_bytes!("../icons/tray-connecting-unread.png"),
+        (TrayLook::Offline, false) => include_bytes!("../icons/tray-offline.png"),
+        (TrayLook::Offline, true) => include_bytes!("../icons/tray-offline-unread.png"),
+        (TrayLook::Auth, false) => include_bytes!("../icons/tray-auth.png"),
+        (TrayLook::Auth, true) => include_bytes!("../icons/tray-auth-unread.png"),
+    }
+}
+
+pub const APP_ICON: &[u8] = include_bytes!("../icons/128x128.png");
+
+/// The app icon as a file, for notification servers that take a path:
+/// written once into the user's cache dir. Falls back to an icon name.
+pub fn notification_icon() -> String {
+    let dir = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(std::env::temp_dir);
+            home.join(".cache")
+        });
+    let path = dir.join(crate::settings::IDENTIFIER).join("alora.png");
+    let current = std::fs::read(&path).map(|b| b == APP_ICON).unwrap_or(false);
+    if !current {
+        let written = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, APP_ICON));
+        if let Err(e) = written {
+            tracing::debug!(error = %e, "cannot write the notification icon");
+            return "dialog-information".to_owned();
+        }
+    }
+    path.display().to_string()
+}

@@ -1,0 +1,149 @@
+//! Alora Tray: the command line decides the mode (forward a subcommand to the
+//! running instance, run headless, or run the Tauri tray app); `app()` builds
+//! the Tauri app: plugins, state, setup, and the run loop that keeps it alive
+//! with no window.
+
+mod actions;
+pub mod autostart;
+pub mod cli;
+pub mod commands;
+pub mod core;
+pub mod demo;
+pub mod error;
+pub mod events;
+pub mod headless;
+pub mod history;
+pub mod icons;
+pub mod ipc;
+pub mod models;
+pub mod notifier;
+pub mod pipeline;
+pub mod popups;
+pub mod secrets;
+pub mod settings;
+pub mod tray;
+pub mod window;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use tauri::{Manager, RunEvent, Runtime};
+use tauri_plugin_store::StoreExt;
+
+use crate::cli::{Cli, Forward};
+use crate::settings::{Overrides, PluginStore};
+
+/// The plugins and commands every build of the app has (the real one and
+/// the tests' mock runtime).
+pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder
+        .plugin(tauri_plugin_store::Builder::default().build())
+        .invoke_handler(commands::handler())
+}
+
+/// The process entry: parse, forward or become the instance, then run.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    if let Some(command) = &cli.command {
+        return forward(command.to_forward());
+    }
+    let listener = match ipc::claim() {
+        Ok(Some(listener)) => listener,
+        Ok(None) if cli.minimized => {
+            eprintln!("Alora Tray is already running.");
+            return ExitCode::SUCCESS;
+        }
+        // A plain second launch opens the first one's window.
+        Ok(None) => return forward(Ok(Forward::Open)),
+        Err(e) => {
+            eprintln!(
+                "alora-tray: cannot claim {}: {e}",
+                ipc::socket_path().display()
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    if cli.headless {
+        return headless::run(cli, listener);
+    }
+    run(cli, listener)
+}
+
+fn forward(request: Result<Forward, error::AppError>) -> ExitCode {
+    match request.and_then(|r| ipc::forward(&r)) {
+        Ok(serde_json::Value::Null) => ExitCode::SUCCESS,
+        Ok(answer) => {
+            // The answer (a delivery) is the command's output, for scripts.
+            use std::io::Write;
+            let _ = writeln!(std::io::stdout(), "{answer}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("alora-tray: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tao=warn,wry=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .try_init();
+}
+
+/// The tray app on the real runtime.
+pub fn run(cli: Cli, listener: std::os::unix::net::UnixListener) -> ExitCode {
+    let minimized = cli.minimized;
+    let overrides = Overrides::from_env().with(cli.overrides());
+    let listener = std::sync::Mutex::new(Some(listener));
+    let app = builder(tauri::Builder::default())
+        .setup(move |app| {
+            let store = app.store(settings::STORE_FILE)?;
+            let handle = app.handle().clone();
+            let settings = Box::new(PluginStore(store));
+            let started =
+                tauri::async_runtime::block_on(headless::desktop_core(overrides.clone(), settings));
+            let (core, events, notifier) = started?;
+            app.manage(core.clone());
+            let tray = tray::Tray::create(&handle)?;
+            core.set_shell(Arc::new(window::TauriShell {
+                app: handle.clone(),
+                tray: Some(tray),
+            }));
+            tauri::async_runtime::spawn(pipeline::pump(core.clone(), events));
+            if let Some(l) = listener.lock().ok().and_then(|mut l| l.take()) {
+                tauri::async_runtime::spawn(ipc::serve(core.clone(), l));
+            }
+            tauri::async_runtime::spawn(async move { notifier.probe().await });
+            if !minimized {
+                window::open(&handle, None)?;
+            }
+            Ok(())
+        })
+        .build(tauri::generate_context!("tauri.conf.json"));
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!(error = %e, "the app could not start");
+            ipc::release();
+            return ExitCode::FAILURE;
+        }
+    };
+    app.run(|_app, event| {
+        // The last window closing must not end the app: it lives in the tray.
+        // `app.exit(0)` (Quit) carries a code and goes through.
+        if let RunEvent::ExitRequested {
+            api, code: None, ..
+        } = event
+        {
+            api.prevent_exit();
+        }
+    });
+    ipc::release();
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,228 @@
+//! The app's own IPC types (docs/IPC.md), camelCase on the wire. Types that
+//! come from the link crate are used as they are and not repeated here.
+
+use std::collections::VecDeque;
+
+use alora_link::{LinkState, LinkStats, OutboxCounts, UserStatus};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// The event types that may pop up, each with its own preference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PopupKind {
+    NewNotification,
+    BookingUpdated,
+    NewMessage,
+    UserOnline,
+    UserOffline,
+}
+
+impl PopupKind {
+    pub const ALL: [PopupKind; 5] = [
+        PopupKind::NewNotification,
+        PopupKind::BookingUpdated,
+        PopupKind::NewMessage,
+        PopupKind::UserOnline,
+        PopupKind::UserOffline,
+    ];
+}
+
+/// `Record<PopupKind, boolean>`; the defaults are PROTOCOL.md's table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PopupPrefs {
+    pub new_notification: bool,
+    pub booking_updated: bool,
+    pub new_message: bool,
+    pub user_online: bool,
+    pub user_offline: bool,
+}
+
+impl Default for PopupPrefs {
+    fn default() -> Self {
+        PopupPrefs {
+            new_notification: true,
+            booking_updated: true,
+            new_message: true,
+            user_online: false,
+            user_offline: false,
+        }
+    }
+}
+
+impl PopupPrefs {
+    pub fn allows(&self, kind: PopupKind) -> bool {
+        match kind {
+            PopupKind::NewNotification => self.new_notification,
+            PopupKind::BookingUpdated => self.booking_updated,
+            PopupKind::NewMessage => self.new_message,
+            PopupKind::UserOnline => self.user_online,
+            PopupKind::UserOffline => self.user_offline,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    pub server_url: String,
+    pub socket_path: String,
+    pub user_id: Option<String>,
+    pub popups: PopupPrefs,
+    pub dnd: bool,
+    pub start_at_login: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            // Empty means "no server configured": the app runs the demo.
+            server_url: String::new(),
+            socket_path: alora_link::DEFAULT_SOCKET_PATH.to_owned(),
+            user_id: None,
+            popups: PopupPrefs::default(),
+            dnd: false,
+            start_at_login: false,
+        }
+    }
+}
+
+/// `Partial<Settings>`; `popups` may be partial too. `userId: null` clears
+/// the id, a missing `userId` leaves it alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettingsPatch {
+    pub server_url: Option<String>,
+    pub socket_path: Option<String>,
+    #[serde(default, deserialize_with = "some_even_if_null")]
+    pub user_id: Option<Option<String>>,
+    pub popups: Option<PopupPrefsPatch>,
+    pub dnd: Option<bool>,
+    pub start_at_login: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PopupPrefsPatch {
+    pub new_notification: Option<bool>,
+    pub booking_updated: Option<bool>,
+    pub new_message: Option<bool>,
+    pub user_online: Option<bool>,
+    pub user_offline: Option<bool>,
+}
+
+fn some_even_if_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// Where a history item or a notification's "Open" leads in the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum View {
+    Notifications,
+    Bookings,
+    Messages,
+    People,
+    Settings,
+}
+
+/// The payload of `app://navigate`, and a history item's `target`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    pub view: View,
+    pub id: Option<String>,
+}
+
+impl Target {
+    pub fn new(view: View, id: Option<String>) -> Self {
+        Target { view, id }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryItem {
+    pub id: String,
+    pub event: String,
+    pub title: String,
+    pub body: String,
+    pub created_at: String,
+    pub read: bool,
+    pub link: Option<String>,
+    pub target: Target,
+}
+
+/// The arguments of `list_history`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryQuery {
+    pub query: Option<String>,
+    pub event: Option<String>,
+    #[serde(default)]
+    pub unread_only: bool,
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum KeyringMode {
+    Os,
+    MemoryOnly,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NotifierStatus {
+    Available,
+    Unavailable,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppSnapshot {
+    pub link: LinkState,
+    pub stats: LinkStats,
+    pub outbox: OutboxCounts,
+    pub demo: bool,
+    pub dnd: bool,
+    pub status: UserStatus,
+    pub user_id: Option<String>,
+    pub signed_in: bool,
+    pub keyring: KeyringMode,
+    pub notifier: NotifierStatus,
+    pub unread: usize,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StateChange {
+    pub at: String,
+    pub state: LinkState,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diagnostics {
+    pub state_history: VecDeque<StateChange>,
+    pub stats: LinkStats,
+    pub version: String,
+    pub demo: bool,
+    pub notifier: NotifierStatus,
+    pub keyring: KeyringMode,
+}
+
+/// The payload of `app://problem`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    pub code: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        Problem {
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}

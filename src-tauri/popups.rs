@@ -1,0 +1,246 @@
+//! Which incoming event becomes a desktop popup: per-type preferences, do not
+//! disturb, de-duplication by id, the focused conversation, and coalescing a
+//! burst into one summary. Pure logic; the notifier shows what this decides.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use alora_link::Incoming;
+
+use crate::models::{PopupKind, PopupPrefs, Target, View};
+
+/// Popups shown per type within one burst window before the rest are held
+/// back for a summary.
+pub const BURST_LIMIT: usize = 3;
+pub const BURST_WINDOW: Duration = Duration::from_secs(10);
+/// How many popup keys are remembered for de-duplication.
+const SEEN_CAPACITY: usize = 2_000;
+
+/// One desktop notification, before escaping (the notifier escapes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Popup {
+    pub kind: PopupKind,
+    pub summary: String,
+    pub body: String,
+    /// freedesktop category hint.
+    pub category: &'static str,
+    /// Where "Open" leads.
+    pub target: Target,
+}
+
+/// What the rules need to know about the app at the moment of the event.
+#[derive(Debug, Clone, Copy)]
+pub struct PopupContext<'a> {
+    pub prefs: &'a PopupPrefs,
+    pub dnd: bool,
+    /// The conversation open in the window, only while the window is focused.
+    pub focused_conversation: Option<&'a str>,
+    /// Our own user id: our own messages echoed back do not pop up.
+    pub own_user_id: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Burst {
+    started: Instant,
+    shown: usize,
+    held: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct PopupRules {
+    seen: HashSet<String>,
+    seen_order: VecDeque<String>,
+    bursts: HashMap<PopupKind, Burst>,
+}
+
+fn kind_of(incoming: &Incoming) -> Option<PopupKind> {
+    Some(match incoming {
+        Incoming::NewNotification(_) => PopupKind::NewNotification,
+        Incoming::BookingUpdated(_) => PopupKind::BookingUpdated,
+        Incoming::NewMessage(_) => PopupKind::NewMessage,
+        Incoming::UserOnline(_) => PopupKind::UserOnline,
+        Incoming::UserOffline(_) => PopupKind::UserOffline,
+        // Never: typing, our own status echo, the connect acknowledgement.
+        Incoming::UserTyping(_) | Incoming::StatusUpdated(_) | Incoming::Connected(_) => {
+            return None
+        }
+    })
+}
+
+/// The de-duplication key: the protocol id where the event has one.
+fn key_of(incoming: &Incoming) -> Option<String> {
+    match incoming {
+        Incoming::NewNotification(n) => Some(format!("n:{}", n.id)),
+        Incoming::NewMessage(m) => Some(format!("m:{}", m.id)),
+        Incoming::BookingUpdated(b) => Some(format!("b:{}:{}", b.booking_id, b.status)),
+        _ => None,
+    }
+}
+
+pub fn popup_for(incoming: &Incoming) -> Option<Popup> {
+    let kind = kind_of(incoming)?;
+    let (summary, body, category, target) = match incoming {
+        Incoming::NewNotification(n) => (
+            n.title.clone(),
+            n.message.clone(),
+            "x-alora.notification",
+            Target::new(View::Notifications, Some(n.id.0.clone())),
+        ),
+        Incoming::BookingUpdated(b) => (
+            b.title
+                .clone()
+                .unwrap_or_else(|| format!("Booking {}", b.status)),
+            b.message
+                .clone()
+                .unwrap_or_else(|| format!("Booking {} is now {}.", b.booking_id, b.status)),
+            "x-alora.booking",
+            Target::new(View::Bookings, Some(b.booking_id.0.clone())),
+        ),
+        Incoming::NewMessage(m) => (
+            m.sender_name
+                .clone()
+                .unwrap_or_else(|| "New message".to_owned()),
+            m.content.clone(),
+            "im.received",
+            Target::new(View::Messages, Some(m.conversation_id.0.clone())),
+        ),
+        Incoming::UserOnline(p) | Incoming::UserOffline(p) => {
+            let online = kind == PopupKind::UserOnline;
+            let who = p.name.clone().unwrap_or_else(|| p.user_id.0.clone());
+            (
+                format!("{who} is {}", if online { "online" } else { "offline" }),
+                String::new(),
+                if online {
+                    "presence.online"
+                } else {
+                    "presence.offline"
+                },
+                Target::new(View::People, Some(p.user_id.0.clone())),
+            )
+        }
+        _ => return None,
+    };
+    Some(Popup {
+        kind,
+        summary,
+        body,
+        category,
+        target,
+    })
+}
+
+fn summary_for(kind: PopupKind, count: usize) -> Popup {
+    let (what, view) = match kind {
+        PopupKind::NewNotification => ("new notifications", View::Notifications),
+        PopupKind::BookingUpdated => ("booking updates", View::Bookings),
+        PopupKind::NewMessage => ("new messages", View::Messages),
+        PopupKind::UserOnline => ("people came online", View::People),
+        PopupKind::UserOffline => ("people went offline", View::People),
+    };
+    Popup {
+        kind,
+        summary: format!("{count} {what}"),
+        body: "Open Alora to see them all.".to_owned(),
+        category: "x-alora.summary",
+        target: Target::new(view, None),
+    }
+}
+
+impl PopupRules {
+    /// The popup for this event, or none. Every event passes here, shown or
+    /// not, so that de-duplication and bursts see the whole stream.
+    pub fn decide(
+        &mut self,
+        incoming: &Incoming,
+        ctx: &PopupContext<'_>,
+        now: Instant,
+    ) -> Option<Popup> {
+        let popup = popup_for(incoming)?;
+        if let Some(key) = key_of(incoming) {
+            if !self.remember(key) {
+                return None;
+            }
+        }
+        if !ctx.prefs.allows(popup.kind) || ctx.dnd {
+            return None;
+        }
+        let mine = |id: &str| ctx.own_user_id.is_some_and(|u| u == id);
+        match incoming {
+            Incoming::NewMessage(m) => {
+                let open = ctx
+                    .focused_conversation
+                    .is_some_and(|c| c == m.conversation_id.0);
+                if mine(&m.sender_id.0) || open {
+                    return None;
+                }
+            }
+            // Our own change, echoed back: we know.
+            Incoming::BookingUpdated(b) if b.updated_by.as_ref().is_some_and(|u| mine(&u.0)) => {
+                return None
+            }
+            _ => {}
+        }
+        let burst = self.bursts.entry(popup.kind).or_insert(Burst {
+            started: now,
+            shown: 0,
+            held: 0,
+        });
+        if now.duration_since(burst.started) >= BURST_WINDOW && burst.held == 0 {
+            *burst = Burst {
+                started: now,
+                shown: 0,
+                held: 0,
+            };
+        }
+        if burst.shown < BURST_LIMIT && burst.held == 0 {
+            burst.shown += 1;
+            Some(popup)
+        } else {
+            burst.held += 1;
+            None
+        }
+    }
+
+    /// Summaries for the bursts whose window has ended with events held back.
+    pub fn flush(&mut self, now: Instant) -> Vec<Popup> {
+        let mut out = Vec::new();
+        self.bursts.retain(|kind, b| {
+            if now.duration_since(b.started) < BURST_WINDOW {
+                return true;
+            }
+            if b.held > 0 {
+                out.push(summary_for(*kind, b.held));
+            }
+            false
+        });
+        out.sort_by_key(|p| PopupKind::ALL.iter().position(|k| *k == p.kind));
+        out
+    }
+
+    /// When `flush` next has something to do.
+    pub fn next_flush(&self) -> Option<Instant> {
+        self.bursts
+            .values()
+            .filter(|b| b.held > 0)
+            .map(|b| b.started + BURST_WINDOW)
+            .min()
+    }
+
+    /// False when the key was seen already.
+    fn remember(&mut self, key: String) -> bool {
+        if !self.seen.insert(key.clone()) {
+            return false;
+        }
+        self.seen_order.push_back(key);
+        if self.seen_order.len() > SEEN_CAPACITY {
+            if let Some(old) = self.seen_order.pop_front() {
+                self.seen.remove(&old);
+            }
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+#[path = "popups_tests.rs"]
+mod tests;

@@ -1,0 +1,160 @@
+//! Unit tests of the popup rules.
+
+use super::*;
+use chrono::Utc;
+use serde_json::{json, Value};
+
+fn ev(event: &str, payload: Value) -> Incoming {
+    Incoming::decode(event, &[payload], Utc::now())
+        .unwrap()
+        .unwrap()
+}
+
+fn note(id: u32) -> Incoming {
+    ev(
+        "newNotification",
+        json!({"id": id, "title": format!("t{id}"), "message": "m"}),
+    )
+}
+
+fn msg(id: u32, conv: &str, sender: &str) -> Incoming {
+    ev(
+        "newMessage",
+        json!({"id": id, "conversationId": conv, "senderId": sender, "content": "hello"}),
+    )
+}
+
+fn ctx(prefs: &PopupPrefs) -> PopupContext<'_> {
+    PopupContext {
+        prefs,
+        dnd: false,
+        focused_conversation: None,
+        own_user_id: Some("me"),
+    }
+}
+
+#[test]
+fn coalesces_a_burst_into_one_summary() {
+    let prefs = PopupPrefs::default();
+    let mut rules = PopupRules::default();
+    let t0 = Instant::now();
+    let shown = (0..15)
+        .filter(|i| rules.decide(&note(*i), &ctx(&prefs), t0).is_some())
+        .count();
+    assert_eq!(shown, BURST_LIMIT);
+    // Other types have their own budget.
+    assert!(rules
+        .decide(&msg(1, "c1", "u2"), &ctx(&prefs), t0)
+        .is_some());
+    assert!(rules.flush(t0 + Duration::from_secs(1)).is_empty());
+    assert_eq!(rules.next_flush(), Some(t0 + BURST_WINDOW));
+    // Held-back events keep the burst open: no popup until the summary.
+    assert!(rules
+        .decide(
+            &note(100),
+            &ctx(&prefs),
+            t0 + BURST_WINDOW + Duration::from_secs(1)
+        )
+        .is_none());
+    let summaries = rules.flush(t0 + BURST_WINDOW);
+    assert_eq!(summaries.len(), 1);
+    assert_eq!(summaries[0].summary, "13 new notifications");
+    assert_eq!(summaries[0].target, Target::new(View::Notifications, None));
+    // After the window a new burst starts fresh.
+    let later = t0 + BURST_WINDOW * 2;
+    assert!(rules.decide(&note(200), &ctx(&prefs), later).is_some());
+    assert_eq!(rules.next_flush(), None);
+}
+
+#[test]
+fn dnd_and_preferences_suppress_popups() {
+    let prefs = PopupPrefs::default();
+    let mut rules = PopupRules::default();
+    let now = Instant::now();
+    let dnd = PopupContext {
+        dnd: true,
+        ..ctx(&prefs)
+    };
+    assert!(rules.decide(&note(1), &dnd, now).is_none());
+    let off = PopupPrefs {
+        new_notification: false,
+        ..PopupPrefs::default()
+    };
+    assert!(rules.decide(&note(2), &ctx(&off), now).is_none());
+    // Presence is opt-in.
+    let online = ev("userOnline", json!({"userId": "u9", "name": "Ana"}));
+    assert!(rules.decide(&online, &ctx(&prefs), now).is_none());
+    let on = PopupPrefs {
+        user_online: true,
+        ..PopupPrefs::default()
+    };
+    let p = rules.decide(&online, &ctx(&on), now).unwrap();
+    assert_eq!(
+        (p.summary.as_str(), p.category),
+        ("Ana is online", "presence.online")
+    );
+}
+
+#[test]
+fn never_for_typing_status_or_connected() {
+    let prefs = PopupPrefs::default();
+    let mut rules = PopupRules::default();
+    let now = Instant::now();
+    for e in [
+        ev("userTyping", json!({"userId": "u2", "isTyping": true})),
+        ev("statusUpdated", json!({"userId": "u2", "status": "busy"})),
+        ev("connected", json!({"userId": "me"})),
+    ] {
+        assert!(rules.decide(&e, &ctx(&prefs), now).is_none(), "{e:?}");
+    }
+}
+
+#[test]
+fn the_same_id_never_pops_twice() {
+    let prefs = PopupPrefs::default();
+    let mut rules = PopupRules::default();
+    let now = Instant::now();
+    assert!(rules.decide(&note(7), &ctx(&prefs), now).is_some());
+    assert!(rules
+        .decide(&note(7), &ctx(&prefs), now + Duration::from_secs(60))
+        .is_none());
+    // Seen while in DND counts as seen.
+    let dnd = PopupContext {
+        dnd: true,
+        ..ctx(&prefs)
+    };
+    assert!(rules.decide(&note(8), &dnd, now).is_none());
+    assert!(rules.decide(&note(8), &ctx(&prefs), now).is_none());
+    let b = ev(
+        "bookingUpdated",
+        json!({"bookingId": "b1", "status": "confirmed"}),
+    );
+    assert!(rules.decide(&b, &ctx(&prefs), now).is_some());
+    assert!(rules.decide(&b, &ctx(&prefs), now).is_none());
+    let b2 = ev(
+        "bookingUpdated",
+        json!({"bookingId": "b1", "status": "cancelled"}),
+    );
+    assert!(rules.decide(&b2, &ctx(&prefs), now).is_some());
+}
+
+#[test]
+fn no_popup_for_the_focused_conversation_or_our_own_message() {
+    let prefs = PopupPrefs::default();
+    let mut rules = PopupRules::default();
+    let now = Instant::now();
+    let focused = PopupContext {
+        focused_conversation: Some("c1"),
+        ..ctx(&prefs)
+    };
+    assert!(rules.decide(&msg(1, "c1", "u2"), &focused, now).is_none());
+    let p = rules.decide(&msg(2, "c2", "u2"), &focused, now).unwrap();
+    assert_eq!(
+        (p.summary.as_str(), p.category),
+        ("New message", "im.received")
+    );
+    assert_eq!(p.target, Target::new(View::Messages, Some("c2".into())));
+    assert!(rules
+        .decide(&msg(3, "c2", "me"), &ctx(&prefs), now)
+        .is_none());
+}

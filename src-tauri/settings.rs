@@ -1,0 +1,277 @@
+//! Typed settings: stored through tauri-plugin-store (or, headless, the same
+//! JSON file read directly), with the environment and command line laid over
+//! them. Overrides are never written back, so an env var cannot leak into
+//! the stored file.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use serde_json::Value;
+use tauri::Runtime;
+
+use crate::error::{AppError, AppResult};
+use crate::models::{Settings, SettingsPatch};
+
+/// The store file (under the app data dir) and the key settings live in.
+pub const STORE_FILE: &str = "settings.json";
+const KEY: &str = "settings";
+pub const IDENTIFIER: &str = "com.alora.tray";
+
+/// Where the settings object is kept.
+pub trait SettingsBackend: Send + Sync + 'static {
+    fn load(&self) -> Result<Option<Value>, String>;
+    fn save(&self, settings: &Value) -> Result<(), String>;
+}
+
+/// tauri-plugin-store, in the GUI app.
+pub struct PluginStore<R: Runtime>(pub Arc<tauri_plugin_store::Store<R>>);
+
+impl<R: Runtime> SettingsBackend for PluginStore<R> {
+    fn load(&self) -> Result<Option<Value>, String> {
+        Ok(self.0.get(KEY))
+    }
+    fn save(&self, settings: &Value) -> Result<(), String> {
+        self.0.set(KEY, settings.clone());
+        self.0.save().map_err(|e| e.to_string())
+    }
+}
+
+impl<R: Runtime> std::fmt::Debug for PluginStore<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PluginStore")
+    }
+}
+
+/// The plugin's file read and written directly (headless mode has no Tauri).
+#[derive(Debug)]
+pub struct JsonFile(pub PathBuf);
+
+impl JsonFile {
+    /// `$XDG_DATA_HOME/com.alora.tray/settings.json`, where the plugin keeps it.
+    pub fn default_path() -> PathBuf {
+        let data = std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                let home = std::env::var_os("HOME")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(std::env::temp_dir);
+                home.join(".local/share")
+            });
+        data.join(IDENTIFIER).join(STORE_FILE)
+    }
+}
+
+impl SettingsBackend for JsonFile {
+    fn load(&self) -> Result<Option<Value>, String> {
+        match std::fs::read(&self.0) {
+            Ok(bytes) => {
+                let all: Value = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+                Ok(all.get(KEY).cloned())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+    fn save(&self, settings: &Value) -> Result<(), String> {
+        // Keep any other keys the plugin stored in the same file.
+        let mut all = std::fs::read(&self.0)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .filter(Value::is_object)
+            .unwrap_or_else(|| Value::Object(Default::default()));
+        all[KEY] = settings.clone();
+        if let Some(dir) = self.0.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        }
+        let text = serde_json::to_vec_pretty(&all).map_err(|e| e.to_string())?;
+        std::fs::write(&self.0, text).map_err(|e| e.to_string())
+    }
+}
+
+/// Nothing kept beyond the process (tests).
+#[derive(Debug, Default)]
+pub struct MemoryBackend(pub Mutex<Option<Value>>);
+
+impl SettingsBackend for MemoryBackend {
+    fn load(&self) -> Result<Option<Value>, String> {
+        Ok(self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone())
+    }
+    fn save(&self, settings: &Value) -> Result<(), String> {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(settings.clone());
+        Ok(())
+    }
+}
+
+/// What the environment and the command line impose for this run.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub server_url: Option<String>,
+    pub socket_path: Option<String>,
+    /// Kept in memory only, never in the keyring.
+    pub token: Option<String>,
+    pub demo: bool,
+}
+
+impl std::fmt::Debug for Overrides {
+    // By hand, so that the token never reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Overrides")
+            .field("server_url", &self.server_url)
+            .field("socket_path", &self.socket_path)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("demo", &self.demo)
+            .finish()
+    }
+}
+
+impl Overrides {
+    /// `ALORA_SOCKET_SERVER_URL`, `ALORA_SOCKET_PATH`, `ALORA_TOKEN`,
+    /// `ALORA_USE_MOCK_SOCKET`, read through `get` so tests need no real env.
+    pub fn from_env_with(get: impl Fn(&str) -> Option<String>) -> Self {
+        let non_empty = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        Overrides {
+            server_url: non_empty("ALORA_SOCKET_SERVER_URL"),
+            socket_path: non_empty("ALORA_SOCKET_PATH"),
+            token: non_empty("ALORA_TOKEN"),
+            demo: non_empty("ALORA_USE_MOCK_SOCKET").is_some_and(|v| {
+                matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
+            }),
+        }
+    }
+
+    pub fn from_env() -> Self {
+        Self::from_env_with(|k| std::env::var(k).ok())
+    }
+
+    /// The command line wins over the environment.
+    pub fn with(mut self, over: Overrides) -> Self {
+        self.server_url = over.server_url.or(self.server_url);
+        self.socket_path = over.socket_path.or(self.socket_path);
+        self.token = over.token.or(self.token);
+        self.demo |= over.demo;
+        self
+    }
+}
+
+pub struct SettingsStore {
+    backend: Box<dyn SettingsBackend>,
+    stored: Mutex<Settings>,
+    overrides: Overrides,
+}
+
+impl std::fmt::Debug for SettingsStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SettingsStore")
+            .field("stored", &self.stored)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SettingsStore {
+    /// Loads what is stored; a broken file falls back to the defaults (and
+    /// is reported) rather than stopping the app.
+    pub fn load(backend: Box<dyn SettingsBackend>, overrides: Overrides) -> (Self, Option<String>) {
+        let (stored, problem) = match backend.load() {
+            Ok(Some(v)) => match serde_json::from_value::<Settings>(v) {
+                Ok(s) => (s, None),
+                Err(e) => (
+                    Settings::default(),
+                    Some(format!("stored settings are unreadable: {e}")),
+                ),
+            },
+            Ok(None) => (Settings::default(), None),
+            Err(e) => (
+                Settings::default(),
+                Some(format!("settings could not be read: {e}")),
+            ),
+        };
+        let store = SettingsStore {
+            backend,
+            stored: Mutex::new(stored),
+            overrides,
+        };
+        (store, problem)
+    }
+
+    pub fn overrides(&self) -> &Overrides {
+        &self.overrides
+    }
+
+    /// The stored settings with this run's overrides applied.
+    pub fn effective(&self) -> Settings {
+        let mut s = self
+            .stored
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(url) = &self.overrides.server_url {
+            s.server_url = url.clone();
+        }
+        if let Some(path) = &self.overrides.socket_path {
+            s.socket_path = path.clone();
+        }
+        s
+    }
+
+    /// Applies a patch, stores it, and returns the effective settings.
+    pub fn update(&self, patch: SettingsPatch) -> AppResult<Settings> {
+        if let Some(url) = patch
+            .server_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        {
+            let probe = alora_link::LinkConfig {
+                server_url: url.to_owned(),
+                ..Default::default()
+            };
+            probe.endpoint()?;
+        }
+        let mut stored = self.stored.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut next = stored.clone();
+        apply(&mut next, patch);
+        let value = serde_json::to_value(&next).map_err(|e| AppError::Storage(e.to_string()))?;
+        self.backend.save(&value).map_err(AppError::Storage)?;
+        *stored = next;
+        drop(stored);
+        Ok(self.effective())
+    }
+}
+
+fn apply(s: &mut Settings, patch: SettingsPatch) {
+    if let Some(v) = patch.server_url {
+        s.server_url = v.trim().to_owned();
+    }
+    if let Some(v) = patch.socket_path {
+        s.socket_path = v.trim().to_owned();
+    }
+    if let Some(v) = patch.user_id {
+        s.user_id = v.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
+    }
+    if let Some(p) = patch.popups {
+        let set = |slot: &mut bool, v: Option<bool>| *slot = v.unwrap_or(*slot);
+        set(&mut s.popups.new_notification, p.new_notification);
+        set(&mut s.popups.booking_updated, p.booking_updated);
+        set(&mut s.popups.new_message, p.new_message);
+        set(&mut s.popups.user_online, p.user_online);
+        set(&mut s.popups.user_offline, p.user_offline);
+    }
+    if let Some(v) = patch.dnd {
+        s.dnd = v;
+    }
+    if let Some(v) = patch.start_at_login {
+        s.start_at_login = v;
+    }
+}
+
+#[cfg(test)]
+#[path = "settings_tests.rs"]
+mod tests;

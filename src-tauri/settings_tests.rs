@@ -1,0 +1,94 @@
+//! Unit tests of settings: env overrides, patches, storage.
+
+use super::*;
+use serde_json::json;
+
+fn env(pairs: &[(&str, &str)]) -> Overrides {
+    let map: std::collections::HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    Overrides::from_env_with(|k| map.get(k).cloned())
+}
+
+#[test]
+fn reads_the_env_overrides() {
+    let o = env(&[
+        ("ALORA_SOCKET_SERVER_URL", " http://h:6001 "),
+        ("ALORA_SOCKET_PATH", "/socket/x"),
+        ("ALORA_TOKEN", "tok"),
+        ("ALORA_USE_MOCK_SOCKET", "TRUE"),
+    ]);
+    assert_eq!(o.server_url.as_deref(), Some("http://h:6001"));
+    assert_eq!(o.socket_path.as_deref(), Some("/socket/x"));
+    assert_eq!(o.token.as_deref(), Some("tok"));
+    assert!(o.demo);
+    assert!(!env(&[("ALORA_USE_MOCK_SOCKET", "false")]).demo);
+    assert_eq!(env(&[("ALORA_TOKEN", "  ")]).token, None);
+    // The command line wins.
+    let cli = Overrides {
+        server_url: Some("http://cli".into()),
+        ..Overrides::default()
+    };
+    let both = o.with(cli);
+    assert_eq!(both.server_url.as_deref(), Some("http://cli"));
+    assert_eq!(both.token.as_deref(), Some("tok"));
+}
+
+#[test]
+fn overrides_apply_but_are_never_stored() {
+    let backend = Arc::new(MemoryBackend::default());
+    struct Shared(Arc<MemoryBackend>);
+    impl SettingsBackend for Shared {
+        fn load(&self) -> Result<Option<Value>, String> {
+            self.0.load()
+        }
+        fn save(&self, v: &Value) -> Result<(), String> {
+            self.0.save(v)
+        }
+    }
+    let o = env(&[("ALORA_SOCKET_SERVER_URL", "http://env:1")]);
+    let (store, problem) = SettingsStore::load(Box::new(Shared(backend.clone())), o);
+    assert!(problem.is_none());
+    assert_eq!(store.effective().server_url, "http://env:1");
+    let patch: SettingsPatch =
+        serde_json::from_value(json!({"dnd": true, "popups": {"userOnline": true}})).unwrap();
+    let s = store.update(patch).unwrap();
+    assert!(s.dnd && s.popups.user_online && s.popups.new_message);
+    assert_eq!(s.server_url, "http://env:1");
+    let saved = backend.load().unwrap().unwrap();
+    assert_eq!(saved["serverUrl"], "");
+    assert_eq!(saved["dnd"], true);
+}
+
+#[test]
+fn patches_validate_and_clear() {
+    let (store, _) = SettingsStore::load(Box::new(MemoryBackend::default()), Overrides::default());
+    let bad: SettingsPatch = serde_json::from_value(json!({"serverUrl": "ftp://x"})).unwrap();
+    assert_eq!(store.update(bad).unwrap_err().code(), "invalid_url");
+    let set: SettingsPatch =
+        serde_json::from_value(json!({"userId": "u1", "serverUrl": "http://h:1"})).unwrap();
+    assert_eq!(store.update(set).unwrap().user_id.as_deref(), Some("u1"));
+    let keep: SettingsPatch = serde_json::from_value(json!({})).unwrap();
+    assert_eq!(store.update(keep).unwrap().user_id.as_deref(), Some("u1"));
+    let clear: SettingsPatch = serde_json::from_value(json!({"userId": null})).unwrap();
+    assert_eq!(store.update(clear).unwrap().user_id, None);
+    assert!(serde_json::from_value::<SettingsPatch>(json!({"bogus": 1})).is_err());
+}
+
+#[test]
+fn a_broken_file_falls_back_to_defaults() {
+    let dir = std::env::temp_dir().join(format!("alora-settings-{}", uuid::Uuid::new_v4()));
+    let file = JsonFile(dir.join(STORE_FILE));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(&file.0, b"{not json").unwrap();
+    let (store, problem) =
+        SettingsStore::load(Box::new(JsonFile(file.0.clone())), Overrides::default());
+    assert!(problem.is_some());
+    assert_eq!(store.effective(), Settings::default());
+    std::fs::write(&file.0, br#"{"other": 1}"#).unwrap();
+    file.save(&json!({"dnd": true})).unwrap();
+    let all: Value = serde_json::from_slice(&std::fs::read(&file.0).unwrap()).unwrap();
+    assert_eq!(all, json!({"other": 1, "settings": {"dnd": true}}));
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -1,0 +1,196 @@
+//! The tray: an icon per link state with an unread marker, and a menu that
+//! reaches everything (Linux trays get no clicks): Open Alora; Status with
+//! the current one checked; Do not disturb; a disabled state line such as
+//! "Reconnecting in 4 s"; Reconnect now; Quit.
+
+use std::sync::Mutex;
+
+use alora_link::{AuthReason, LinkState, UserStatus};
+use chrono::Utc;
+use tauri::image::Image;
+use tauri::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
+use tauri::tray::{TrayIcon, TrayIconBuilder};
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::core::{lock, Core, TrayView};
+use crate::icons::{self, TrayLook};
+
+pub struct Tray<R: Runtime> {
+    icon: TrayIcon<R>,
+    state_line: MenuItem<R>,
+    statuses: [(UserStatus, CheckMenuItem<R>); 3],
+    dnd: CheckMenuItem<R>,
+    /// What is shown now, so that only changes reach the tray host.
+    shown: Mutex<Option<(TrayLook, bool, String)>>,
+}
+
+impl<R: Runtime> std::fmt::Debug for Tray<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tray")
+            .field("shown", &self.shown)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The state line of the menu.
+pub fn state_text(view: &TrayView) -> String {
+    let base = match &view.state {
+        LinkState::Idle => "Offline".to_owned(),
+        LinkState::Connecting { .. } => "Connecting…".to_owned(),
+        LinkState::Connected { .. } => "Connected".to_owned(),
+        LinkState::Reconnecting { retry_at, .. } => {
+            let ms = (*retry_at - Utc::now()).num_milliseconds().max(0);
+            format!("Reconnecting in {} s", (ms + 999) / 1000)
+        }
+        LinkState::AuthRequired {
+            reason: AuthReason::Expired,
+        } => "Sign-in needed: the token expired".to_owned(),
+        LinkState::AuthRequired {
+            reason: AuthReason::Rejected { .. },
+        } => "Sign-in needed: the token was refused".to_owned(),
+        LinkState::AuthRequired {
+            reason: AuthReason::Missing,
+        } => "Sign-in needed".to_owned(),
+        LinkState::Stopped => "Stopped".to_owned(),
+    };
+    let mut text = if view.demo {
+        format!("{base} (demo)")
+    } else {
+        base
+    };
+    if view.unread > 0 {
+        text.push_str(&format!(" · {} unread", view.unread));
+    }
+    text
+}
+
+fn status_id(s: UserStatus) -> String {
+    format!("status:{}", s.as_str())
+}
+
+impl<R: Runtime> Tray<R> {
+    pub fn create(app: &AppHandle<R>) -> tauri::Result<Self> {
+        let open = MenuItem::with_id(app, "open", "Open Alora", true, None::<&str>)?;
+        let check = |s: UserStatus, label: &str| {
+            CheckMenuItem::with_id(
+                app,
+                status_id(s),
+                label,
+                true,
+                s == UserStatus::Available,
+                None::<&str>,
+            )
+        };
+        let statuses = [
+            (
+                UserStatus::Available,
+                check(UserStatus::Available, "Available")?,
+            ),
+            (UserStatus::Busy, check(UserStatus::Busy, "Busy")?),
+            (UserStatus::Away, check(UserStatus::Away, "Away")?),
+        ];
+        let status_menu = Submenu::with_id_and_items(
+            app,
+            "status",
+            "Status",
+            true,
+            &[&statuses[0].1, &statuses[1].1, &statuses[2].1],
+        )?;
+        let dnd = CheckMenuItem::with_id(app, "dnd", "Do not disturb", true, false, None::<&str>)?;
+        let state_line = MenuItem::with_id(app, "state", "Starting…", false, None::<&str>)?;
+        let reconnect = MenuItem::with_id(app, "reconnect", "Reconnect now", true, None::<&str>)?;
+        let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
+        let sep = || PredefinedMenuItem::separator(app);
+        let menu = Menu::with_items(
+            app,
+            &[
+                &open,
+                &sep()?,
+                &status_menu,
+                &dnd,
+                &sep()?,
+                &state_line,
+                &reconnect,
+                &sep()?,
+                &quit,
+            ],
+        )?;
+        let icon = TrayIconBuilder::with_id("alora")
+            .icon(Image::from_bytes(icons::tray_png(
+                TrayLook::Offline,
+                false,
+            ))?)
+            .tooltip("Alora")
+            .menu(&menu)
+            .show_menu_on_left_click(true)
+            .on_menu_event(on_menu_event)
+            .build(app)?;
+        Ok(Tray {
+            icon,
+            state_line,
+            statuses,
+            dnd,
+            shown: Mutex::new(None),
+        })
+    }
+
+    /// Shows `view`: icon, state line, checks.
+    pub fn update(&self, view: &TrayView) {
+        let look = TrayLook::of(&view.state);
+        let unread = view.unread > 0;
+        let text = state_text(view);
+        let mut shown = lock(&self.shown);
+        let (old_look, old_unread, old_text) = shown
+            .clone()
+            .map_or((None, None, None), |(l, u, t)| (Some(l), Some(u), Some(t)));
+        if old_look != Some(look) || old_unread != Some(unread) {
+            let set = Image::from_bytes(icons::tray_png(look, unread))
+                .and_then(|i| self.icon.set_icon(Some(i)));
+            if let Err(e) = set {
+                tracing::warn!(error = %e, "cannot change the tray icon");
+            }
+        }
+        if old_text.as_deref() != Some(text.as_str()) {
+            let _ = self.state_line.set_text(&text);
+            let _ = self.icon.set_tooltip(Some(format!("Alora: {text}")));
+        }
+        *shown = Some((look, unread, text));
+        drop(shown);
+        // Checks are set every time: the menu toggles a check by itself on click.
+        for (status, item) in &self.statuses {
+            let _ = item.set_checked(*status == view.status);
+        }
+        let _ = self.dnd.set_checked(view.dnd);
+    }
+}
+
+fn on_menu_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
+    let Some(core) = app.try_state::<Core>().map(|c| c.inner().clone()) else {
+        return;
+    };
+    let id = event.id().as_ref().to_owned();
+    tracing::info!(item = %id, "tray menu");
+    tauri::async_runtime::spawn(async move {
+        let result = match id.as_str() {
+            "open" => core.shell().open(None),
+            "dnd" => {
+                let on = !core.settings().dnd;
+                core.set_dnd(on).await
+            }
+            "reconnect" => core.reconnect_now().await,
+            "quit" => {
+                core.shell().quit();
+                Ok(())
+            }
+            other => match other.strip_prefix("status:").map(str::parse::<UserStatus>) {
+                Some(Ok(status)) => core.update_status(status).await.map(|_| ()),
+                _ => Ok(()),
+            },
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "tray action failed");
+        }
+        // Puts back a check the menu flipped by itself when nothing changed.
+        core.refresh_tray();
+    });
+}

@@ -1,0 +1,137 @@
+//! The GUI shell: the main window, created on Open and destroyed on close so
+//! that no webview (and no WebKit process) lives while it is closed, plus the
+//! tray and the UI events.
+
+use std::time::Duration;
+
+use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindowBuilder, WindowEvent};
+
+use crate::core::{Core, Shell, TrayView};
+use crate::error::{AppError, AppResult};
+use crate::events::UiEvent;
+use crate::models::Target;
+use crate::tray::Tray;
+
+pub const MAIN: &str = "main";
+
+pub struct TauriShell<R: Runtime> {
+    pub app: AppHandle<R>,
+    pub tray: Option<Tray<R>>,
+}
+
+impl<R: Runtime> std::fmt::Debug for TauriShell<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TauriShell")
+            .field("tray", &self.tray)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Runtime> Shell for TauriShell<R> {
+    fn emit(&self, event: &UiEvent) {
+        // Nobody listens while the window is closed: skip the work.
+        if self.app.get_webview_window(MAIN).is_none() {
+            return;
+        }
+        if let Err(e) = self.app.emit(event.name(), event.payload()) {
+            tracing::debug!(error = %e, event = event.name(), "emit failed");
+        }
+    }
+
+    fn refresh(&self, view: &TrayView) {
+        if let Some(tray) = &self.tray {
+            tray.update(view);
+        }
+    }
+
+    fn open(&self, target: Option<Target>) -> AppResult<()> {
+        open(&self.app, target)
+            .map_err(|e| AppError::Unavailable(format!("the window could not open: {e}")))
+    }
+
+    fn quit(&self) {
+        let app = self.app.clone();
+        tauri::async_runtime::spawn(async move {
+            if let Some(core) = app.try_state::<Core>().map(|c| c.inner().clone()) {
+                core.shutdown().await;
+            }
+            crate::ipc::release();
+            app.exit(0);
+        });
+    }
+}
+
+/// Shows the window (creating it), and leads it to `target`.
+pub fn open<R: Runtime>(app: &AppHandle<R>, target: Option<Target>) -> tauri::Result<()> {
+    if let Some(window) = app.get_webview_window(MAIN) {
+        window.unminimize()?;
+        window.show()?;
+        window.set_focus()?;
+        if let Some(t) = target {
+            window.emit(crate::events::APP_NAVIGATE, &t)?;
+        }
+        return Ok(());
+    }
+    // A new page can read where to go from its URL; the event follows once
+    // it has loaded, for a UI that listens instead.
+    let url = match &target {
+        Some(t) => format!(
+            "index.html?view={}&id={}",
+            serde_json::to_value(t.view)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            t.id.clone().unwrap_or_default()
+        ),
+        None => "index.html".to_owned(),
+    };
+    let pending = target.clone();
+    let window = WebviewWindowBuilder::new(app, MAIN, WebviewUrl::App(url.into()))
+        .title("Alora")
+        .inner_size(420.0, 640.0)
+        .min_inner_size(400.0, 480.0)
+        .on_page_load(move |webview, payload| {
+            if payload.event() != tauri::webview::PageLoadEvent::Finished {
+                return;
+            }
+            if let Some(t) = pending.clone() {
+                let w = webview.clone();
+                tauri::async_runtime::spawn(async move {
+                    // Once at load and once when React has surely subscribed.
+                    for delay in [0, 800] {
+                        tokio::time::sleep(Duration::from_millis(delay)).await;
+                        let _ = w.emit(crate::events::APP_NAVIGATE, &t);
+                    }
+                });
+            }
+        })
+        .build()?;
+    let handle = window.clone();
+    let app = app.clone();
+    window.on_window_event(move |event| {
+        let core = app.try_state::<Core>().map(|c| c.inner().clone());
+        match event {
+            WindowEvent::CloseRequested { api, .. } => {
+                // Destroy rather than hide: a hidden webview keeps WebKit's
+                // processes (over 150 MB) alive all day.
+                api.prevent_close();
+                if let Err(e) = handle.destroy() {
+                    tracing::warn!(error = %e, "cannot destroy the window");
+                }
+            }
+            WindowEvent::Focused(focused) => {
+                if let Some(core) = &core {
+                    core.set_window_focused(*focused);
+                }
+            }
+            WindowEvent::Destroyed => {
+                if let Some(core) = &core {
+                    core.window_closed();
+                }
+            }
+            _ => {}
+        }
+    });
+    window.set_focus()?;
+    Ok(())
+}

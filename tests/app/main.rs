@@ -1,0 +1,13 @@
+//! The app's end-to-end and D-Bus tests (one test binary, `app`). Tests that
+//! need a session bus print SKIPPED and pass without one; run them under
+//! `dbus-run-session -- cargo test -p alora-tray --test app`.
+// A test crate: its helpers (outside #[test] fns, where clippy.toml's
+// allowance does not reach) may panic on what they set up themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod gui;
+mod headless;
+mod node;
+mod notifier;
+mod recorder;
+mod support;

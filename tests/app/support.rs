@@ -1,0 +1,105 @@
+//! Running the real `alora-tray` binary: each instance with its own forwarding
+//! socket, settings, cache and autostart dirs, so tests run side by side.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_alora-tray");
+
+pub struct Instance {
+    pub child: Child,
+    pub dir: PathBuf,
+    pub log: PathBuf,
+}
+
+/// A fresh directory for one instance.
+pub fn sandbox(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("alora-app-{name}-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The environment that keeps an instance to its sandbox.
+pub fn command(dir: &std::path::Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.env("ALORA_TRAY_SOCKET", dir.join("tray.sock"))
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("XDG_CACHE_HOME", dir.join("cache"))
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("RUST_LOG", "info,alora_tray=debug")
+        .env_remove("ALORA_SOCKET_SERVER_URL")
+        .env_remove("ALORA_SOCKET_PATH")
+        .env_remove("ALORA_TOKEN")
+        .env_remove("ALORA_USE_MOCK_SOCKET");
+    c
+}
+
+impl Instance {
+    /// `alora-tray --headless` with these extra arguments.
+    pub fn headless(name: &str, args: &[&str]) -> Instance {
+        Self::headless_with(name, args, |_| {})
+    }
+
+    pub fn headless_with(name: &str, args: &[&str], tweak: impl FnOnce(&mut Command)) -> Instance {
+        let dir = sandbox(name);
+        let log = dir.join("stderr.log");
+        let mut c = command(&dir);
+        c.arg("--headless")
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap());
+        tweak(&mut c);
+        let child = c.spawn().unwrap();
+        let inst = Instance { child, dir, log };
+        // Ready once it answers on its socket.
+        let until = Instant::now() + Duration::from_secs(20);
+        while !inst.dir.join("tray.sock").exists() && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        inst
+    }
+
+    /// A second launch with a subcommand, forwarded to this instance.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        command(&self.dir).args(args).output().unwrap()
+    }
+
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits for the process to end by itself.
+    pub fn wait_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let until = Instant::now() + within;
+        while Instant::now() < until {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Polls `f` until it gives `Some`, or the time is up.
+pub async fn eventually<T>(within: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let until = Instant::now() + within;
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if Instant::now() > until {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -1,0 +1,282 @@
+#!/usr/bin/env node
+// Reference Alora backend on Node `socket.io` 4, for the alora-link integration tests.
+// It behaves as the embedded Rust backend (crates/backend) does; see shared/PROTOCOL.md.
+//
+//   node server.js [--port 0] [--path /socket/notification] [--secret S]
+//                  [--ping-interval MS] [--ping-timeout MS] [--recovery]
+//                  [--tls-cert FILE --tls-key FILE]
+//
+// `sendMessage` to the conversation "silent" is recorded but never acknowledged.
+//
+// Control over stdio, one JSON object a line.
+//   stdout: {"kind":"listening","port":N} first, then "accepted", "rejected", "received",
+//           "disconnected", and replies ("token", "messages", "error").
+//   stdin:  {"cmd":"emit","to":"all"|"<userId>","event":E,"args":[...]}
+//           {"cmd":"disconnectAll"}
+//           {"cmd":"token","userId":U,"ttlSec":N}      -> {"kind":"token","token":T}
+//           {"cmd":"messages"}                         -> {"kind":"messages","messages":[...]}
+// The process stops (gracefully) when stdin closes, and on SIGTERM or SIGINT.
+'use strict';
+
+const fs = require('fs');
+const http = require('http');
+const https = require('https');
+const crypto = require('crypto');
+const readline = require('readline');
+const jwt = require('jsonwebtoken');
+const { Server } = require('socket.io');
+
+const LOG_CAPACITY = 10000;
+// Messages to this conversation are never acknowledged, so that tests can see a client retry.
+const SILENT_CONVERSATION = 'silent';
+
+function parseArgs(argv) {
+  const opts = {
+    port: 0,
+    path: '/socket/notification',
+    secret: crypto.randomBytes(32).toString('hex'),
+    pingInterval: 25000,
+    pingTimeout: 20000,
+    recovery: false,
+    tlsCert: null,
+    tlsKey: null,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${flag} needs a value`);
+      return argv[++i];
+    };
+    switch (flag) {
+      case '--port': opts.port = Number(value()); break;
+      case '--path': opts.path = value(); break;
+      case '--secret': opts.secret = value(); break;
+      case '--ping-interval': opts.pingInterval = Number(value()); break;
+      case '--ping-timeout': opts.pingTimeout = Number(value()); break;
+      case '--recovery': opts.recovery = true; break;
+      case '--tls-cert': opts.tlsCert = value(); break;
+      case '--tls-key': opts.tlsKey = value(); break;
+      default: throw new Error(`unknown option ${flag}`);
+    }
+  }
+  return opts;
+}
+
+function out(obj) {
+  process.stdout.write(JSON.stringify(obj) + '\n');
+}
+
+function idText(v) {
+  if (typeof v === 'string' && v.length > 0) return v;
+  if (typeof v === 'number') return String(v);
+  return null;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const httpServer = opts.tlsCert
+  ? https.createServer({ cert: fs.readFileSync(opts.tlsCert), key: fs.readFileSync(opts.tlsKey) })
+  : http.createServer();
+
+const ioOptions = {
+  path: opts.path,
+  pingInterval: opts.pingInterval,
+  pingTimeout: opts.pingTimeout,
+  serveClient: false,
+};
+if (opts.recovery) {
+  ioOptions.connectionStateRecovery = { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: true };
+}
+const io = new Server(httpServer, ioOptions);
+
+// ---- memory -------------------------------------------------------------------------------
+const messages = [];
+const byClientId = new Map();
+const catchUpLog = []; // {userId, event, args, at(ms)}
+const presence = new Map(); // userId -> Set(socketId)
+
+function emitToUser(userId, event, args) {
+  catchUpLog.push({ userId, event, args, at: Date.now() });
+  if (catchUpLog.length > LOG_CAPACITY) catchUpLog.shift();
+  io.to(`user:${userId}`).emit(event, ...args);
+}
+
+function storeMessage(senderId, payload) {
+  const clientId = idText(payload && payload.clientId);
+  if (clientId !== null && byClientId.has(clientId)) {
+    return { message: messages[byClientId.get(clientId)], isNew: false };
+  }
+  const message = {
+    id: `m${messages.length + 1}`,
+    clientId,
+    conversationId: payload && payload.conversationId !== undefined ? payload.conversationId : null,
+    senderId,
+    content: payload && payload.content !== undefined ? payload.content : null,
+    createdAt: new Date().toISOString(),
+  };
+  messages.push(message);
+  if (clientId !== null) byClientId.set(clientId, messages.length - 1);
+  return { message, isNew: true };
+}
+
+// ---- handshake ----------------------------------------------------------------------------
+io.use((socket, next) => {
+  const auth = socket.handshake.auth || {};
+  const token = typeof auth.token === 'string' ? auth.token : '';
+  const reject = (reason) => {
+    out({ kind: 'rejected', reason });
+    next(new Error(reason));
+  };
+  if (!token) return reject('unauthorized');
+  let claims;
+  try {
+    claims = jwt.verify(token, opts.secret, { algorithms: ['HS256'] });
+  } catch (err) {
+    return reject(err && err.name === 'TokenExpiredError' ? 'jwt expired' : 'invalid token');
+  }
+  const userId = idText(claims.userId) || idText(claims.sub);
+  if (!userId) return reject('invalid token');
+  const header = /^Bearer /.test(socket.handshake.headers.authorization || '');
+  socket.data.userId = userId;
+  socket.data.since = typeof auth.since === 'string' ? auth.since : null;
+  socket.data.auth = { token, since: auth.since === undefined ? null : auth.since, header };
+  next();
+});
+
+io.on('connection', (socket) => {
+  const userId = socket.data.userId;
+
+  socket.onAny((event, ...args) => {
+    const payload = args.length > 0 && typeof args[0] !== 'function' ? args[0] : null;
+    out({ kind: 'received', userId, socketId: socket.id, event, payload });
+  });
+
+  socket.on('register', (p) => {
+    const id = idText(p && p.userId);
+    if (id) socket.join(`user:${id}`);
+  });
+  socket.on('joinConversation', (p) => {
+    const c = idText(p && p.conversationId);
+    if (c) socket.join(`conv:${c}`);
+  });
+  socket.on('sendMessage', (p, ack) => {
+    // A backend that lost the message: never stored, acknowledged nor broadcast.
+    if (idText(p && p.conversationId) === SILENT_CONVERSATION) return;
+    const { message, isNew } = storeMessage(userId, p);
+    if (typeof ack === 'function') ack(message);
+    const c = idText(p && p.conversationId);
+    if (isNew && c) socket.to(`conv:${c}`).emit('newMessage', message);
+  });
+  socket.on('typing', (p) => {
+    const c = idText(p && p.conversationId);
+    if (!c) return;
+    socket.to(`conv:${c}`).emit('userTyping', {
+      userId: idText(p.userId) || userId,
+      isTyping: p.isTyping === true,
+      conversationId: c,
+    });
+  });
+  socket.on('updateStatus', (p) => {
+    emitToUser(userId, 'statusUpdated', [{ userId, status: p && p.status !== undefined ? p.status : null }]);
+  });
+  socket.on('bookingUpdate', (p) => {
+    emitToUser(userId, 'bookingUpdated', [{
+      bookingId: p && p.bookingId !== undefined ? p.bookingId : null,
+      status: p && p.status !== undefined ? p.status : null,
+      updatedBy: userId,
+    }]);
+  });
+
+  socket.on('disconnect', () => {
+    const set = presence.get(userId);
+    if (set && set.delete(socket.id) && set.size === 0) {
+      presence.delete(userId);
+      socket.broadcast.emit('userOffline', { userId });
+    }
+    out({ kind: 'disconnected', socketId: socket.id });
+  });
+
+  socket.join(`user:${userId}`);
+  if (!presence.has(userId)) presence.set(userId, new Set());
+  const set = presence.get(userId);
+  set.add(socket.id);
+  if (set.size === 1) socket.broadcast.emit('userOnline', { userId });
+
+  socket.emit('connected', { userId, socketId: socket.id });
+  const since = socket.data.since ? Date.parse(socket.data.since) : NaN;
+  if (!Number.isNaN(since)) {
+    for (const entry of catchUpLog) {
+      if (entry.userId === userId && entry.at > since) socket.emit(entry.event, ...entry.args);
+    }
+  }
+  out({ kind: 'accepted', userId, socketId: socket.id, auth: socket.data.auth, recovered: socket.recovered === true });
+});
+
+// ---- control ------------------------------------------------------------------------------
+function command(line) {
+  let cmd;
+  try {
+    cmd = JSON.parse(line);
+  } catch (err) {
+    out({ kind: 'error', message: `bad command: ${err.message}` });
+    return;
+  }
+  switch (cmd.cmd) {
+    case 'emit': {
+      const args = Array.isArray(cmd.args) ? cmd.args : [];
+      if (cmd.to === 'all' || cmd.to === undefined || cmd.to === null) io.emit(cmd.event, ...args);
+      else emitToUser(String(cmd.to), cmd.event, args);
+      break;
+    }
+    case 'disconnectAll':
+      // Close the transports (no Socket.IO DISCONNECT packet), as a server restart would.
+      for (const socket of io.sockets.sockets.values()) socket.conn.close();
+      break;
+    case 'token': {
+      const now = Math.floor(Date.now() / 1000);
+      const ttl = Number.isFinite(cmd.ttlSec) ? cmd.ttlSec : 3600;
+      const token = jwt.sign({ sub: cmd.userId, userId: cmd.userId, iat: now, exp: now + ttl }, opts.secret, {
+        algorithm: 'HS256',
+      });
+      out({ kind: 'token', token });
+      break;
+    }
+    case 'messages':
+      out({ kind: 'messages', messages });
+      break;
+    default:
+      out({ kind: 'error', message: `unknown command ${cmd.cmd}` });
+  }
+}
+
+let stopping = false;
+function stop(code) {
+  if (stopping) return;
+  stopping = true;
+  const timer = setTimeout(() => process.exit(code), 2000);
+  timer.unref();
+  io.close(() => process.exit(code));
+}
+
+process.on('SIGTERM', () => stop(0));
+process.on('SIGINT', () => stop(0));
+process.stdout.on('error', () => stop(0));
+
+const rl = readline.createInterface({ input: process.stdin });
+rl.on('line', (line) => {
+  if (line.trim()) command(line);
+});
+rl.on('close', () => stop(0));
+
+// ---- listen (retrying while a just-stopped server still holds the port) ------------------
+let attempts = 0;
+httpServer.on('error', (err) => {
+  if (err.code === 'EADDRINUSE' && attempts < 100) {
+    attempts += 1;
+    setTimeout(() => httpServer.listen(opts.port, '127.0.0.1'), 50);
+    return;
+  }
+  process.stderr.write(`server error: ${err.stack || err}\n`);
+  process.exit(1);
+});
+httpServer.on('listening', () => out({ kind: 'listening', port: httpServer.address().port }));
+httpServer.listen(opts.port, '127.0.0.1');

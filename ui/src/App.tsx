@@ -1,0 +1,118 @@
+import { useRef, type KeyboardEvent } from "react";
+import { useAlora } from "./AloraProvider";
+import { Icon, type IconName } from "./components/Icon";
+import { StatusBar } from "./components/StatusBar";
+import { Toasts } from "./components/Toasts";
+import { unreadHistory, unreadMessages, type MainView } from "./store";
+import { BookingsView } from "./views/Bookings";
+import { DiagnosticsView } from "./views/Diagnostics";
+import { MessagesView } from "./views/Messages";
+import { NotificationsView } from "./views/Notifications";
+import { PeopleView } from "./views/People";
+import { SettingsView } from "./views/Settings";
+
+type Tab = { view: MainView; label: string; title: string; icon: IconName };
+
+export const TABS: Tab[] = [
+  { view: "notifications", label: "Inbox", title: "Notifications", icon: "bell" },
+  { view: "bookings", label: "Bookings", title: "Bookings", icon: "calendar" },
+  { view: "messages", label: "Messages", title: "Messages", icon: "chat" },
+  { view: "people", label: "People", title: "People", icon: "people" },
+  { view: "settings", label: "Settings", title: "Settings", icon: "settings" },
+  { view: "diagnostics", label: "Diagnostics", title: "Diagnostics", icon: "pulse" },
+];
+
+function Tabs() {
+  const { state, actions } = useAlora();
+  const refs = useRef<(HTMLButtonElement | null)[]>([]);
+  const counts: Partial<Record<MainView, number>> = {
+    notifications: unreadHistory(state),
+    messages: unreadMessages(state),
+  };
+  const onKey = (e: KeyboardEvent, i: number) => {
+    let next = -1;
+    if (e.key === "ArrowRight" || e.key === "ArrowDown") next = (i + 1) % TABS.length;
+    else if (e.key === "ArrowLeft" || e.key === "ArrowUp") next = (i - 1 + TABS.length) % TABS.length;
+    else if (e.key === "Home") next = 0;
+    else if (e.key === "End") next = TABS.length - 1;
+    if (next < 0) return;
+    e.preventDefault();
+    actions.setView(TABS[next].view);
+    refs.current[next]?.focus();
+  };
+  return (
+    <nav className="tabs" aria-label="Views">
+      <div role="tablist" aria-orientation="horizontal" className="tablist">
+        {TABS.map((t, i) => {
+          const selected = state.view === t.view;
+          const n = counts[t.view] ?? 0;
+          return (
+            <button
+              key={t.view}
+              ref={(el) => {
+                refs.current[i] = el;
+              }}
+              type="button"
+              role="tab"
+              id={`tab-${t.view}`}
+              aria-selected={selected}
+              aria-controls={`panel-${t.view}`}
+              aria-label={n > 0 ? `${t.title}, ${n} unread` : t.title}
+              tabIndex={selected ? 0 : -1}
+              className="tab"
+              onClick={() => actions.setView(t.view)}
+              onKeyDown={(e) => onKey(e, i)}
+            >
+              <span className="tab-icon">
+                <Icon name={t.icon} />
+                {n > 0 && (
+                  <span className="tab-count" aria-hidden="true">
+                    {n > 99 ? "99+" : n}
+                  </span>
+                )}
+              </span>
+              <span className="tab-label">{t.label}</span>
+            </button>
+          );
+        })}
+      </div>
+    </nav>
+  );
+}
+
+function CurrentView({ view }: { view: MainView }) {
+  switch (view) {
+    case "notifications":
+      return <NotificationsView />;
+    case "bookings":
+      return <BookingsView />;
+    case "messages":
+      return <MessagesView />;
+    case "people":
+      return <PeopleView />;
+    case "settings":
+      return <SettingsView />;
+    case "diagnostics":
+      return <DiagnosticsView />;
+  }
+}
+
+export function App() {
+  const { state } = useAlora();
+  return (
+    <div className="app">
+      <StatusBar />
+      <Tabs />
+      <main
+        className="panel"
+        role="tabpanel"
+        id={`panel-${state.view}`}
+        aria-labelledby={`tab-${state.view}`}
+        data-view={state.view}
+      >
+        <CurrentView view={state.view} />
+      </main>
+      <Toasts />
+    </div>
+  );
+}

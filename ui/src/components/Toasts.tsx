@@ -1,0 +1,68 @@
+import { useEffect } from "react";
+import { useAlora } from "../AloraProvider";
+import type { Toast } from "../store";
+import { Icon } from "./Icon";
+
+function ToastItem({ toast }: { toast: Toast }) {
+  const { actions } = useAlora();
+  useEffect(() => {
+    const t = setTimeout(() => actions.dismissToast(toast.id), toast.kind === "error" ? 10000 : 6000);
+    return () => clearTimeout(t);
+  }, [toast.id, toast.kind, actions]);
+  const target = toast.target;
+  return (
+    <li className={`toast toast-${toast.kind}`} role={toast.kind === "error" ? "alert" : undefined}>
+      <div className="toast-text">
+        <strong className="toast-title">{toast.title}</strong>
+        {toast.body && <span className="toast-body">{toast.body}</span>}
+      </div>
+      {target && (
+        <button
+          type="button"
+          className="btn btn-small btn-quiet"
+          onClick={() => {
+            actions.navigate(target.view, target.id);
+            actions.dismissToast(toast.id);
+          }}
+        >
+          Open
+        </button>
+      )}
+      <button
+        type="button"
+        className="icon-btn"
+        aria-label={`Dismiss: ${toast.title}`}
+        onClick={() => actions.dismissToast(toast.id)}
+      >
+        <Icon name="close" size={16} />
+      </button>
+    </li>
+  );
+}
+
+export function Toasts() {
+  const { state, actions } = useAlora();
+  const ids = state.toasts.map((t) => t.id).join(",");
+  // Escape dismisses every toast
+  useEffect(() => {
+    if (!ids) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") for (const id of ids.split(",")) actions.dismissToast(Number(id));
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [ids, actions]);
+  return (
+    <section
+      className={`toasts${state.view === "messages" && state.openConversation ? " at-top" : ""}`}
+      aria-label="Alerts"
+      aria-live="polite"
+    >
+      <ul>
+        {state.toasts.map((t) => (
+          <ToastItem key={t.id} toast={t} />
+        ))}
+      </ul>
+    </section>
+  );
+}

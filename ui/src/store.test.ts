@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { initialState, reducer, type State, type ThreadMessage } from "./store";
+
+const NOW = "2030-01-01T12:00:00.000Z";
+const run = (s: State, ...actions: Parameters<typeof reducer>[1][]) => actions.reduce(reducer, s);
+
+const own = (clientId: string): ThreadMessage => ({
+  key: clientId,
+  id: null,
+  clientId,
+  conversationId: "c1",
+  senderId: "me",
+  senderName: null,
+  content: "hi",
+  createdAt: NOW,
+  own: true,
+  delivery: "pending",
+  entryId: null,
+  error: null,
+  readSent: true,
+});
+
+describe("store", () => {
+  it("a late 'queued' delivery doesn't undo a message the echo proved sent", () => {
+    const s = run(
+      initialState,
+      { type: "messageQueued", message: own("k1") },
+      {
+        type: "incoming",
+        now: NOW,
+        incoming: { event: "newMessage", data: { id: "s1", conversationId: "c1", senderId: "me", content: "hi", createdAt: NOW, clientId: "k1" } },
+      },
+      { type: "delivery", delivery: { entryId: 1, event: "sendMessage", clientId: "k1", outcome: { kind: "queued" } } },
+    );
+    expect(s.conversations.c1.messages).toHaveLength(1);
+    expect(s.conversations.c1.messages[0]).toMatchObject({ id: "s1", delivery: "sent" });
+  });
+
+  it("replayed messages are not duplicated; unread counts only others' messages", () => {
+    const msg = { event: "newMessage" as const, data: { id: 5, conversationId: 9, senderId: "u2", content: "x", createdAt: NOW } };
+    const s = run(initialState, { type: "incoming", now: NOW, incoming: msg }, { type: "incoming", now: NOW, incoming: msg });
+    expect(s.conversations["9"].messages).toHaveLength(1);
+    expect(s.conversations["9"].unread).toBe(1);
+  });
+
+  it("typing indicators expire without a stop", () => {
+    const s = run(initialState, {
+      type: "incoming",
+      now: NOW,
+      incoming: { event: "userTyping", data: { userId: "u2", isTyping: true, conversationId: "c1" } },
+    });
+    expect(Object.keys(s.conversations.c1.typing)).toEqual(["u2"]);
+    const later = reducer(s, { type: "typingExpired", now: Date.parse(NOW) + 10_000 });
+    expect(later.conversations.c1.typing).toEqual({});
+  });
+
+  it("the same toast twice replaces the first; at most three stay", () => {
+    const t = { kind: "error" as const, title: "Connection lost", body: "refused", target: null };
+    let s = run(initialState, { type: "toast", toast: t }, { type: "toast", toast: t });
+    expect(s.toasts).toHaveLength(1);
+    for (let i = 0; i < 5; i++) s = reducer(s, { type: "toast", toast: { ...t, body: `b${i}` } });
+    expect(s.toasts.map((x) => x.body)).toEqual(["b2", "b3", "b4"]);
+  });
+
+  it("a snapshot that arrives after a link://state event does not roll the state back", () => {
+    const s = run(initialState, { type: "linkState", state: { kind: "connected", since: NOW } });
+    const snap = reducer(s, {
+      type: "snapshot",
+      snapshot: {
+        link: { kind: "connecting", attempt: 1 },
+        stats: { eventsIn: 0, malformed: 0, unknownEvents: 0, connects: 0, attempts: 0, authRejections: 0, eventsOut: 0 },
+        outbox: { pending: 0, failed: 0 },
+        demo: false,
+        dnd: false,
+        status: "available",
+        userId: "me",
+        signedIn: true,
+        keyring: "os",
+        notifier: "available",
+        unread: 0,
+        version: "1",
+      },
+    });
+    expect(snap.link.kind).toBe("connected");
+  });
+
+  it("history seeds bookings and conversations after a restart", () => {
+    const s = reducer(initialState, {
+      type: "history",
+      items: [
+        { id: "h2", event: "newMessage", title: "Ana", body: "hello", createdAt: NOW, read: false, link: null, target: { view: "messages", id: "c3" } },
+        { id: "h1", event: "bookingUpdated", title: "Booking 4", body: "Status: confirmed", createdAt: NOW, read: true, link: null, target: { view: "bookings", id: "4" } },
+      ],
+    });
+    expect(s.conversations.c3).toMatchObject({ title: "Ana", preview: "hello" });
+    expect(s.bookings["4"]).toMatchObject({ title: "Booking 4", status: null });
+  });
+});

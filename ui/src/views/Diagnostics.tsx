@@ -1,0 +1,148 @@
+import { useCallback, useEffect, useState } from "react";
+import { useAlora } from "../AloraProvider";
+import * as api from "../api";
+import type { Diagnostics, LinkStats, OutboxEntry } from "../api";
+import { Icon } from "../components/Icon";
+import { formatDateTime, linkDetail, linkName, linkTone } from "../format";
+
+const COUNTERS: { key: keyof LinkStats; label: string }[] = [
+  { key: "eventsIn", label: "Events in" },
+  { key: "eventsOut", label: "Events out" },
+  { key: "malformed", label: "Malformed payloads" },
+  { key: "unknownEvents", label: "Unknown events" },
+  { key: "connects", label: "Connects" },
+  { key: "attempts", label: "Connection attempts" },
+  { key: "authRejections", label: "Sign-in rejections" },
+];
+
+function outboxSummary(e: OutboxEntry): string {
+  const p = e.outgoing.payload ?? {};
+  switch (e.outgoing.event) {
+    case "sendMessage":
+      return `Message to ${String(p.conversationId ?? "?")}: ${String(p.content ?? "")}`;
+    case "bookingUpdate":
+      return `Booking ${String(p.bookingId ?? "?")} → ${String(p.status ?? "?")}`;
+    case "markAsRead":
+      return `Read receipt for ${String(p.conversationId ?? "?")}`;
+    case "updateStatus":
+      return `Status → ${String(p.status ?? "?")}`;
+    default:
+      return e.outgoing.event;
+  }
+}
+
+export function DiagnosticsView() {
+  const { state, actions } = useAlora();
+  const [diag, setDiag] = useState<Diagnostics | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      setDiag(await api.getDiagnostics());
+      setError(null);
+    } catch (e) {
+      setError(api.ApiError.from(e).message);
+    }
+  }, []);
+
+  // refresh whenever the link changes state
+  useEffect(() => {
+    void load();
+  }, [load, state.link]);
+
+  const history = diag ? [...diag.stateHistory].reverse() : [];
+
+  return (
+    <section className="view" aria-labelledby="h-diagnostics">
+      <div className="view-head">
+        <h1 id="h-diagnostics">Diagnostics</h1>
+        <span className="spacer" />
+        <button type="button" className="btn btn-small" onClick={() => void load()}>
+          <Icon name="refresh" size={14} /> Refresh
+        </button>
+      </div>
+      {error && (
+        <p className="warn-text small" role="alert">
+          {error}
+        </p>
+      )}
+      <dl className="facts">
+        <div>
+          <dt>Version</dt>
+          <dd data-testid="version">{diag?.version ?? state.snapshot?.version ?? "–"}</dd>
+        </div>
+        <div>
+          <dt>Mode</dt>
+          <dd>{(diag?.demo ?? state.snapshot?.demo) ? "Demo" : "Live server"}</dd>
+        </div>
+        <div>
+          <dt>Notifications</dt>
+          <dd>{(diag?.notifier ?? state.snapshot?.notifier) === "unavailable" ? "Unavailable" : "Available"}</dd>
+        </div>
+        <div>
+          <dt>Keyring</dt>
+          <dd>{(diag?.keyring ?? state.snapshot?.keyring) === "memoryOnly" ? "Memory only" : "System keyring"}</dd>
+        </div>
+      </dl>
+
+      <h2>Counters</h2>
+      <dl className="facts counters" data-testid="counters">
+        {COUNTERS.map((c) => (
+          <div key={c.key}>
+            <dt>{c.label}</dt>
+            <dd>{diag ? diag.stats[c.key] : (state.snapshot?.stats[c.key] ?? "–")}</dd>
+          </div>
+        ))}
+      </dl>
+
+      <h2>Outbox</h2>
+      {state.outbox.length === 0 ? (
+        <p className="muted small">Nothing waiting to be sent.</p>
+      ) : (
+        <ul className="list" aria-label="Outbox">
+          {state.outbox.map((e) => (
+            <li key={e.id} className="card" data-testid="outbox-entry">
+              <div className="card-head">
+                <span className="card-title one-line">{outboxSummary(e)}</span>
+                <span className={`chip${e.status === "failed" ? " chip-bad" : ""}`}>
+                  {e.status === "inFlight" ? "Sending" : e.status === "failed" ? "Failed" : "Waiting"}
+                </span>
+              </div>
+              <p className="muted small">
+                Queued {formatDateTime(e.queuedAt)} · {e.attempts} {e.attempts === 1 ? "attempt" : "attempts"}
+                {e.lastError ? ` · ${e.lastError}` : ""}
+              </p>
+              <div className="card-actions">
+                <button type="button" className="btn btn-small" onClick={() => void actions.retryOutbox(e.id)}>
+                  Retry
+                </button>
+                <button type="button" className="btn btn-small btn-danger" onClick={() => void actions.discardOutbox(e.id)}>
+                  Discard
+                </button>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+
+      <h2>Connection history</h2>
+      {history.length === 0 ? (
+        <p className="muted small">No state changes recorded.</p>
+      ) : (
+        <ol className="timeline" aria-label="Connection state history, newest first" data-testid="state-history">
+          {history.map((h, i) => (
+            <li key={`${h.at}-${i}`}>
+              <span className={`dot tone-${linkTone(h.state)}`} aria-hidden="true" />
+              <time className="muted small" dateTime={h.at}>
+                {formatDateTime(h.at)}
+              </time>
+              <span className="tl-name">{linkName(h.state)}</span>
+              {linkDetail(h.state) && <span className="tl-detail small">{linkDetail(h.state)}</span>}
+            </li>
+          ))}
+        </ol>
+      )}
+      <p className="muted small">Malformed payloads seen while this window was open: {state.malformed}</p>
+    </section>
+  );
+}

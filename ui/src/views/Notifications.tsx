@@ -1,0 +1,126 @@
+import { useMemo, useState } from "react";
+import { useAlora } from "../AloraProvider";
+import type { HistoryItem } from "../api";
+import { Icon } from "../components/Icon";
+import { EVENT_LABELS, eventLabel, formatDateTime } from "../format";
+import { historyMatches } from "../store";
+import { useFocusTarget } from "./useFocusTarget";
+
+function HistoryRow({ item, highlighted }: { item: HistoryItem; highlighted: boolean }) {
+  const { actions } = useAlora();
+  const open = () => {
+    if (!item.read) void actions.markHistoryRead([item.id]);
+    actions.navigate(item.target.view, item.target.id);
+  };
+  return (
+    <li
+      className={`card history-item${item.read ? "" : " unread"}${highlighted ? " highlight" : ""}`}
+      data-item-id={item.id}
+      data-testid="history-item"
+      tabIndex={-1}
+    >
+      <div className="card-main">
+        <div className="card-head">
+          {!item.read && <span className="unread-dot" aria-hidden="true" />}
+          <span className="card-title">{item.title || eventLabel(item.event)}</span>
+          <time className="muted small" dateTime={item.createdAt}>
+            {formatDateTime(item.createdAt)}
+          </time>
+        </div>
+        {item.body && <p className="card-body">{item.body}</p>}
+        <div className="card-foot">
+          <span className="chip">{eventLabel(item.event)}</span>
+          {!item.read && <span className="sr-only">Unread.</span>}
+          <span className="spacer" />
+          {item.target.view !== "notifications" && (
+            <button type="button" className="btn btn-small btn-quiet" onClick={open} aria-label={`Open: ${item.title}`}>
+              Open
+            </button>
+          )}
+          {!item.read && (
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => void actions.markHistoryRead([item.id])}
+              aria-label={`Mark read: ${item.title}`}
+            >
+              Mark read
+            </button>
+          )}
+        </div>
+      </div>
+    </li>
+  );
+}
+
+export function NotificationsView() {
+  const { state, actions } = useAlora();
+  const [query, setQuery] = useState("");
+  const [event, setEvent] = useState("");
+  const [unreadOnly, setUnreadOnly] = useState(false);
+  const highlighted = useFocusTarget("notifications");
+
+  const items = useMemo(
+    () => state.history.filter((h) => historyMatches(h, { query, event, unreadOnly })),
+    [state.history, query, event, unreadOnly],
+  );
+  const types = useMemo(() => {
+    const seen = new Set<string>(Object.keys(EVENT_LABELS).filter((k) => k !== "statusUpdated"));
+    for (const h of state.history) seen.add(h.event);
+    return [...seen];
+  }, [state.history]);
+  const unread = state.history.filter((h) => !h.read).length;
+  const filtered = query !== "" || event !== "" || unreadOnly;
+
+  return (
+    <section className="view" aria-labelledby="h-notifications">
+      <div className="view-head">
+        <h1 id="h-notifications">Notifications</h1>
+        <span className="muted small" data-testid="unread-count">
+          {unread} unread
+        </span>
+        <span className="spacer" />
+        <button type="button" className="btn btn-small" onClick={() => void actions.markHistoryRead([])} disabled={unread === 0}>
+          Mark all read
+        </button>
+      </div>
+      <div className="filters" role="search">
+        <label className="search">
+          <Icon name="search" size={16} />
+          <span className="sr-only">Search notifications</span>
+          <input type="search" placeholder="Search" value={query} onChange={(e) => setQuery(e.target.value)} />
+        </label>
+        <label className="select">
+          <span className="sr-only">Filter by type</span>
+          <select value={event} onChange={(e) => setEvent(e.target.value)}>
+            <option value="">All types</option>
+            {types.map((t) => (
+              <option key={t} value={t}>
+                {eventLabel(t)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={unreadOnly} onChange={(e) => setUnreadOnly(e.target.checked)} />
+          Unread
+        </label>
+      </div>
+      {items.length === 0 ? (
+        <p className="empty">
+          {filtered
+            ? "Nothing matches these filters."
+            : state.historyLoaded
+              ? "No notifications yet. New ones appear here as they arrive."
+              : "Loading…"}
+        </p>
+      ) : (
+        <ul className="list" aria-label="Notification history, newest first">
+          {items.map((h) => (
+            <HistoryRow key={h.id} item={h} highlighted={highlighted === h.id} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

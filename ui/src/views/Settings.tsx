@@ -1,0 +1,196 @@
+import { useEffect, useState, type FormEvent } from "react";
+import { useAlora } from "../AloraProvider";
+import * as api from "../api";
+import { POPUP_KINDS, type PopupKind, type Settings } from "../api";
+
+const POPUP_LABELS: Record<PopupKind, string> = {
+  newNotification: "New notifications",
+  bookingUpdated: "Booking updates",
+  newMessage: "New messages",
+  userOnline: "Someone comes online",
+  userOffline: "Someone goes offline",
+};
+
+function useSave() {
+  const { actions } = useAlora();
+  return actions.saveSettings;
+}
+
+function ConnectionForm({ settings }: { settings: Settings }) {
+  const save = useSave();
+  const [saved, setSaved] = useState(false);
+  const [serverUrl, setServerUrl] = useState(settings.serverUrl);
+  const [socketPath, setSocketPath] = useState(settings.socketPath);
+  const [userId, setUserId] = useState(settings.userId ?? "");
+  useEffect(() => {
+    setServerUrl(settings.serverUrl);
+    setSocketPath(settings.socketPath);
+    setUserId(settings.userId ?? "");
+  }, [settings.serverUrl, settings.socketPath, settings.userId]);
+  const dirty =
+    serverUrl !== settings.serverUrl || socketPath !== settings.socketPath || userId !== (settings.userId ?? "");
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const ok = await save({
+      serverUrl: serverUrl.trim(),
+      socketPath: socketPath.trim(),
+      userId: userId.trim() ? userId.trim() : null,
+    });
+    setSaved(ok);
+  };
+  return (
+    <form className="form" onSubmit={(e) => void submit(e)} aria-labelledby="h-connection">
+      <h2 id="h-connection">Server</h2>
+      <label className="field">
+        <span>Server URL</span>
+        <input type="url" value={serverUrl} onChange={(e) => setServerUrl(e.target.value)} required placeholder="https://api.example.com" />
+      </label>
+      <label className="field">
+        <span>Socket path</span>
+        <input value={socketPath} onChange={(e) => setSocketPath(e.target.value)} required placeholder="/socket/notification" />
+      </label>
+      <label className="field">
+        <span>User id</span>
+        <input value={userId} onChange={(e) => setUserId(e.target.value)} placeholder="From the token when empty" autoComplete="off" />
+      </label>
+      <div className="row">
+        <button type="submit" className="btn btn-primary" disabled={!dirty}>
+          Save
+        </button>
+        <span className="muted small saved" role="status">
+          {saved && !dirty ? "Saved. The app reconnects with these settings." : ""}
+        </span>
+      </div>
+    </form>
+  );
+}
+
+function Account() {
+  const { state, actions } = useAlora();
+  const [token, setToken] = useState("");
+  const [busy, setBusy] = useState(false);
+  const snap = state.snapshot;
+  const signIn = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!token.trim()) return;
+    setBusy(true);
+    try {
+      await api.signIn(token.trim());
+      setToken("");
+    } catch (err) {
+      actions.reportError(err, "Couldn't sign in");
+    } finally {
+      setBusy(false);
+      await actions.refreshSnapshot();
+    }
+  };
+  const signOut = async () => {
+    try {
+      await api.signOut();
+    } catch (err) {
+      actions.reportError(err, "Couldn't sign out");
+    }
+    await actions.refreshSnapshot();
+  };
+  return (
+    <section className="form" aria-labelledby="h-account">
+      <h2 id="h-account">Account</h2>
+      <p className="small" data-testid="signed-in">
+        {snap?.signedIn ? `Signed in${snap.userId ? ` as ${snap.userId}` : ""}.` : "Not signed in."}
+      </p>
+      <p className="small muted" data-testid="keyring">
+        {snap?.keyring === "memoryOnly"
+          ? "No system keyring: the token is kept in memory only and is forgotten when the app quits."
+          : snap?.keyring === "os"
+            ? "The token is stored in the system keyring."
+            : ""}
+      </p>
+      <form className="inline-form" onSubmit={signIn}>
+        <label className="grow">
+          <span className="sr-only">Access token</span>
+          <input
+            type="password"
+            value={token}
+            onChange={(e) => setToken(e.target.value)}
+            placeholder="Paste an access token"
+            autoComplete="off"
+          />
+        </label>
+        <button type="submit" className="btn btn-primary" disabled={busy || !token.trim()}>
+          Sign in
+        </button>
+      </form>
+      {snap?.signedIn && (
+        <div className="row">
+          <button type="button" className="btn btn-danger" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function Toggle({ label, checked, onChange, hint }: { label: string; checked: boolean; onChange: (v: boolean) => void; hint?: string }) {
+  return (
+    <label className="toggle">
+      <input type="checkbox" role="switch" checked={checked} onChange={(e) => onChange(e.target.checked)} />
+      <span className="toggle-track" aria-hidden="true" />
+      <span className="toggle-text">
+        {label}
+        {hint && <span className="muted small block">{hint}</span>}
+      </span>
+    </label>
+  );
+}
+
+export function SettingsView() {
+  const { state, actions } = useAlora();
+  const save = useSave();
+  const settings = state.settings;
+  if (!settings) {
+    return (
+      <section className="view" aria-labelledby="h-settings">
+        <h1 id="h-settings">Settings</h1>
+        <p className="empty">Loading…</p>
+      </section>
+    );
+  }
+  const notifier = state.snapshot?.notifier;
+  return (
+    <section className="view" aria-labelledby="h-settings">
+      <div className="view-head">
+        <h1 id="h-settings">Settings</h1>
+      </div>
+      <Account />
+      <ConnectionForm settings={settings} />
+      <section className="form" aria-labelledby="h-popups">
+        <h2 id="h-popups">Desktop notifications</h2>
+        {notifier === "unavailable" && (
+          <p className="small warn-text">No notification service was found on this system; popups can't be shown.</p>
+        )}
+        <Toggle
+          label="Do not disturb"
+          hint="No popups; everything still lands in Notifications."
+          checked={settings.dnd}
+          onChange={(on) => void actions.setDnd(on)}
+        />
+        <fieldset className="plain">
+          <legend>Show a popup for</legend>
+          {POPUP_KINDS.map((k) => (
+            <Toggle
+              key={k}
+              label={POPUP_LABELS[k]}
+              checked={settings.popups[k] ?? false}
+              onChange={(v) => void save({ popups: { ...settings.popups, [k]: v } })}
+            />
+          ))}
+        </fieldset>
+      </section>
+      <section className="form" aria-labelledby="h-system">
+        <h2 id="h-system">System</h2>
+        <Toggle label="Start at login" checked={settings.startAtLogin} onChange={(v) => void save({ startAtLogin: v })} />
+      </section>
+    </section>
+  );
+}
