@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use rust_socketio::asynchronous::Client;
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
 
@@ -15,7 +14,7 @@ use crate::config::{BackoffPolicy, LinkConfig};
 use crate::error::LinkError;
 use crate::handle::{Command, LinkEvent};
 use crate::outbox::{Outbox, OutboxStore};
-use crate::socket::{self, Tagged};
+use crate::socket::{self, Conn, Tagged};
 use crate::state::{AuthReason, LinkCounters, LinkState};
 use crate::token::TokenClaims;
 
@@ -23,12 +22,12 @@ use crate::token::TokenClaims;
 pub(crate) enum Phase {
     Idle,
     Opening {
-        client: Option<Client>,
+        client: Option<Conn>,
         opened: bool,
         deadline: Instant,
     },
     Connected {
-        client: Client,
+        client: Conn,
         since: Instant,
     },
     Waiting {
@@ -125,8 +124,12 @@ impl Actor {
         let now = Instant::now();
         match &self.phase {
             Phase::Opening { deadline, .. } if *deadline <= now => {
-                let ms = self.config.as_ref().map_or(0, |c| c.timeouts.connect.as_millis());
-                self.attempt_failed(format!("no handshake within {ms} ms")).await;
+                let ms = self
+                    .config
+                    .as_ref()
+                    .map_or(0, |c| c.timeouts.connect.as_millis());
+                self.attempt_failed(format!("no handshake within {ms} ms"))
+                    .await;
             }
             Phase::Waiting { until } if *until <= now => self.start_attempt().await,
             Phase::Connected { .. } => {
@@ -203,7 +206,11 @@ impl Actor {
             native_tls::Certificate::from_pem(pem).map_err(|e| LinkError::Tls(e.to_string()))?;
         }
         self.drop_client();
-        self.claims = config.token.as_deref().map(TokenClaims::read).unwrap_or_default();
+        self.claims = config
+            .token
+            .as_deref()
+            .map(TokenClaims::read)
+            .unwrap_or_default();
         self.backoff = Backoff::new(config.backoff);
         self.last_event_at = self.last_event_at.max(config.since);
         self.config = Some(config);

@@ -73,13 +73,23 @@ mod tests {
     #[test]
     fn stays_between_floor_and_a_doubling_ceiling_then_the_cap_forever() {
         let mut b = Backoff::new(policy());
-        assert_eq!(b.next_delay(), Duration::from_millis(500), "first retry at the floor");
+        assert_eq!(
+            b.next_delay(),
+            Duration::from_millis(500),
+            "first retry at the floor"
+        );
         let mut ceiling = Duration::from_millis(500);
         for n in 2..=200 {
             ceiling = (ceiling * 2).min(Duration::from_secs(30));
             let d = b.next_delay();
-            assert!(d >= Duration::from_millis(500), "attempt {n}: {d:?} under the floor");
-            assert!(d <= ceiling, "attempt {n}: {d:?} over its ceiling {ceiling:?}");
+            assert!(
+                d >= Duration::from_millis(500),
+                "attempt {n}: {d:?} under the floor"
+            );
+            assert!(
+                d <= ceiling,
+                "attempt {n}: {d:?} over its ceiling {ceiling:?}"
+            );
         }
         assert_eq!(b.retries(), 200);
     }
@@ -89,9 +99,15 @@ mod tests {
         let mut b = Backoff::new(policy());
         let delays: Vec<_> = (0..60).map(|_| b.next_delay()).skip(10).collect();
         let distinct: std::collections::BTreeSet<_> = delays.iter().collect();
-        assert!(distinct.len() > 40, "jitter should spread retries: {distinct:?}");
+        assert!(
+            distinct.len() > 40,
+            "jitter should spread retries: {distinct:?}"
+        );
         let mean = delays.iter().sum::<Duration>() / delays.len() as u32;
-        assert!(mean > Duration::from_secs(8) && mean < Duration::from_secs(23), "{mean:?}");
+        assert!(
+            mean > Duration::from_secs(8) && mean < Duration::from_secs(23),
+            "{mean:?}"
+        );
     }
 
     #[test]

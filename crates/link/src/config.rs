@@ -157,9 +157,18 @@ mod tests {
     #[test]
     fn builds_the_engine_io_endpoint_with_its_trailing_slash() {
         let want = "http://localhost:6001/socket/notification/";
-        assert_eq!(endpoint("http://localhost:6001", "/socket/notification").unwrap(), want);
-        assert_eq!(endpoint("http://localhost:6001/", "socket/notification/").unwrap(), want);
-        assert_eq!(endpoint(" ws://localhost:6001 ", "/socket/notification").unwrap(), want);
+        assert_eq!(
+            endpoint("http://localhost:6001", "/socket/notification").unwrap(),
+            want
+        );
+        assert_eq!(
+            endpoint("http://localhost:6001/", "socket/notification/").unwrap(),
+            want
+        );
+        assert_eq!(
+            endpoint(" ws://localhost:6001 ", "/socket/notification").unwrap(),
+            want
+        );
         assert_eq!(
             endpoint("wss://api.example.com/v1/", "").unwrap(),
             "https://api.example.com/v1/socket.io/"
@@ -168,7 +177,14 @@ mod tests {
 
     #[test]
     fn refuses_urls_that_cannot_work() {
-        for bad in ["", "localhost:6001", "ftp://x", "http://", "http://u:p@host", "not a url"] {
+        for bad in [
+            "",
+            "localhost:6001",
+            "ftp://x",
+            "http://",
+            "http://u:p@host",
+            "not a url",
+        ] {
             let err = endpoint(bad, "/p").unwrap_err();
             assert_eq!(err.code(), "invalid_url", "{bad:?} gave {err}");
         }

@@ -14,13 +14,24 @@ use crate::state::{AuthReason, LinkCounters, LinkState};
 /// Words in a CONNECT_ERROR that mean the token, not the network, is at
 /// fault. Anything else is retried with backoff.
 const AUTH_WORDS: &[&str] = &[
-    "unauthor", "token", "jwt", "auth", "forbidden", "expired", "credential", "401", "403",
+    "unauthor",
+    "token",
+    "jwt",
+    "auth",
+    "forbidden",
+    "expired",
+    "credential",
+    "401",
+    "403",
 ];
 
 /// The server's message out of rust_socketio's error text, e.g.
 /// `Received an ConnectError frame: {"message":"jwt expired"}`.
 pub(crate) fn connect_error_message(text: &str) -> String {
-    let raw = text.split_once("ConnectError frame:").map_or(text, |(_, rest)| rest).trim();
+    let raw = text
+        .split_once("ConnectError frame:")
+        .map_or(text, |(_, rest)| rest)
+        .trim();
     match serde_json::from_str::<Value>(raw) {
         Ok(Value::Object(map)) => match map.get("message") {
             Some(Value::String(m)) => m.clone(),
@@ -73,7 +84,13 @@ impl Actor {
         LinkCounters::bump(&self.counters.attempts);
         let attempt = self.backoff.retries();
         tracing::debug!(%endpoint, attempt, "connecting");
-        if let Err(e) = socket::open(&config, &endpoint, &token, self.generation, &self.signals_tx) {
+        if let Err(e) = socket::open(
+            &config,
+            &endpoint,
+            &token,
+            self.generation,
+            &self.signals_tx,
+        ) {
             return self.attempt_failed(e.to_string()).await;
         }
         self.phase = Phase::Opening {
@@ -98,7 +115,11 @@ impl Actor {
         }
         match signal {
             Signal::Built(Ok(client)) => match &mut self.phase {
-                Phase::Opening { client: slot, opened, .. } => {
+                Phase::Opening {
+                    client: slot,
+                    opened,
+                    ..
+                } => {
                     *slot = Some(client);
                     if *opened {
                         self.opened().await;
@@ -115,11 +136,15 @@ impl Actor {
                     tracing::warn!(%message, "the server rejected the token");
                     self.require_auth(AuthReason::Rejected { message }).await;
                 } else {
-                    self.attempt_failed(format!("the server refused: {message}")).await;
+                    self.attempt_failed(format!("the server refused: {message}"))
+                        .await;
                 }
             }
             Signal::Error(text) => self.link_lost(text).await,
-            Signal::Closed => self.link_lost("the server closed the connection".into()).await,
+            Signal::Closed => {
+                self.link_lost("the server closed the connection".into())
+                    .await
+            }
             Signal::Event { name, args } => self.incoming(&name, &args).await,
             Signal::Binary { name } => {
                 LinkCounters::bump(&self.counters.malformed);
@@ -140,7 +165,11 @@ impl Actor {
 
     /// The handshake is done: register, re-join, then flush, in that order.
     async fn opened(&mut self) {
-        let Phase::Opening { client: Some(client), .. } = std::mem::replace(&mut self.phase, Phase::Idle) else {
+        let Phase::Opening {
+            client: Some(client),
+            ..
+        } = std::mem::replace(&mut self.phase, Phase::Idle)
+        else {
             return;
         };
         let user_id = self
@@ -157,14 +186,23 @@ impl Actor {
             greeting.push(("joinConversation", json!({ "conversationId": id })));
         }
         for (event, payload) in greeting {
-            if let Err(e) = client.emit(event, payload).await {
-                self.phase = Phase::Connected { client, since: Instant::now() };
-                return self.link_lost(format!("could not send {event}: {e}")).await;
+            if let Err(e) = client.client.emit(event, payload).await {
+                self.phase = Phase::Connected {
+                    client,
+                    since: Instant::now(),
+                };
+                return self
+                    .link_lost(format!("could not send {event}: {}", socket::describe(&e)))
+                    .await;
             }
         }
         LinkCounters::bump(&self.counters.connects);
-        self.phase = Phase::Connected { client, since: Instant::now() };
-        self.set_state(LinkState::Connected { since: Utc::now() }).await;
+        self.phase = Phase::Connected {
+            client,
+            since: Instant::now(),
+        };
+        self.set_state(LinkState::Connected { since: Utc::now() })
+            .await;
         self.pump().await;
     }
 
@@ -207,7 +245,11 @@ impl Actor {
     /// A live link dropped (transport error, server gone, dead link).
     pub(crate) async fn link_lost(&mut self, reason: String) {
         if let Phase::Connected { since, .. } = &self.phase {
-            let stable = self.config.as_ref().map(|c| c.backoff.stable_after).unwrap_or_default();
+            let stable = self
+                .config
+                .as_ref()
+                .map(|c| c.backoff.stable_after)
+                .unwrap_or_default();
             if since.elapsed() >= stable {
                 self.backoff.reset();
             }
@@ -219,7 +261,9 @@ impl Actor {
 
     async fn schedule_retry(&mut self, reason: String) {
         let delay = self.backoff.next_delay();
-        self.phase = Phase::Waiting { until: Instant::now() + delay };
+        self.phase = Phase::Waiting {
+            until: Instant::now() + delay,
+        };
         let retry_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
         self.set_state(LinkState::Reconnecting {
             attempt: self.backoff.retries(),
@@ -253,7 +297,13 @@ mod tests {
 
     #[test]
     fn tells_auth_rejections_from_other_refusals() {
-        for m in ["unauthorized", "invalid token", "jwt expired", "Forbidden", "Authentication error"] {
+        for m in [
+            "unauthorized",
+            "invalid token",
+            "jwt expired",
+            "Forbidden",
+            "Authentication error",
+        ] {
             assert!(is_auth_rejection(m), "{m}");
         }
         for m in ["Invalid namespace", "server full", "rate limited"] {

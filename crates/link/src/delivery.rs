@@ -33,9 +33,10 @@ fn delivery(entry: &OutboxEntry, outcome: Outcome) -> Delivery {
 /// An ack payload that says no: `{"ok": false, ...}` or `{"error": ...}`.
 fn refusal(ack: &Value) -> Option<String> {
     let reason = || {
-        ack.get("error")
-            .or_else(|| ack.get("message"))
-            .map_or_else(|| "refused by the server".to_owned(), |e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
+        ack.get("error").or_else(|| ack.get("message")).map_or_else(
+            || "refused by the server".to_owned(),
+            |e| e.as_str().map_or_else(|| e.to_string(), str::to_owned),
+        )
     };
     match ack {
         Value::Object(map) if map.get("ok") == Some(&Value::Bool(false)) => Some(reason()),
@@ -97,13 +98,22 @@ impl Actor {
         let Phase::Connected { client, .. } = &self.phase else {
             return false;
         };
-        match client.emit(outgoing.event_name(), outgoing.payload()).await {
+        match client
+            .client
+            .emit(outgoing.event_name(), outgoing.payload())
+            .await
+        {
             Ok(()) => {
                 LinkCounters::bump(&self.counters.events_out);
                 true
             }
             Err(e) => {
-                self.link_lost(format!("could not send {}: {e}", outgoing.event_name())).await;
+                self.link_lost(format!(
+                    "could not send {}: {}",
+                    outgoing.event_name(),
+                    socket::describe(&e)
+                ))
+                .await;
                 false
             }
         }
@@ -121,12 +131,25 @@ impl Actor {
             };
             let (name, payload) = (entry.outgoing.event_name(), entry.outgoing.payload());
             if entry.outgoing.wants_ack() {
-                let timeout = self.config.as_ref().map(|c| c.timeouts.ack).unwrap_or_default();
-                let client = client.clone();
+                let timeout = self
+                    .config
+                    .as_ref()
+                    .map(|c| c.timeouts.ack)
+                    .unwrap_or_default();
+                let client = client.client.clone();
                 if let Err(e) = self.outbox.mark_in_flight(entry.id) {
                     tracing::error!(error = %e, "could not record the attempt");
                 }
-                let sent = socket::emit_with_ack(&client, name, payload, entry.id, timeout, self.generation, &self.signals_tx).await;
+                let sent = socket::emit_with_ack(
+                    &client,
+                    name,
+                    payload,
+                    entry.id,
+                    timeout,
+                    self.generation,
+                    &self.signals_tx,
+                )
+                .await;
                 match sent {
                     Ok(()) => {
                         LinkCounters::bump(&self.counters.events_out);
@@ -136,16 +159,21 @@ impl Actor {
                 }
                 return;
             }
-            match client.emit(name, payload).await {
+            match client.client.emit(name, payload).await {
                 Ok(()) => {
                     LinkCounters::bump(&self.counters.events_out);
                     if let Err(e) = self.outbox.remove(entry.id) {
                         tracing::error!(error = %e, "could not remove a sent entry");
                     }
-                    self.publish(LinkEvent::Delivery(delivery(&entry, Outcome::Sent))).await;
+                    self.publish(LinkEvent::Delivery(delivery(&entry, Outcome::Sent)))
+                        .await;
                     self.outbox_changed().await;
                 }
-                Err(e) => return self.link_lost(format!("could not send {name}: {e}")).await,
+                Err(e) => {
+                    return self
+                        .link_lost(format!("could not send {name}: {}", socket::describe(&e)))
+                        .await
+                }
             }
         }
     }
@@ -169,7 +197,9 @@ impl Actor {
         let outcome = match refusal(&ack) {
             Some(reason) => match self.outbox.reject(id, &reason) {
                 Ok(_) => Outcome::Failed { reason },
-                Err(e) => Outcome::Failed { reason: e.to_string() },
+                Err(e) => Outcome::Failed {
+                    reason: e.to_string(),
+                },
             },
             None => {
                 if let Err(e) = self.outbox.remove(id) {
@@ -178,7 +208,8 @@ impl Actor {
                 Outcome::Acked { ack }
             }
         };
-        self.publish(LinkEvent::Delivery(delivery(&entry, outcome))).await;
+        self.publish(LinkEvent::Delivery(delivery(&entry, outcome)))
+            .await;
         self.outbox_changed().await;
         self.pump().await;
     }
@@ -190,14 +221,19 @@ impl Actor {
         let Some(entry) = self.outbox.in_flight().cloned() else {
             return;
         };
-        let (ms, max) = self
-            .config
-            .as_ref()
-            .map_or((0, 1), |c| (c.timeouts.ack.as_millis(), c.timeouts.max_send_attempts));
+        let (ms, max) = self.config.as_ref().map_or((0, 1), |c| {
+            (c.timeouts.ack.as_millis(), c.timeouts.max_send_attempts)
+        });
         let reason = format!("no acknowledgement within {ms} ms");
         match self.outbox.attempt_failed(entry.id, &reason, max) {
             Ok(e) if e.status == crate::outbox::EntryStatus::Failed => {
-                self.publish(LinkEvent::Delivery(delivery(&e, Outcome::Failed { reason: reason.clone() }))).await;
+                self.publish(LinkEvent::Delivery(delivery(
+                    &e,
+                    Outcome::Failed {
+                        reason: reason.clone(),
+                    },
+                )))
+                .await;
                 self.outbox_changed().await;
             }
             Ok(_) => {}

@@ -113,13 +113,27 @@ impl Link {
     /// The handle, the event stream and the actor's future, unstarted.
     pub fn build(
         store: Box<dyn OutboxStore>,
-    ) -> Result<(LinkHandle, LinkEvents, impl std::future::Future<Output = ()>), LinkError> {
+    ) -> Result<
+        (
+            LinkHandle,
+            LinkEvents,
+            impl std::future::Future<Output = ()>,
+        ),
+        LinkError,
+    > {
         let (commands, inbox) = mpsc::channel(256);
         let (events_tx, events) = mpsc::channel(4096);
         let (broadcast, _) = broadcast::channel(1024);
         let (state_tx, state) = watch::channel(LinkState::Idle);
         let counters = Arc::new(LinkCounters::default());
-        let actor = Actor::new(store, inbox, events_tx, broadcast.clone(), state_tx, counters.clone())?;
+        let actor = Actor::new(
+            store,
+            inbox,
+            events_tx,
+            broadcast.clone(),
+            state_tx,
+            counters.clone(),
+        )?;
         let handle = LinkHandle {
             commands,
             broadcast,
@@ -133,7 +147,10 @@ impl Link {
 impl LinkHandle {
     async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T, LinkError> {
         let (tx, rx) = oneshot::channel();
-        self.commands.send(make(tx)).await.map_err(|_| LinkError::Stopped)?;
+        self.commands
+            .send(make(tx))
+            .await
+            .map_err(|_| LinkError::Stopped)?;
         rx.await.map_err(|_| LinkError::Stopped)?
     }
 
@@ -168,9 +185,11 @@ impl LinkHandle {
     }
 
     pub async fn join_conversation(&self, conversation_id: &str) -> Result<Delivery, LinkError> {
-        self.send(Outgoing::JoinConversation(crate::outgoing::JoinConversation {
-            conversation_id: conversation_id.to_owned(),
-        }))
+        self.send(Outgoing::JoinConversation(
+            crate::outgoing::JoinConversation {
+                conversation_id: conversation_id.to_owned(),
+            },
+        ))
         .await
     }
 

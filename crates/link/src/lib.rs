@@ -36,8 +36,8 @@ pub use outgoing::{
     StatusUpdate, Typing, UserStatus, EMITTABLE,
 };
 pub use protocol::{
-    BookingUpdated, ChatMessage, ConnectedAck, Id, Incoming, Notification, Presence,
-    StatusUpdated, TypingIndicator,
+    BookingUpdated, ChatMessage, ConnectedAck, Id, Incoming, Notification, Presence, StatusUpdated,
+    TypingIndicator,
 };
 pub use state::{AuthReason, LinkState, LinkStats};
 pub use token::TokenClaims;

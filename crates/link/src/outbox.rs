@@ -73,7 +73,9 @@ pub struct Outbox {
 
 impl std::fmt::Debug for Outbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Outbox").field("entries", &self.entries.len()).finish()
+        f.debug_struct("Outbox")
+            .field("entries", &self.entries.len())
+            .finish()
     }
 }
 
@@ -82,7 +84,10 @@ impl Outbox {
     /// go back to pending, to be re-sent with the same `clientId`.
     pub fn open(mut store: Box<dyn OutboxStore>) -> Result<Outbox, LinkError> {
         let mut entries: VecDeque<_> = store.load()?.into();
-        for e in entries.iter_mut().filter(|e| e.status == EntryStatus::InFlight) {
+        for e in entries
+            .iter_mut()
+            .filter(|e| e.status == EntryStatus::InFlight)
+        {
             e.status = EntryStatus::Pending;
         }
         let next_id = entries.iter().map(|e| e.id).max().map_or(1, |m| m + 1);
@@ -128,18 +133,26 @@ impl Outbox {
         if self.in_flight().is_some() {
             return None;
         }
-        self.entries.iter().find(|e| e.status == EntryStatus::Pending)
+        self.entries
+            .iter()
+            .find(|e| e.status == EntryStatus::Pending)
     }
 
     pub fn in_flight(&self) -> Option<&OutboxEntry> {
-        self.entries.iter().find(|e| e.status == EntryStatus::InFlight)
+        self.entries
+            .iter()
+            .find(|e| e.status == EntryStatus::InFlight)
     }
 
     pub fn get(&self, id: u64) -> Option<&OutboxEntry> {
         self.entries.iter().find(|e| e.id == id)
     }
 
-    fn update(&mut self, id: u64, f: impl FnOnce(&mut OutboxEntry)) -> Result<OutboxEntry, LinkError> {
+    fn update(
+        &mut self,
+        id: u64,
+        f: impl FnOnce(&mut OutboxEntry),
+    ) -> Result<OutboxEntry, LinkError> {
         let entry = self
             .entries
             .iter_mut()
@@ -168,7 +181,12 @@ impl Outbox {
 
     /// An attempt that was not acknowledged: back to pending, or failed once
     /// `max_attempts` were made.
-    pub fn attempt_failed(&mut self, id: u64, reason: &str, max_attempts: u32) -> Result<OutboxEntry, LinkError> {
+    pub fn attempt_failed(
+        &mut self,
+        id: u64,
+        reason: &str,
+        max_attempts: u32,
+    ) -> Result<OutboxEntry, LinkError> {
         self.update(id, |e| {
             e.last_error = Some(reason.to_owned());
             e.status = if e.attempts >= max_attempts {
@@ -197,7 +215,9 @@ impl Outbox {
 
     pub fn retry(&mut self, id: u64) -> Result<OutboxEntry, LinkError> {
         if self.get(id).map(|e| e.status) != Some(EntryStatus::Failed) {
-            return Err(LinkError::InvalidInput(format!("entry {id} has not failed")));
+            return Err(LinkError::InvalidInput(format!(
+                "entry {id} has not failed"
+            )));
         }
         self.update(id, |e| {
             e.status = EntryStatus::Pending;
@@ -210,7 +230,11 @@ impl Outbox {
     }
 
     pub fn counts(&self) -> OutboxCounts {
-        let failed = self.entries.iter().filter(|e| e.status == EntryStatus::Failed).count();
+        let failed = self
+            .entries
+            .iter()
+            .filter(|e| e.status == EntryStatus::Failed)
+            .count();
         OutboxCounts {
             pending: self.entries.len() - failed,
             failed,

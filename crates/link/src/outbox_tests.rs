@@ -8,7 +8,11 @@ fn outbox() -> Outbox {
 }
 
 fn msg(text: &str) -> Outgoing {
-    Outgoing::SendMessage(SendMessage { client_id: format!("c-{text}"), conversation_id: "c1".into(), content: text.into() })
+    Outgoing::SendMessage(SendMessage {
+        client_id: format!("c-{text}"),
+        conversation_id: "c1".into(),
+        content: text.into(),
+    })
 }
 
 fn status(s: UserStatus) -> Outgoing {
@@ -22,7 +26,11 @@ fn keeps_order_and_one_in_flight() {
     let (b, _) = o.queue(msg("b")).unwrap();
     assert_eq!(o.next_ready().map(|e| e.id), Some(a.id));
     o.mark_in_flight(a.id).unwrap();
-    assert_eq!(o.next_ready(), None, "nothing else goes while an ack is awaited");
+    assert_eq!(
+        o.next_ready(),
+        None,
+        "nothing else goes while an ack is awaited"
+    );
     o.remove(a.id).unwrap();
     assert_eq!(o.next_ready().map(|e| e.id), Some(b.id));
 }
@@ -31,10 +39,18 @@ fn keeps_order_and_one_in_flight() {
 fn status_updates_collapse_to_the_latest() {
     let mut o = outbox();
     o.queue(status(UserStatus::Busy)).unwrap();
-    o.queue(Outgoing::BookingUpdate(BookingUpdate { booking_id: "b".into(), status: "confirmed".into() })).unwrap();
+    o.queue(Outgoing::BookingUpdate(BookingUpdate {
+        booking_id: "b".into(),
+        status: "confirmed".into(),
+    }))
+    .unwrap();
     let (latest, replaced) = o.queue(status(UserStatus::Away)).unwrap();
     assert_eq!(replaced.len(), 1);
-    let kinds: Vec<_> = o.entries().iter().map(|e| e.outgoing.event_name()).collect();
+    let kinds: Vec<_> = o
+        .entries()
+        .iter()
+        .map(|e| e.outgoing.event_name())
+        .collect();
     assert_eq!(kinds, ["bookingUpdate", "updateStatus"]);
     assert_eq!(o.entries()[1].id, latest.id);
 }
@@ -46,10 +62,20 @@ fn unacknowledged_attempts_fail_after_the_limit_and_can_be_retried() {
     for n in 1..=3 {
         o.mark_in_flight(a.id).unwrap();
         let e = o.attempt_failed(a.id, "no ack", 3).unwrap();
-        let want = if n < 3 { EntryStatus::Pending } else { EntryStatus::Failed };
+        let want = if n < 3 {
+            EntryStatus::Pending
+        } else {
+            EntryStatus::Failed
+        };
         assert_eq!(e.status, want, "after attempt {n}");
     }
-    assert_eq!(o.counts(), OutboxCounts { pending: 0, failed: 1 });
+    assert_eq!(
+        o.counts(),
+        OutboxCounts {
+            pending: 0,
+            failed: 1
+        }
+    );
     assert_eq!(o.next_ready(), None, "failed entries are skipped");
     o.retry(a.id).unwrap();
     assert_eq!(o.next_ready().map(|e| (e.id, e.attempts)), Some((a.id, 0)));

@@ -2,22 +2,29 @@
 //! forward into the actor's channel, tagged with the attempt's generation so
 //! that a late signal from an abandoned client is recognised and ignored.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::FutureExt;
-use rust_socketio::asynchronous::{Client, ClientBuilder};
+use rust_socketio::asynchronous::{Client, ClientBuilder, ReconnectSettings};
 use rust_socketio::{Event, Payload, TransportType};
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 use url::Url;
 
 use crate::config::{LinkConfig, Transport};
 use crate::error::LinkError;
 
+/// A live client and the switch that lets its library task end.
+pub(crate) struct Conn {
+    pub client: Client,
+    retire: Arc<Notify>,
+}
+
 /// What the library reports, as plain data.
 pub(crate) enum Signal {
     /// `connect()` returned (or failed, or timed out).
-    Built(Result<Client, String>),
+    Built(Result<Conn, String>),
     /// The server's Socket.IO CONNECT arrived: the link is open.
     Opened,
     /// An error event: a refused handshake (`ConnectError`), or a dropped link.
@@ -39,7 +46,11 @@ pub(crate) struct Tagged {
 
 pub(crate) type SignalTx = mpsc::Sender<Tagged>;
 
-fn forward(tx: &SignalTx, generation: u64, signal: Signal) -> futures_util::future::BoxFuture<'static, ()> {
+fn forward(
+    tx: &SignalTx,
+    generation: u64,
+    signal: Signal,
+) -> futures_util::future::BoxFuture<'static, ()> {
     let tx = tx.clone();
     // Awaiting here is the backpressure: the library reads no further until
     // the actor has room, so a flood cannot grow memory without bound.
@@ -61,7 +72,8 @@ fn text_args(payload: Payload) -> Option<Vec<Value>> {
 fn tls_connector(cfg: &LinkConfig) -> Result<native_tls::TlsConnector, LinkError> {
     let mut builder = native_tls::TlsConnector::builder();
     for pem in &cfg.extra_root_certs {
-        let cert = native_tls::Certificate::from_pem(pem).map_err(|e| LinkError::Tls(e.to_string()))?;
+        let cert =
+            native_tls::Certificate::from_pem(pem).map_err(|e| LinkError::Tls(e.to_string()))?;
         builder.add_root_certificate(cert);
     }
     builder.build().map_err(|e| LinkError::Tls(e.to_string()))
@@ -92,26 +104,60 @@ pub(crate) fn open(
             Transport::Websocket => TransportType::Websocket,
             Transport::Polling => TransportType::Polling,
         })
-        .reconnect(false)
+        // The library's reconnection is used only as the one sign it gives of
+        // a transport closed cleanly (no callback fires then). `on_reconnect`
+        // reports the loss, then parks until the actor retires this client,
+        // then hands back an address that cannot parse, so that the library's
+        // attempt fails without touching the network and its task ends (the
+        // retired client's disconnect reason is Manual by then).
+        .reconnect(true)
         .reconnect_on_disconnect(false)
+        .max_reconnect_attempts(1)
+        .reconnect_delay(1, 1)
         .auth(auth_object(token, cfg.since))
         .opening_header("Authorization", format!("Bearer {token}"));
     if endpoint.scheme() == "https" {
         builder = builder.tls_config(tls_connector(cfg)?);
     }
-    let (t1, t2, t3, t4) = (tx.clone(), tx.clone(), tx.clone(), tx.clone());
+    let (t1, t2, t3, t4, t5) = (tx.clone(), tx.clone(), tx.clone(), tx.clone(), tx.clone());
+    let retire = Arc::new(Notify::new());
+    let parked = retire.clone();
     builder = builder
-        .on(Event::Connect, move |_, _| forward(&t1, generation, Signal::Opened))
+        .on_reconnect(move || {
+            let (tx, parked) = (t5.clone(), parked.clone());
+            async move {
+                let _ = tx
+                    .send(Tagged {
+                        generation,
+                        signal: Signal::Closed,
+                    })
+                    .await;
+                parked.notified().await;
+                let mut settings = ReconnectSettings::new();
+                settings.address("");
+                settings
+            }
+            .boxed()
+        })
+        .on(Event::Connect, move |_, _| {
+            forward(&t1, generation, Signal::Opened)
+        })
         .on(Event::Error, move |p, _| {
             let text = match p {
-                Payload::Text(v) => v.iter().map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned)).collect::<Vec<_>>().join(" "),
+                Payload::Text(v) => v
+                    .iter()
+                    .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 #[allow(deprecated)]
                 Payload::String(s) => s,
                 Payload::Binary(_) => "binary error".to_owned(),
             };
             forward(&t2, generation, Signal::Error(text))
         })
-        .on(Event::Close, move |_, _| forward(&t3, generation, Signal::Closed))
+        .on(Event::Close, move |_, _| {
+            forward(&t3, generation, Signal::Closed)
+        })
         .on_any(move |event, payload, _| {
             let name = String::from(event);
             let signal = match text_args(payload) {
@@ -124,11 +170,16 @@ pub(crate) fn open(
     let timeout = cfg.timeouts.connect;
     tokio::spawn(async move {
         let built = match tokio::time::timeout(timeout, builder.connect()).await {
-            Ok(Ok(client)) => Ok(client),
-            Ok(Err(e)) => Err(e.to_string()),
+            Ok(Ok(client)) => Ok(Conn { client, retire }),
+            Ok(Err(e)) => Err(describe(&e)),
             Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),
         };
-        let _ = tx.send(Tagged { generation, signal: Signal::Built(built) }).await;
+        let _ = tx
+            .send(Tagged {
+                generation,
+                signal: Signal::Built(built),
+            })
+            .await;
     });
     Ok(())
 }
@@ -150,12 +201,31 @@ pub(crate) async fn emit_with_ack(
             forward(&tx, generation, Signal::Ack { entry, args })
         })
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| describe(&e))
 }
 
-/// Closes a client we are done with, without waiting on a dead transport.
-pub(crate) fn close(client: Client) {
+/// An error with its causes: the library's own text is often just
+/// "EngineIO Error", and the user needs to see "certificate verify failed".
+pub(crate) fn describe(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// Closes a client we are done with, without waiting on a dead transport,
+/// and lets its library task end.
+pub(crate) fn close(conn: Conn) {
     tokio::spawn(async move {
-        let _ = tokio::time::timeout(Duration::from_secs(2), client.disconnect()).await;
+        let _ = tokio::time::timeout(Duration::from_secs(2), conn.client.disconnect()).await;
+        // A stored permit: works whether the task is parked already or not.
+        conn.retire.notify_one();
     });
 }

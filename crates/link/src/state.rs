@@ -25,9 +25,13 @@ pub enum LinkState {
     /// Not started, or disconnected on request.
     Idle,
     #[serde(rename_all = "camelCase")]
-    Connecting { attempt: u32 },
+    Connecting {
+        attempt: u32,
+    },
     #[serde(rename_all = "camelCase")]
-    Connected { since: DateTime<Utc> },
+    Connected {
+        since: DateTime<Utc>,
+    },
     /// Waiting `next_in_ms` before attempt number `attempt`.
     #[serde(rename_all = "camelCase")]
     Reconnecting {
@@ -36,7 +40,9 @@ pub enum LinkState {
         retry_at: DateTime<Utc>,
         reason: String,
     },
-    AuthRequired { reason: AuthReason },
+    AuthRequired {
+        reason: AuthReason,
+    },
     /// The actor has ended; the handle only returns `Stopped` now.
     Stopped,
 }

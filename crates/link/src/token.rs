@@ -60,13 +60,14 @@ mod tests {
     use serde_json::json;
 
     fn jwt(claims: Value) -> String {
-        encode(&Header::default(), &claims, &EncodingKey::from_secret(b"k"))
-            .unwrap_or_default()
+        encode(&Header::default(), &claims, &EncodingKey::from_secret(b"k")).unwrap_or_default()
     }
 
     #[test]
     fn reads_user_and_expiry_without_the_key() {
-        let c = TokenClaims::read(&jwt(json!({"sub": "s1", "userId": 42, "exp": 2_000_000_000})));
+        let c = TokenClaims::read(&jwt(
+            json!({"sub": "s1", "userId": 42, "exp": 2_000_000_000}),
+        ));
         assert_eq!(c.user_id.as_deref(), Some("42"));
         assert_eq!(c.expires_at.map(|t| t.timestamp()), Some(2_000_000_000));
         assert!(!c.is_expired_at(Utc.timestamp_opt(1_999_999_999, 0).unwrap()));

@@ -3,6 +3,9 @@
 //! flushed in order after the link is back. Timings are printed, not asserted
 //! beyond generous bounds: `make bench` measures them properly.
 
+// A test fails by panicking: unwrap is how these say "this must hold".
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
 mod probe;
 mod support;
 
@@ -26,7 +29,10 @@ async fn joined(server: &mut impl TestServer) -> Probe {
     let mut p = Probe::connect(config(&server.url(), &server.path(), &token)).await;
     p.connected().await;
     p.link.join_conversation("c1").await.unwrap();
-    server.wait_received(|r| r.event == "joinConversation", SECS_5).await.unwrap();
+    server
+        .wait_received(|r| r.event == "joinConversation", SECS_5)
+        .await
+        .unwrap();
     p
 }
 
@@ -34,7 +40,10 @@ async fn joined(server: &mut impl TestServer) -> Probe {
 async fn assert_greeting_then_flush(server: &mut impl TestServer, before: usize, queued: &[&str]) {
     for id in queued {
         server
-            .wait_received(|r| r.event == "sendMessage" && r.payload["clientId"] == *id, Duration::from_secs(10))
+            .wait_received(
+                |r| r.event == "sendMessage" && r.payload["clientId"] == *id,
+                Duration::from_secs(10),
+            )
             .await
             .unwrap();
     }
@@ -44,7 +53,12 @@ async fn assert_greeting_then_flush(server: &mut impl TestServer, before: usize,
     let sent: Vec<_> = after
         .iter()
         .filter(|r| r.event == "sendMessage")
-        .map(|r| r.payload["clientId"].as_str().unwrap_or_default().to_owned())
+        .map(|r| {
+            r.payload["clientId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
         .collect();
     assert_eq!(sent, queued, "queued messages arrive once each, in order");
 }
@@ -57,10 +71,25 @@ async fn comes_back_after_a_graceful_restart(mut server: impl TestServer) {
     let up = Instant::now();
     p.wait_state(SECS_5, "Reconnecting", reconnecting).await;
     p.connected().await;
-    server.wait_received(|r| r.event == "register", SECS_5).await.unwrap();
-    println!("SIGTERM restart: back {} ms after the server was up ({} ms in all)", up.elapsed().as_millis(), started.elapsed().as_millis());
-    let d = p.link.emit("sendMessage", json!({"clientId": "after", "conversationId": "c1", "content": "hi"})).await.unwrap();
-    p.delivery(SECS_5, |x| x.entry_id == d.entry_id && Probe::acked(x)).await;
+    server
+        .wait_received(|r| r.event == "register", SECS_5)
+        .await
+        .unwrap();
+    println!(
+        "SIGTERM restart: back {} ms after the server was up ({} ms in all)",
+        up.elapsed().as_millis(),
+        started.elapsed().as_millis()
+    );
+    let d = p
+        .link
+        .emit(
+            "sendMessage",
+            json!({"clientId": "after", "conversationId": "c1", "content": "hi"}),
+        )
+        .await
+        .unwrap();
+    p.delivery(SECS_5, |x| x.entry_id == d.entry_id && Probe::acked(x))
+        .await;
     assert_greeting_then_flush(&mut server, before, &["after"]).await;
 }
 
@@ -73,26 +102,66 @@ async fn comes_back_after_a_kill_with_the_outbox_in_order(mut server: impl TestS
     let link = p.link.clone();
     let ids: Vec<String> = (0..20).map(|i| format!("q-{i:02}")).collect();
     for id in &ids {
-        let d = link.emit("sendMessage", json!({"clientId": id, "conversationId": "c1", "content": id})).await.unwrap();
+        let d = link
+            .emit(
+                "sendMessage",
+                json!({"clientId": id, "conversationId": "c1", "content": id}),
+            )
+            .await
+            .unwrap();
         assert_eq!(d.outcome, Outcome::Queued);
     }
-    let typing = link.emit("typing", json!({"userId": "u1", "isTyping": true})).await.unwrap();
-    assert_eq!(typing.outcome, Outcome::Dropped, "typing is stale by the time the link is back");
-    link.emit("updateStatus", json!({"status": "busy"})).await.unwrap();
-    link.emit("bookingUpdate", json!({"bookingId": "b1", "status": "cancelled"})).await.unwrap();
-    link.emit("updateStatus", json!({"status": "away"})).await.unwrap();
-    assert_eq!(link.outbox().await.unwrap().len(), 22, "20 messages, 1 booking, the latest status");
+    let typing = link
+        .emit("typing", json!({"userId": "u1", "isTyping": true}))
+        .await
+        .unwrap();
+    assert_eq!(
+        typing.outcome,
+        Outcome::Dropped,
+        "typing is stale by the time the link is back"
+    );
+    link.emit("updateStatus", json!({"status": "busy"}))
+        .await
+        .unwrap();
+    link.emit(
+        "bookingUpdate",
+        json!({"bookingId": "b1", "status": "cancelled"}),
+    )
+    .await
+    .unwrap();
+    link.emit("updateStatus", json!({"status": "away"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        link.outbox().await.unwrap().len(),
+        22,
+        "20 messages, 1 booking, the latest status"
+    );
 
     server.start_again().await;
     let up = Instant::now();
     p.connected().await;
-    println!("SIGKILL restart: back {} ms after the server was up", up.elapsed().as_millis());
+    println!(
+        "SIGKILL restart: back {} ms after the server was up",
+        up.elapsed().as_millis()
+    );
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     assert_greeting_then_flush(&mut server, before, &refs).await;
-    let statuses: Vec<_> = server.received().into_iter().filter(|r| r.event == "updateStatus").map(|r| r.payload).collect();
-    let booking = server.wait_received(|r| r.event == "bookingUpdate", SECS_5).await.unwrap();
+    let statuses: Vec<_> = server
+        .received()
+        .into_iter()
+        .filter(|r| r.event == "updateStatus")
+        .map(|r| r.payload)
+        .collect();
+    let booking = server
+        .wait_received(|r| r.event == "bookingUpdate", SECS_5)
+        .await
+        .unwrap();
     assert_eq!(booking.payload["status"], "cancelled");
-    let last = server.wait_received(|r| r.event == "updateStatus", SECS_5).await.unwrap();
+    let last = server
+        .wait_received(|r| r.event == "updateStatus", SECS_5)
+        .await
+        .unwrap();
     assert_eq!(last.payload, json!({"status": "away"}));
     assert!(statuses.len() <= 1, "collapsed to the latest: {statuses:?}");
     assert!(server.received().iter().all(|r| r.event != "typing"));
@@ -115,14 +184,21 @@ macro_rules! both {
     )*};
 }
 
-both!(comes_back_after_a_graceful_restart, comes_back_after_a_kill_with_the_outbox_in_order);
+both!(
+    comes_back_after_a_graceful_restart,
+    comes_back_after_a_kill_with_the_outbox_in_order
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_30_second_outage_follows_the_capped_backoff() {
     let mut server = support::embedded().await;
     let token = server.token_for("u1");
     let mut cfg = config(&server.url(), &server.path(), &token);
-    let policy = BackoffPolicy { floor: Duration::from_millis(500), cap: Duration::from_secs(4), stable_after: Duration::from_secs(2) };
+    let policy = BackoffPolicy {
+        floor: Duration::from_millis(500),
+        cap: Duration::from_secs(4),
+        stable_after: Duration::from_secs(2),
+    };
     cfg.backoff = policy;
     let mut p = Probe::connect(cfg).await;
     p.connected().await;
@@ -141,35 +217,61 @@ async fn a_30_second_outage_follows_the_capped_backoff() {
         .states()
         .into_iter()
         .filter_map(|s| match s {
-            LinkState::Reconnecting { attempt, next_in_ms, .. } => Some((attempt, next_in_ms)),
+            LinkState::Reconnecting {
+                attempt,
+                next_in_ms,
+                ..
+            } => Some((attempt, next_in_ms)),
             _ => None,
         })
         .collect();
     println!("30 s outage: {attempts} attempts in {:?}; waits (attempt, ms): {waits:?}; back {} ms after the server", down.elapsed(), back.as_millis());
     for (attempt, ms) in &waits {
         let ceiling = (500u64 << (attempt - 1).min(10)).min(4000);
-        assert!((500..=ceiling).contains(ms), "attempt {attempt} waited {ms} ms, outside [500, {ceiling}]");
+        assert!(
+            (500..=ceiling).contains(ms),
+            "attempt {attempt} waited {ms} ms, outside [500, {ceiling}]"
+        );
     }
     // Never faster than the floor, never slower than the cap: between 30/4
     // and 30/0.5 attempts, and with jitter well inside that.
     assert!((7..=60).contains(&attempts), "{attempts} attempts in 30 s");
-    assert!(back < Duration::from_secs(6), "retried within a cap after the server came back: {back:?}");
+    assert!(
+        back < Duration::from_secs(6),
+        "retried within a cap after the server came back: {back:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_link_is_noticed_and_replaced() {
-    let opts = support::NodeOptions { ping_interval_ms: Some(500), ping_timeout_ms: Some(500), ..Default::default() };
+    let opts = support::NodeOptions {
+        ping_interval_ms: Some(500),
+        ping_timeout_ms: Some(500),
+        ..Default::default()
+    };
     let mut server = support::node_with(opts).await;
     let mut p = joined(&mut server).await;
     server.pause().await;
     let paused = Instant::now();
-    let state = p.wait_state(Duration::from_secs(8), "Reconnecting", reconnecting).await;
-    println!("dead link noticed after {} ms: {state:?}", paused.elapsed().as_millis());
+    let state = p
+        .wait_state(Duration::from_secs(8), "Reconnecting", reconnecting)
+        .await;
+    println!(
+        "dead link noticed after {} ms: {state:?}",
+        paused.elapsed().as_millis()
+    );
     server.resume().await;
     p.connected().await;
-    let rejoined = server.received().iter().filter(|r| r.event == "joinConversation").count();
+    let rejoined = server
+        .received()
+        .iter()
+        .filter(|r| r.event == "joinConversation")
+        .count();
     assert!(rejoined >= 1);
-    server.wait_received(|r| r.event == "register", SECS_5).await.unwrap();
+    server
+        .wait_received(|r| r.event == "register", SECS_5)
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -182,7 +284,8 @@ async fn catch_up_replays_what_was_missed_while_away() {
     server.push_to_user("u1", "newNotification", seen).await;
     p.incoming(SECS_5, "newNotification").await;
     p.link.disconnect().await.unwrap();
-    p.wait_state(SECS_5, "Idle", |s| *s == LinkState::Idle).await;
+    p.wait_state(SECS_5, "Idle", |s| *s == LinkState::Idle)
+        .await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     let missed = json!({"id": "n2", "title": "Missed", "message": "m", "createdAt": chrono::Utc::now().to_rfc3339()});
     server.push_to_user("u1", "newNotification", missed).await;
@@ -193,7 +296,11 @@ async fn catch_up_replays_what_was_missed_while_away() {
     // nothing after it is lost.
     let replayed = p
         .wait_for(SECS_5, "n2 replayed", |e| match e {
-            alora_link::LinkEvent::Incoming(alora_link::Incoming::NewNotification(n)) if n.id.0 == "n2" => Some(()),
+            alora_link::LinkEvent::Incoming(alora_link::Incoming::NewNotification(n))
+                if n.id.0 == "n2" =>
+            {
+                Some(())
+            }
             _ => None,
         })
         .await;

@@ -1,6 +1,9 @@
 //! `https://` URLs: the link speaks wss with certificate validation, trusting
 //! the system's roots plus any given in the config, and nothing else.
 
+// A test fails by panicking: unwrap is how these say "this must hold".
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
 mod probe;
 mod support;
 
@@ -8,7 +11,7 @@ use std::time::Duration;
 
 use alora_link::LinkState;
 use probe::{config, Probe};
-use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use support::TestServer;
 
 struct Pki {
@@ -21,19 +24,35 @@ fn pki() -> Pki {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    // Distinct names: a leaf whose subject equals its issuer looks self-signed.
+    ca.distinguished_name
+        .push(DnType::CommonName, "Alora test CA");
     let ca_cert = ca.self_signed(&ca_key).unwrap();
     let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
+    let mut leaf =
+        CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
+    leaf.distinguished_name
+        .push(DnType::CommonName, "localhost");
     let leaf_cert = leaf.signed_by(&leaf_key, &ca_cert, &ca_key).unwrap();
-    let dir = std::env::temp_dir().join(format!("alora-tls-{}-{}", std::process::id(), rand_suffix()));
+    let dir = std::env::temp_dir().join(format!(
+        "alora-tls-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("cert.pem"), leaf_cert.pem()).unwrap();
     std::fs::write(dir.join("key.pem"), leaf_key.serialize_pem()).unwrap();
-    Pki { ca_pem: ca_cert.pem(), dir }
+    Pki {
+        ca_pem: ca_cert.pem(),
+        dir,
+    }
 }
 
 fn rand_suffix() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
 }
 
 async fn tls_server(pki: &Pki) -> support::NodeServer {
@@ -46,7 +65,9 @@ async fn tls_server(pki: &Pki) -> support::NodeServer {
 }
 
 fn https(server: &support::NodeServer) -> String {
-    server.url().replace("http://127.0.0.1", "https://localhost")
+    server
+        .url()
+        .replace("http://127.0.0.1", "https://localhost")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -58,7 +79,10 @@ async fn wss_connects_when_the_certificate_is_trusted() {
     cfg.extra_root_certs = vec![pki.ca_pem.clone().into_bytes()];
     let mut p = Probe::connect(cfg).await;
     p.connected().await;
-    server.wait_received(|r| r.event == "register", Duration::from_secs(5)).await.unwrap();
+    server
+        .wait_received(|r| r.event == "register", Duration::from_secs(5))
+        .await
+        .unwrap();
     let _ = std::fs::remove_dir_all(&pki.dir);
 }
 
@@ -69,11 +93,17 @@ async fn an_untrusted_certificate_is_refused() {
     let token = server.token_for("u1");
     let mut p = Probe::connect(config(&https(&server), &server.path(), &token)).await;
     let state = p
-        .wait_state(Duration::from_secs(10), "Reconnecting", |s| matches!(s, LinkState::Reconnecting { .. }))
+        .wait_state(Duration::from_secs(10), "Reconnecting", |s| {
+            matches!(s, LinkState::Reconnecting { .. })
+        })
         .await;
     println!("untrusted certificate: {state:?}");
     p.settle(Duration::from_secs(1)).await;
-    assert_eq!(server.handshakes(), (0, 0), "no handshake over an unverified connection");
+    assert_eq!(
+        server.handshakes(),
+        (0, 0),
+        "no handshake over an unverified connection"
+    );
     assert!(!p.link.state().is_connected());
     let _ = std::fs::remove_dir_all(&pki.dir);
 }

@@ -48,18 +48,27 @@ impl Probe {
     pub fn new() -> Probe {
         init_tracing();
         let (link, events) = Link::spawn();
-        Probe { link, events, seen: Vec::new() }
+        Probe {
+            link,
+            events,
+            seen: Vec::new(),
+        }
     }
 
     pub async fn connect(config: LinkConfig) -> Probe {
-        let mut p = Probe::new();
+        let p = Probe::new();
         p.link.connect(config).await.expect("connect accepted");
         p
     }
 
     /// The next event matching `pred`, looking first at what was already
     /// received but not yet matched by an earlier wait.
-    pub async fn wait_for<T>(&mut self, within: Duration, what: &str, mut pred: impl FnMut(&LinkEvent) -> Option<T>) -> T {
+    pub async fn wait_for<T>(
+        &mut self,
+        within: Duration,
+        what: &str,
+        mut pred: impl FnMut(&LinkEvent) -> Option<T>,
+    ) -> T {
         let deadline = Instant::now() + within;
         loop {
             match timeout_at(deadline, self.events.recv()).await {
@@ -79,7 +88,12 @@ impl Probe {
         }
     }
 
-    pub async fn wait_state(&mut self, within: Duration, what: &str, pred: impl Fn(&LinkState) -> bool) -> LinkState {
+    pub async fn wait_state(
+        &mut self,
+        within: Duration,
+        what: &str,
+        pred: impl Fn(&LinkState) -> bool,
+    ) -> LinkState {
         if pred(&self.link.state()) {
             return self.link.state();
         }
@@ -91,7 +105,12 @@ impl Probe {
     }
 
     pub async fn connected(&mut self) {
-        self.wait_state(Duration::from_secs(10), "Connected", LinkState::is_connected).await;
+        self.wait_state(
+            Duration::from_secs(10),
+            "Connected",
+            LinkState::is_connected,
+        )
+        .await;
     }
 
     pub async fn incoming(&mut self, within: Duration, event: &str) -> Incoming {
@@ -102,7 +121,11 @@ impl Probe {
         .await
     }
 
-    pub async fn delivery(&mut self, within: Duration, pred: impl Fn(&Delivery) -> bool) -> Delivery {
+    pub async fn delivery(
+        &mut self,
+        within: Duration,
+        pred: impl Fn(&Delivery) -> bool,
+    ) -> Delivery {
         self.wait_for(within, "a delivery", |e| match e {
             LinkEvent::Delivery(d) if pred(d) => Some(d.clone()),
             _ => None,
@@ -130,5 +153,26 @@ impl Probe {
 
     pub fn acked(d: &Delivery) -> bool {
         matches!(d.outcome, Outcome::Acked { .. })
+    }
+}
+
+/// Polls `check` until it holds: for counts that a server reports
+/// asynchronously (the Node fixture reports over its stdout).
+pub async fn eventually<T: PartialEq + std::fmt::Debug>(
+    within: Duration,
+    want: T,
+    mut check: impl FnMut() -> T,
+) {
+    let deadline = Instant::now() + within;
+    loop {
+        let got = check();
+        if got == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still {got:?} after {within:?}, wanted {want:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
