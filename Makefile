@@ -11,6 +11,9 @@ setup:
 ui: setup
 	@if [ -f ui/package.json ]; then cd ui && npm run build; fi
 
+# Demo mode (an embedded backend, no server needed) until a server is set in
+# Settings; ARGS="--demo" forces it, ARGS="--server-url URL" picks a server.
+ARGS ?=
 run: ui
 	$(CARGO) run --bin alora-tray -- $(ARGS)
 
@@ -20,8 +23,10 @@ lint: setup
 
 # Rust suites; the ones that need a session bus or a display run inside their
 # own private dbus-run-session / xvfb-run so that nothing leaks between runs.
+# ALORA_TEST_STRICT=1 turns "no bus / no display / no node" skips into failures.
 test-rust: ui
-	dbus-run-session -- $(CARGO) test --workspace --no-fail-fast
+	ALORA_TEST_STRICT=1 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+		tests/app/with-keyring.sh $(CARGO) test --workspace --no-fail-fast
 
 test-ui: ui
 	@if [ -f ui/package.json ]; then cd ui && npm test; fi

@@ -49,12 +49,16 @@ impl Core {
     }
 
     pub async fn sign_in(&self, token: String) -> AppResult<()> {
-        self.inner.secrets.store(token).await?;
+        if let Some(problem) = self.inner.secrets.store(token).await? {
+            self.problem(problem);
+        }
         self.connect().await
     }
 
     pub async fn sign_out(&self) -> AppResult<()> {
-        self.inner.secrets.clear().await?;
+        if let Some(problem) = self.inner.secrets.clear().await? {
+            self.problem(problem);
+        }
         if !self.inner.demo_mode {
             self.inner.link.set_token(None).await?;
         }

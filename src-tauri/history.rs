@@ -97,6 +97,25 @@ impl History {
     }
 }
 
+/// Where a notification leads: the app route in its `link`
+/// (`/bookings/<id>`, `/messages/<id>`, `/people/<id>`, also inside a full
+/// URL), else the notification itself.
+pub fn notification_target(n: &alora_link::Notification) -> Target {
+    let from_link = n.link.as_deref().and_then(|link| {
+        let path = link.split(['?', '#']).next().unwrap_or(link);
+        let mut parts = path.rsplit('/').filter(|p| !p.is_empty());
+        let id = parts.next()?;
+        let view = match parts.next()? {
+            "bookings" | "booking" => View::Bookings,
+            "messages" | "conversations" => View::Messages,
+            "people" | "users" => View::People,
+            _ => return None,
+        };
+        Some(Target::new(view, Some(id.to_owned())))
+    });
+    from_link.unwrap_or_else(|| Target::new(View::Notifications, Some(n.id.0.clone())))
+}
+
 /// The history item for an incoming event; `None` for events that are not
 /// kept (connected, statusUpdated, userTyping).
 pub fn item_for(incoming: &Incoming) -> Option<HistoryItem> {
@@ -116,16 +135,11 @@ pub fn item_for(incoming: &Incoming) -> Option<HistoryItem> {
     };
     Some(match incoming {
         Incoming::NewNotification(n) => {
-            let view = match n.kind.as_deref() {
-                Some(k) if k.starts_with("booking") => View::Bookings,
-                Some(k) if k.starts_with("message") => View::Messages,
-                _ => View::Notifications,
-            };
             let mut it = item(
                 format!("notification:{}", n.id),
                 n.title.clone(),
                 n.message.clone(),
-                Target::new(view, Some(n.id.0.clone())),
+                notification_target(n),
             );
             it.link = n.link.clone();
             it.created_at = stamp(n.created_at).unwrap_or(it.created_at);
@@ -280,5 +294,22 @@ mod tests {
             json!({"userId": "u2", "isTyping": true})
         ))
         .is_none());
+        let linked = |link: &str| {
+            let n = incoming(
+                "newNotification",
+                json!({"id": "n1", "title": "t", "link": link}),
+            );
+            item_for(&n).unwrap().target
+        };
+        let to = |v: View, id: &str| Target::new(v, Some(id.into()));
+        assert_eq!(linked("/bookings/b-1042"), to(View::Bookings, "b-1042"));
+        assert_eq!(
+            linked("https://alora.app/messages/c9?x=1"),
+            to(View::Messages, "c9")
+        );
+        assert_eq!(
+            linked("https://example.com/"),
+            to(View::Notifications, "n1")
+        );
     }
 }

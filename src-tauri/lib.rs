@@ -90,14 +90,33 @@ fn forward(request: Result<Forward, error::AppError>) -> ExitCode {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tao=warn,wry=warn"));
+    use std::io::IsTerminal;
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(filter)
         .try_init();
 }
 
+/// Software GL maps libLLVM (~26 MB PSS) into the main process even with no
+/// window, and GPU compositing nearly doubles WebKit's web process (measured
+/// under Xvfb: 96 → 65 MB idle, 318 → 232 MB with the window open). A small
+/// list UI does not need either. A user who sets these keeps theirs.
+fn prefer_lean_rendering() {
+    for (key, value) in [
+        ("GDK_GL", "disable"),
+        ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+    ] {
+        if std::env::var_os(key).is_none() {
+            // Edition 2021: safe; called before Tauri starts any thread.
+            std::env::set_var(key, value);
+        }
+    }
+}
+
 /// The tray app on the real runtime.
 pub fn run(cli: Cli, listener: std::os::unix::net::UnixListener) -> ExitCode {
+    prefer_lean_rendering();
     let minimized = cli.minimized;
     let overrides = Overrides::from_env().with(cli.overrides());
     let listener = std::sync::Mutex::new(Some(listener));

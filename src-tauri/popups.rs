@@ -84,7 +84,7 @@ pub fn popup_for(incoming: &Incoming) -> Option<Popup> {
             n.title.clone(),
             n.message.clone(),
             "x-alora.notification",
-            Target::new(View::Notifications, Some(n.id.0.clone())),
+            crate::history::notification_target(n),
         ),
         Incoming::BookingUpdated(b) => (
             b.title

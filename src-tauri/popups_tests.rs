@@ -158,3 +158,20 @@ fn no_popup_for_the_focused_conversation_or_our_own_message() {
         .decide(&msg(3, "c2", "me"), &ctx(&prefs), now)
         .is_none());
 }
+
+#[test]
+fn no_popup_for_our_own_booking_change_echoed_back() {
+    let prefs = PopupPrefs::default();
+    let mut rules = PopupRules::default();
+    let now = Instant::now();
+    let mine = ev(
+        "bookingUpdated",
+        json!({"bookingId": "b1", "status": "confirmed", "updatedBy": "me"}),
+    );
+    assert!(rules.decide(&mine, &ctx(&prefs), now).is_none());
+    let theirs = ev(
+        "bookingUpdated",
+        json!({"bookingId": "b2", "status": "confirmed", "updatedBy": "u2"}),
+    );
+    assert!(rules.decide(&theirs, &ctx(&prefs), now).is_some());
+}

@@ -52,7 +52,8 @@ impl TokenVault for OsKeyring {
 }
 
 pub struct Secrets {
-    vault: Option<Arc<dyn TokenVault>>,
+    /// `None` once the keyring is known not to work: memory only.
+    vault: Mutex<Option<Arc<dyn TokenVault>>>,
     token: Mutex<Option<String>>,
 }
 
@@ -102,17 +103,15 @@ impl Secrets {
             }
         };
         let token = override_token.or(stored);
-        (
-            Secrets {
-                vault,
-                token: Mutex::new(token),
-            },
-            problem,
-        )
+        let secrets = Secrets {
+            vault: Mutex::new(vault),
+            token: Mutex::new(token),
+        };
+        (secrets, problem)
     }
 
     pub fn mode(&self) -> KeyringMode {
-        if self.vault.is_some() {
+        if self.vault().is_some() {
             KeyringMode::Os
         } else {
             KeyringMode::MemoryOnly
@@ -126,29 +125,54 @@ impl Secrets {
             .clone()
     }
 
+    fn vault(&self) -> Option<Arc<dyn TokenVault>> {
+        self.vault
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// A keyring that fails a write is dropped for the rest of the run: the
+    /// token stays in memory, and the caller reports the problem.
+    fn give_up_on_keyring(&self, error: &str) -> Problem {
+        tracing::warn!(
+            error,
+            "the keyring failed: the token is kept in memory only"
+        );
+        *self.vault.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        Problem::new(
+            "keyring_unavailable",
+            format!("The keyring failed ({error}); the token is kept in memory only."),
+        )
+    }
+
     /// Keeps the token for this run, and in the keyring when there is one.
-    pub async fn store(&self, token: String) -> AppResult<()> {
+    /// `Ok(Some(problem))`: kept, but in memory only from now on.
+    pub async fn store(&self, token: String) -> AppResult<Option<Problem>> {
         let token = token.trim().to_owned();
         if token.is_empty() {
             return Err(AppError::InvalidInput("the token is empty".into()));
         }
         *self.token.lock().unwrap_or_else(PoisonError::into_inner) = Some(token.clone());
-        if let Some(v) = self.vault.clone() {
-            blocking(move || v.set(&token))
+        match self.vault() {
+            Some(v) => Ok(blocking(move || v.set(&token))
                 .await
-                .map_err(AppError::Keyring)?;
+                .err()
+                .map(|e| self.give_up_on_keyring(&e))),
+            None => Ok(None),
         }
-        Ok(())
     }
 
-    pub async fn clear(&self) -> AppResult<()> {
+    /// Forgets the token, here and in the keyring.
+    pub async fn clear(&self) -> AppResult<Option<Problem>> {
         *self.token.lock().unwrap_or_else(PoisonError::into_inner) = None;
-        if let Some(v) = self.vault.clone() {
-            blocking(move || v.delete())
+        match self.vault() {
+            Some(v) => Ok(blocking(move || v.delete())
                 .await
-                .map_err(AppError::Keyring)?;
+                .err()
+                .map(|e| self.give_up_on_keyring(&e))),
+            None => Ok(None),
         }
-        Ok(())
     }
 }
 
@@ -167,6 +191,36 @@ mod tests {
         fn delete(&self) -> Result<(), String> {
             Err("no".into())
         }
+    }
+
+    /// Reads work, writes fail: a Secret Service with no default collection.
+    struct ReadOnly;
+    impl TokenVault for ReadOnly {
+        fn get(&self) -> Result<Option<String>, String> {
+            Ok(None)
+        }
+        fn set(&self, _: &str) -> Result<(), String> {
+            Err("result not returned from SS API".into())
+        }
+        fn delete(&self) -> Result<(), String> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_keyring_that_fails_a_write_leaves_the_token_in_memory() {
+        let (s, problem) = Secrets::open(Some(Arc::new(ReadOnly)), None).await;
+        assert!(problem.is_none());
+        assert_eq!(s.mode(), KeyringMode::Os);
+        let problem = s.store("t1".into()).await.unwrap();
+        assert_eq!(
+            problem.map(|p| p.code),
+            Some("keyring_unavailable".to_owned())
+        );
+        assert_eq!(
+            (s.mode(), s.token().as_deref()),
+            (KeyringMode::MemoryOnly, Some("t1"))
+        );
     }
 
     #[tokio::test]

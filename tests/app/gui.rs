@@ -20,18 +20,41 @@ struct TrayMenu {
 }
 
 fn gdbus(args: &[&str]) -> Option<String> {
-    let out = Command::new("gdbus").args(["call", "--session"]).args(args).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    let out = Command::new("gdbus")
+        .args(["call", "--session"])
+        .args(args)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 impl TrayMenu {
     /// Finds the bus connection of `pid` that serves the menu.
     fn find(pid: u32) -> Option<TrayMenu> {
-        let names = gdbus(&["-d", "org.freedesktop.DBus", "-o", "/org/freedesktop/DBus", "-m", "org.freedesktop.DBus.ListNames"])?;
+        let names = gdbus(&[
+            "-d",
+            "org.freedesktop.DBus",
+            "-o",
+            "/org/freedesktop/DBus",
+            "-m",
+            "org.freedesktop.DBus.ListNames",
+        ])?;
         for name in names.split('\'').filter(|n| n.starts_with(":1.")) {
-            let owner_pid = gdbus(&["-d", "org.freedesktop.DBus", "-o", "/org/freedesktop/DBus", "-m", "org.freedesktop.DBus.GetConnectionUnixProcessID", name]);
+            let owner_pid = gdbus(&[
+                "-d",
+                "org.freedesktop.DBus",
+                "-o",
+                "/org/freedesktop/DBus",
+                "-m",
+                "org.freedesktop.DBus.GetConnectionUnixProcessID",
+                name,
+            ]);
             if owner_pid.is_some_and(|p| p.contains(&format!("uint32 {pid},"))) {
-                let menu = TrayMenu { owner: name.to_owned() };
+                let menu = TrayMenu {
+                    owner: name.to_owned(),
+                };
                 if menu.layout().is_some() {
                     return Some(menu);
                 }
@@ -41,7 +64,20 @@ impl TrayMenu {
     }
 
     fn layout(&self) -> Option<String> {
-        gdbus(&["-t", "5", "-d", &self.owner, "-o", MENU, "-m", "com.canonical.dbusmenu.GetLayout", "--", "0", "-1", "[]"])
+        gdbus(&[
+            "-t",
+            "5",
+            "-d",
+            &self.owner,
+            "-o",
+            MENU,
+            "-m",
+            "com.canonical.dbusmenu.GetLayout",
+            "--",
+            "0",
+            "-1",
+            "[]",
+        ])
     }
 
     /// The id and properties text of the item whose label starts with `label`.
@@ -50,19 +86,35 @@ impl TrayMenu {
         let at = layout.find(&format!("'label': <'{label}"))?;
         let open = layout[..at].rfind("<(")?;
         let id: i32 = layout[open + 2..].split(',').next()?.trim().parse().ok()?;
-        let end = layout[at..].find("})").map_or(layout.len(), |e| at + e);
+        // The item's property dict ends at the first '}' after its label.
+        let end = layout[at..].find('}').map_or(layout.len(), |e| at + e);
         Some((id, layout[open..end].to_owned()))
     }
 
     fn click(&self, label: &str) {
-        let (id, _) = self.item(label).unwrap_or_else(|| panic!("no menu item {label:?} in {:?}", self.layout()));
+        let (id, _) = self
+            .item(label)
+            .unwrap_or_else(|| panic!("no menu item {label:?} in {:?}", self.layout()));
         let id = id.to_string();
-        let done = gdbus(&["-d", &self.owner, "-o", MENU, "-m", "com.canonical.dbusmenu.Event", "--", &id, "clicked", "<''>", "0"]);
+        let done = gdbus(&[
+            "-d",
+            &self.owner,
+            "-o",
+            MENU,
+            "-m",
+            "com.canonical.dbusmenu.Event",
+            "--",
+            &id,
+            "clicked",
+            "<''>",
+            "0",
+        ]);
         assert!(done.is_some(), "Event({label}) failed");
     }
 
     fn checked(&self, label: &str) -> bool {
-        self.item(label).is_some_and(|(_, props)| props.contains("'toggle-state': <1>"))
+        self.item(label)
+            .is_some_and(|(_, props)| props.contains("'toggle-state': <1>"))
     }
 }
 
@@ -76,7 +128,11 @@ fn window_open() -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tray_menu_over_dbus_reaches_the_server() {
     if std::env::var_os("DISPLAY").is_none() {
-        eprintln!("SKIPPED: no DISPLAY; run under Xvfb (see tests/app/gui-smoke.sh)");
+        crate::support::skip("no DISPLAY; run under Xvfb (see tests/app/gui-smoke.sh)");
+        return;
+    }
+    if Command::new("gdbus").arg("help").output().is_err() {
+        crate::support::skip("gdbus (libglib2.0-bin) is missing");
         return;
     }
     let Some(rec) = recorder() else { return };
@@ -87,57 +143,134 @@ async fn tray_menu_over_dbus_reaches_the_server() {
     let log = std::fs::File::create(dir.join("stderr.log")).unwrap();
     let url = backend.url();
     let mut child = command(&dir)
-        .args(["--minimized", "--server-url", &url, "--socket-path", backend.path(), "--token", &token])
+        .args([
+            "--minimized",
+            "--server-url",
+            &url,
+            "--socket-path",
+            backend.path(),
+            "--token",
+            &token,
+        ])
         .stderr(log)
         .spawn()
         .unwrap();
     let stderr = || std::fs::read_to_string(dir.join("stderr.log")).unwrap_or_default();
-    let accepted = eventually(Duration::from_secs(30), || (backend.handshakes().accepted >= 1).then_some(())).await;
+    let accepted = eventually(Duration::from_secs(30), || {
+        (backend.handshakes().accepted >= 1).then_some(())
+    })
+    .await;
     assert!(accepted.is_some(), "{}", stderr());
     assert!(!window_open(), "--minimized starts with no window");
-    let menu = eventually(Duration::from_secs(10), || TrayMenu::find(child.id())).await.expect("the tray menu on D-Bus");
+    let menu = eventually(Duration::from_secs(10), || TrayMenu::find(child.id()))
+        .await
+        .expect("the tray menu on D-Bus");
     let line = eventually(Duration::from_secs(5), || menu.item("Connected")).await;
-    assert!(line.is_some_and(|(_, p)| p.contains("'enabled': <false>")), "a disabled state line: {:?}", menu.layout());
+    assert!(
+        line.is_some_and(|(_, p)| p.contains("'enabled': <false>")),
+        "a disabled state line: {:?}",
+        menu.layout()
+    );
 
     // Status → updateStatus at the server, and the check follows.
     menu.click("Busy");
-    let got = eventually(Duration::from_secs(10), || backend.received().into_iter().find(|r| r.event == "updateStatus")).await;
+    let got = eventually(Duration::from_secs(10), || {
+        backend
+            .received()
+            .into_iter()
+            .find(|r| r.event == "updateStatus")
+    })
+    .await;
     assert_eq!(got.map(|r| r.payload), Some(json!({"status": "busy"})));
-    assert!(eventually(Duration::from_secs(3), || menu.checked("Busy").then_some(())).await.is_some());
-    assert!(!menu.checked("Available"));
+    let radio = || {
+        (menu.checked("Busy") && !menu.checked("Available") && !menu.checked("Away")).then_some(())
+    };
+    assert!(
+        eventually(Duration::from_secs(5), radio).await.is_some(),
+        "{:?}",
+        menu.layout()
+    );
 
     // Do not disturb: no popup while on.
     menu.click("Do not disturb");
-    assert!(eventually(Duration::from_secs(3), || menu.checked("Do not disturb").then_some(())).await.is_some());
+    assert!(eventually(Duration::from_secs(3), || menu
+        .checked("Do not disturb")
+        .then_some(()))
+    .await
+    .is_some());
     let tag = "gui-dnd-4e1";
-    backend.push_to_user("u1", "newNotification", json!({"id": "g1", "title": format!("Quiet {tag}"), "message": "m"})).await;
+    backend
+        .push_to_user(
+            "u1",
+            "newNotification",
+            json!({"id": "g1", "title": format!("Quiet {tag}"), "message": "m"}),
+        )
+        .await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(rec.tagged(tag).is_empty());
     menu.click("Do not disturb");
     let tag = "gui-popup-8a0";
-    backend.push_to_user("u1", "newNotification", json!({"id": "g2", "title": format!("Loud {tag}"), "message": "m"})).await;
-    assert!(eventually(Duration::from_secs(10), || (!rec.tagged(tag).is_empty()).then_some(())).await.is_some());
+    backend
+        .push_to_user(
+            "u1",
+            "newNotification",
+            json!({"id": "g2", "title": format!("Loud {tag}"), "message": "m"}),
+        )
+        .await;
+    assert!(
+        eventually(Duration::from_secs(10), || (!rec.tagged(tag).is_empty())
+            .then_some(()))
+        .await
+        .is_some()
+    );
 
     // Server killed: the state line counts down; "Reconnect now" goes at once.
     backend.abort();
     let waiting = eventually(Duration::from_secs(15), || menu.item("Reconnecting in")).await;
     assert!(waiting.is_some(), "{:?}", menu.layout());
-    let again = Backend::start(BackendConfig { addr, secret, ..BackendConfig::default() }).await.unwrap();
+    let again = Backend::start(BackendConfig {
+        addr,
+        secret,
+        ..BackendConfig::default()
+    })
+    .await
+    .unwrap();
     menu.click("Reconnect now");
-    let back = eventually(Duration::from_secs(10), || (again.handshakes().accepted >= 1).then_some(())).await;
+    let back = eventually(Duration::from_secs(10), || {
+        (again.handshakes().accepted >= 1).then_some(())
+    })
+    .await;
     assert!(back.is_some(), "{}", stderr());
 
-    // The window: created on Open, destroyed on close.
-    menu.click("Open Alora");
-    assert!(eventually(Duration::from_secs(15), || window_open().then_some(())).await.is_some());
+    // The window: created by a click on a popup's "Open", destroyed on
+    // close, created again from the menu.
+    let popup = rec.tagged(tag).first().map(|r| r.id).expect("the popup");
+    std::thread::spawn(move || rec.invoke(popup, "default"))
+        .join()
+        .unwrap();
+    assert!(
+        eventually(Duration::from_secs(15), || window_open().then_some(()))
+            .await
+            .is_some()
+    );
     let closer = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/app/close-window.py");
     let closed = Command::new(closer).arg("Alora").status();
     if closed.is_ok_and(|s| s.success()) {
-        assert!(eventually(Duration::from_secs(10), || (!window_open()).then_some(())).await.is_some());
-        assert!(child.try_wait().unwrap().is_none(), "closing the window does not end the app");
+        assert!(
+            eventually(Duration::from_secs(10), || (!window_open()).then_some(()))
+                .await
+                .is_some()
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "closing the window does not end the app"
+        );
     } else {
         eprintln!("close-window.py could not run (python3-xlib missing?): close not checked");
     }
+    menu.click("Open Alora");
+    let reopened = eventually(Duration::from_secs(15), || window_open().then_some(())).await;
+    assert!(reopened.is_some());
 
     menu.click("Quit");
     let ended = eventually(Duration::from_secs(10), || child.try_wait().ok().flatten()).await;

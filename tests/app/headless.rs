@@ -1,8 +1,7 @@
 //! End to end: the real `alora-tray --headless` binary against the embedded
 //! backend (in this process) and the recording notification server on a
-//! real session bus. Popups for pushed events and none for typing; the CLI
-//! forwarded to the running instance; reconnect after the server is killed;
-//! no handshake storm for a rejected token; no notification server at all.
+//! real session bus. Popups for pushed events and none for typing; bursts
+//! summed up; the CLI forwarded to the running instance.
 
 use std::time::Duration;
 
@@ -12,9 +11,9 @@ use serde_json::json;
 use crate::recorder::recorder;
 use crate::support::{eventually, Instance};
 
-const HOUR: Duration = Duration::from_secs(3600);
+pub const HOUR: Duration = Duration::from_secs(3600);
 
-fn args<'a>(backend: &'a Backend, token: &'a str) -> Vec<&'a str> {
+pub fn args<'a>(backend: &'a Backend, token: &'a str) -> Vec<&'a str> {
     vec![
         "--server-url",
         Box::leak(backend.url().into_boxed_str()),
@@ -25,7 +24,7 @@ fn args<'a>(backend: &'a Backend, token: &'a str) -> Vec<&'a str> {
     ]
 }
 
-async fn accepted(backend: &Backend, n: usize) -> bool {
+pub async fn accepted(backend: &Backend, n: usize) -> bool {
     eventually(Duration::from_secs(20), || {
         (backend.handshakes().accepted >= n).then_some(())
     })
@@ -191,111 +190,30 @@ async fn popups_for_pushed_events_none_for_typing_and_the_cli_reaches_the_server
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reconnects_after_the_server_is_killed() {
+async fn a_burst_becomes_a_few_popups_and_one_summary() {
     let Some(rec) = recorder() else { return };
     let backend = Backend::start(BackendConfig::default()).await.unwrap();
-    let (addr, secret) = (backend.local_addr(), backend.secret().to_vec());
     let token = backend.token_for("u1", HOUR);
-    let app = Instance::headless("reconnect", &args(&backend, &token));
-    assert!(accepted(&backend, 1).await, "{}", app.stderr());
-    backend.abort();
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let cfg = BackendConfig {
-        addr,
-        secret,
-        ..BackendConfig::default()
-    };
-    let again = Backend::start(cfg).await.unwrap();
-    assert!(
-        accepted(&again, 1).await,
-        "no reconnect; log:\n{}",
-        app.stderr()
-    );
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let tag = "e2e-reconnect-9d2";
-    again
-        .push_to_user(
-            "u1",
-            "newNotification",
-            json!({"id": "r1", "title": format!("Back {tag}"), "message": "m"}),
-        )
-        .await;
-    let got = eventually(Duration::from_secs(10), || {
-        (!rec.tagged(tag).is_empty()).then_some(())
-    })
-    .await;
-    assert!(got.is_some(), "{}", app.stderr());
-    again.shutdown().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rejected_token_makes_no_handshake_storm() {
-    if recorder().is_none() {
-        return;
-    }
-    let backend = Backend::start(BackendConfig::default()).await.unwrap();
-    let bad = alora_backend::mint_token(b"not-the-server-secret-at-all-000", "u1", HOUR);
-    let app = Instance::headless("rejected", &args(&backend, &bad));
-    let first = eventually(Duration::from_secs(20), || {
-        (backend.handshakes().rejected >= 1).then_some(())
-    })
-    .await;
-    assert!(first.is_some(), "{}", app.stderr());
-    tokio::time::sleep(Duration::from_secs(5)).await;
-    let h = backend.handshakes();
-    assert_eq!(
-        (h.accepted, h.rejected),
-        (0, 1),
-        "one rejected handshake, then it waits for a new token"
-    );
-    // Still answers the CLI; the status waits in the outbox.
-    let out = app.cli(&["status", "away"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("queued"));
-    backend.shutdown().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_a_notification_server_it_keeps_working_and_says_so_once() {
-    let backend = Backend::start(BackendConfig::default()).await.unwrap();
-    let token = backend.token_for("u1", HOUR);
-    let app = Instance::headless_with("nobus", &args(&backend, &token), |c| {
-        c.env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/alora-test-bus",
-        );
-    });
+    let app = Instance::headless("burst", &args(&backend, &token));
     assert!(accepted(&backend, 1).await, "{}", app.stderr());
     tokio::time::sleep(Duration::from_millis(500)).await;
-    for i in 0..3 {
-        backend
-            .push_to_user(
-                "u1",
-                "newNotification",
-                json!({"id": format!("x{i}"), "title": "t", "message": "m"}),
-            )
-            .await;
+    let tag = "e2e-burst-3b9";
+    for i in 0..12 {
+        let n = json!({"id": format!("burst-{i}"), "title": format!("Burst {i} {tag}"), "message": "m"});
+        backend.push_to_user("u1", "newNotification", n).await;
     }
-    let out = app.cli(&["status", "busy"]);
-    assert!(out.status.success());
-    let got = eventually(Duration::from_secs(10), || {
-        backend
-            .received()
+    // Three shown at once, the other nine summed up when the burst window ends.
+    let summary = eventually(Duration::from_secs(20), || {
+        rec.all()
             .into_iter()
-            .find(|r| r.event == "updateStatus")
+            .find(|r| r.summary == "9 new notifications")
     })
     .await;
-    assert!(got.is_some());
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let log = app.stderr();
+    assert!(summary.is_some(), "{:?}\n{}", rec.all(), app.stderr());
+    assert_eq!(rec.tagged(tag).len(), 3);
     assert_eq!(
-        log.matches("no desktop notification server").count(),
-        1,
-        "{log}"
+        summary.map(|s| s.body),
+        Some("Open Alora to see them all.".to_owned())
     );
     backend.shutdown().await;
 }

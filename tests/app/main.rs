@@ -1,13 +1,17 @@
 //! The app's end-to-end and D-Bus tests (one test binary, `app`). Tests that
-//! need a session bus print SKIPPED and pass without one; run them under
+//! need a session bus print SKIPPED without one (and fail under
+//! ALORA_TEST_STRICT=1, as in `make test`); run them under
 //! `dbus-run-session -- cargo test -p alora-tray --test app`.
 // A test crate: its helpers (outside #[test] fns, where clippy.toml's
 // allowance does not reach) may panic on what they set up themselves.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod demo;
 mod gui;
 mod headless;
+mod keyring;
 mod node;
 mod notifier;
 mod recorder;
+mod resilience;
 mod support;

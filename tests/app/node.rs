@@ -23,7 +23,7 @@ impl NodeServer {
     fn start() -> Option<NodeServer> {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node-server");
         if !dir.join("node_modules/socket.io").is_dir() {
-            eprintln!("SKIPPED: tests/node-server/node_modules is missing (npm ci there)");
+            crate::support::skip("tests/node-server/node_modules is missing (npm ci there)");
             return None;
         }
         let mut child = Command::new("node")
@@ -32,7 +32,7 @@ impl NodeServer {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| eprintln!("SKIPPED: cannot run node: {e}"))
+            .map_err(|e| crate::support::skip(&format!("cannot run node: {e}")))
             .ok()?;
         let stdin = child.stdin.take()?;
         let stdout = child.stdout.take()?;
@@ -45,7 +45,11 @@ impl NodeServer {
                 }
             }
         });
-        Some(NodeServer { child, stdin, lines })
+        Some(NodeServer {
+            child,
+            stdin,
+            lines,
+        })
     }
 
     fn send(&mut self, cmd: Value) {
@@ -53,7 +57,13 @@ impl NodeServer {
     }
 
     fn find(&self, kind: &str) -> Vec<Value> {
-        self.lines.lock().unwrap().iter().filter(|v| v["kind"] == kind).cloned().collect()
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|v| v["kind"] == kind)
+            .cloned()
+            .collect()
     }
 }
 
@@ -67,15 +77,28 @@ impl Drop for NodeServer {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn against_the_node_reference_server() {
     let Some(rec) = recorder() else { return };
-    let Some(mut node) = NodeServer::start() else { return };
-    let port = eventually(Duration::from_secs(15), || node.find("listening").first().map(|v| v["port"].clone())).await;
+    let Some(mut node) = NodeServer::start() else {
+        return;
+    };
+    let port = eventually(Duration::from_secs(15), || {
+        node.find("listening").first().map(|v| v["port"].clone())
+    })
+    .await;
     let port = port.expect("the node server listens");
     node.send(json!({"cmd": "token", "userId": "u1", "ttlSec": 3600}));
-    let token = eventually(Duration::from_secs(5), || node.find("token").first().map(|v| v["token"].clone())).await;
-    let token = token.and_then(|t| t.as_str().map(str::to_owned)).expect("a token");
+    let token = eventually(Duration::from_secs(5), || {
+        node.find("token").first().map(|v| v["token"].clone())
+    })
+    .await;
+    let token = token
+        .and_then(|t| t.as_str().map(str::to_owned))
+        .expect("a token");
     let url = format!("http://127.0.0.1:{port}");
     let app = Instance::headless("node", &["--server-url", &url, "--token", &token]);
-    let accepted = eventually(Duration::from_secs(20), || (!node.find("accepted").is_empty()).then_some(())).await;
+    let accepted = eventually(Duration::from_secs(20), || {
+        (!node.find("accepted").is_empty()).then_some(())
+    })
+    .await;
     assert!(accepted.is_some(), "{}", app.stderr());
     tokio::time::sleep(Duration::from_millis(500)).await;
 
@@ -88,9 +111,16 @@ async fn against_the_node_reference_server() {
     assert_eq!(got.body, "a &lt;b&gt;body&lt;/b&gt;");
 
     let out = app.cli(&["status", "busy"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let status = eventually(Duration::from_secs(10), || {
-        node.find("received").into_iter().find(|r| r["event"] == "updateStatus").map(|r| r["payload"].clone())
+        node.find("received")
+            .into_iter()
+            .find(|r| r["event"] == "updateStatus")
+            .map(|r| r["payload"].clone())
     })
     .await;
     assert_eq!(status, Some(json!({"status": "busy"})));

@@ -96,18 +96,26 @@ pub struct Recorder {
     rt: tokio::runtime::Handle,
 }
 
-static RECORDER: OnceLock<Option<Recorder>> = OnceLock::new();
+static RECORDER: OnceLock<Result<Recorder, String>> = OnceLock::new();
 
 /// `None` (with a message) when there is no session bus to test on.
 pub fn recorder() -> Option<&'static Recorder> {
     if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
-        eprintln!("SKIPPED: DBUS_SESSION_BUS_ADDRESS is unset; run under `dbus-run-session -- cargo test ...`");
+        crate::support::skip(
+            "DBUS_SESSION_BUS_ADDRESS is unset; run under `dbus-run-session -- cargo test ...`",
+        );
         return None;
     }
-    RECORDER.get_or_init(start).as_ref()
+    match RECORDER.get_or_init(start) {
+        Ok(recorder) => Some(recorder),
+        Err(problem) => {
+            crate::support::skip(problem);
+            None
+        }
+    }
 }
 
-fn start() -> Option<Recorder> {
+fn start() -> Result<Recorder, String> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -129,7 +137,7 @@ fn start() -> Option<Recorder> {
                 .await;
             match conn {
                 Ok(conn) => {
-                    let _ = tx.send(Some(Recorder {
+                    let _ = tx.send(Ok(Recorder {
                         log,
                         conn,
                         rt: handle,
@@ -137,13 +145,13 @@ fn start() -> Option<Recorder> {
                     std::future::pending::<()>().await;
                 }
                 Err(e) => {
-                    eprintln!("SKIPPED: cannot own {IFACE} on the session bus: {e}");
-                    let _ = tx.send(None);
+                    let _ = tx.send(Err(format!("cannot own {IFACE} on the session bus: {e}")));
                 }
             }
         });
     });
-    rx.recv().ok().flatten()
+    rx.recv()
+        .unwrap_or_else(|_| Err("the notification recorder's thread ended early".into()))
 }
 
 impl Recorder {

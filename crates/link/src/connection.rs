@@ -140,7 +140,16 @@ impl Actor {
                         .await;
                 }
             }
-            Signal::Error(text) => self.link_lost(text).await,
+            Signal::Error(text) => {
+                // The library's text for a dropped transport is bare
+                // ("EngineIO Error"): say what it means.
+                let reason = if text.trim() == "EngineIO Error" {
+                    "the connection was lost (no answer from the server)".to_owned()
+                } else {
+                    text
+                };
+                self.link_lost(reason).await
+            }
             Signal::Closed => {
                 self.link_lost("the server closed the connection".into())
                     .await

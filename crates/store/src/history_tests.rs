@@ -1,0 +1,292 @@
+//! Unit tests of the history on a real file: add and de-duplication,
+//! listing, search, filters, read flags, pruning, meta and conversations.
+
+use super::*;
+use crate::db::Store;
+
+fn item(n: u32, event: &str, title: &str, body: &str) -> HistoryItem {
+    HistoryItem {
+        id: format!("notification:{n}"),
+        event: event.into(),
+        title: title.into(),
+        body: body.into(),
+        created_at: format!("2026-01-01T00:00:{:02}.000Z", n % 60),
+        read: false,
+        link: (n % 2 == 0).then(|| format!("https://example.test/{n}")),
+        target: Target::new(View::Bookings, Some(format!("b{n}"))),
+    }
+}
+
+fn opened(retention: Retention) -> (tempfile::TempDir, HistoryStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open_with(dir.path(), retention).unwrap();
+    let h = store.history().unwrap();
+    (dir, h)
+}
+
+fn filled() -> (tempfile::TempDir, HistoryStore) {
+    let (dir, mut h) = opened(Retention::default());
+    for (i, (event, title)) in [
+        ("newNotification", "Booking request"),
+        ("newNotification", "Invoice paid"),
+        ("bookingUpdated", "Booking cancelled"),
+        ("newMessage", "Welcome"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let n = u32::try_from(i).unwrap();
+        assert!(h.add(&item(n, event, title, &format!("body {i}"))).unwrap());
+    }
+    (dir, h)
+}
+
+fn titles(items: Vec<HistoryItem>) -> Vec<String> {
+    items.into_iter().map(|i| i.title).collect()
+}
+
+fn q(s: &str) -> HistoryQuery {
+    HistoryQuery {
+        query: Some(s.into()),
+        ..HistoryQuery::default()
+    }
+}
+
+#[test]
+fn newest_first_deduplicated_and_round_tripped() {
+    let (_dir, mut h) = filled();
+    let all = h.list(&HistoryQuery::default()).unwrap();
+    assert_eq!(
+        titles(all.clone()),
+        [
+            "Welcome",
+            "Booking cancelled",
+            "Invoice paid",
+            "Booking request"
+        ]
+    );
+    assert_eq!(
+        all[3],
+        item(0, "newNotification", "Booking request", "body 0")
+    );
+    assert_eq!(all[2].link.as_deref(), None);
+    assert!(!h.add(&item(3, "newMessage", "Welcome again", "x")).unwrap());
+    assert_eq!(h.len().unwrap(), 4);
+    assert_eq!(
+        h.get("notification:3").unwrap().map(|i| i.title),
+        Some("Welcome".into())
+    );
+    assert_eq!(h.get("nope").unwrap(), None);
+}
+
+#[test]
+fn add_many_reports_each_item_and_duplicates_within_the_batch() {
+    let (_dir, mut h) = filled();
+    let batch = [
+        item(10, "newNotification", "a", ""),
+        item(1, "newNotification", "old", ""),
+        item(10, "newNotification", "a again", ""),
+        item(11, "newNotification", "b", ""),
+    ];
+    assert_eq!(h.add_many(&batch).unwrap(), [true, false, false, true]);
+    assert_eq!(h.len().unwrap(), 6);
+    assert_eq!(h.add_many(&[]).unwrap(), Vec::<bool>::new());
+}
+
+#[test]
+fn searches_filters_and_marks_read() {
+    let (_dir, mut h) = filled();
+    assert_eq!(
+        titles(h.list(&q("BOOKING")).unwrap()),
+        ["Booking cancelled", "Booking request"]
+    );
+    assert_eq!(h.list(&q("body 2")).unwrap().len(), 1);
+    assert_eq!(
+        h.list(&q("  ook  ")).unwrap().len(),
+        2,
+        "substrings match, trimmed"
+    );
+    assert_eq!(h.list(&q("nothing")).unwrap().len(), 0);
+    assert_eq!(
+        h.list(&q("y 3")).unwrap().len(),
+        1,
+        "short needles use LIKE"
+    );
+    assert_eq!(h.list(&q("3")).unwrap().len(), 1);
+    assert_eq!(
+        h.list(&q("   ")).unwrap().len(),
+        4,
+        "a blank query is no query"
+    );
+    let limited = HistoryQuery {
+        limit: Some(2),
+        ..HistoryQuery::default()
+    };
+    assert_eq!(
+        titles(h.list(&limited).unwrap()),
+        ["Welcome", "Booking cancelled"]
+    );
+    let by_event = |e: &str| HistoryQuery {
+        event: Some(e.into()),
+        ..HistoryQuery::default()
+    };
+    assert_eq!(h.list(&by_event("newNotification")).unwrap().len(), 2);
+    assert_eq!(h.list(&by_event("")).unwrap().len(), 4, "empty event = all");
+    assert!(h.list(&by_event("userOnline")).unwrap().is_empty());
+    assert_eq!(h.unread().unwrap(), 4);
+    assert_eq!(
+        h.mark_read(&["notification:2".into(), "unknown".into()])
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        h.mark_read(&["notification:2".into()]).unwrap(),
+        0,
+        "already read"
+    );
+    let unread = HistoryQuery {
+        unread_only: true,
+        query: Some("booking".into()),
+        ..HistoryQuery::default()
+    };
+    assert_eq!(titles(h.list(&unread).unwrap()), ["Booking request"]);
+    assert_eq!(h.mark_read(&[]).unwrap(), 3);
+    assert_eq!(h.unread().unwrap(), 0);
+}
+
+#[test]
+fn search_takes_wildcards_quotes_and_other_scripts_literally() {
+    let (_dir, mut h) = opened(Retention::default());
+    h.add_many(&[
+        item(1, "newNotification", "50% off", "a_b"),
+        item(2, "newNotification", "500 offers", "axb"),
+        item(3, "newNotification", "Say \"hello\"", "ÉTÉ à Zürich"),
+    ])
+    .unwrap();
+    assert_eq!(titles(h.list(&q("0%")).unwrap()), ["50% off"]);
+    assert_eq!(titles(h.list(&q("a_b")).unwrap()), ["50% off"]);
+    assert_eq!(titles(h.list(&q("_")).unwrap()), ["50% off"]);
+    assert_eq!(titles(h.list(&q("\"hello\"")).unwrap()), ["Say \"hello\""]);
+    assert_eq!(
+        titles(h.list(&q("été")).unwrap()),
+        ["Say \"hello\""],
+        "Unicode case folding"
+    );
+    assert_eq!(titles(h.list(&q("ZÜRICH")).unwrap()), ["Say \"hello\""]);
+    assert_eq!(
+        h.list(&q("AND OR NEAR")).unwrap().len(),
+        0,
+        "no FTS syntax leaks"
+    );
+}
+
+#[test]
+fn prunes_by_age_and_by_rows() {
+    let retention = Retention {
+        max_age_days: 30,
+        max_rows: 5,
+        prune_every: 0,
+    };
+    let (_dir, mut h) = opened(retention);
+    let old = now_ms() - 31 * DAY_MS;
+    let batch: Vec<_> = (0..3)
+        .map(|n| item(n, "newNotification", "old", ""))
+        .collect();
+    h.add_many_at(&batch, old).unwrap();
+    let batch: Vec<_> = (3..10)
+        .map(|n| item(n, "newNotification", "new", ""))
+        .collect();
+    h.add_many(&batch).unwrap();
+    assert_eq!(
+        h.len().unwrap(),
+        10,
+        "prune_every 0: nothing dropped by adding"
+    );
+    assert_eq!(h.prune().unwrap(), 5);
+    let ids: Vec<_> = h
+        .list(&HistoryQuery::default())
+        .unwrap()
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(
+        ids,
+        (5..10)
+            .rev()
+            .map(|n| format!("notification:{n}"))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        h.list(&q("new")).unwrap().len(),
+        5,
+        "the search index follows deletes"
+    );
+    assert_eq!(h.prune().unwrap(), 0);
+}
+
+#[test]
+fn prunes_every_n_additions_and_at_open() {
+    let retention = Retention {
+        max_age_days: 0,
+        max_rows: 10,
+        prune_every: 4,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open_with(dir.path(), retention).unwrap();
+    let mut h = store.history().unwrap();
+    for n in 0..13 {
+        h.add(&item(n, "newNotification", "t", "")).unwrap();
+    }
+    // Pruned after the 4th, 8th and 12th: 12 -> 10, then one more added.
+    assert_eq!(h.len().unwrap(), 11);
+    drop(h);
+    let (_, report) = Store::open_with(dir.path(), retention).unwrap();
+    assert_eq!(report.pruned, 1);
+}
+
+#[test]
+fn keeps_meta_cursor_and_conversations_across_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+    {
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let mut h = store.history().unwrap();
+        assert_eq!(h.last_event_at().unwrap(), None);
+        assert_eq!(
+            h.set_last_event_at(t("2026-03-01T10:00:00Z")).unwrap(),
+            t("2026-03-01T10:00:00Z")
+        );
+        // An older (replayed) event does not move the cursor back.
+        assert_eq!(
+            h.set_last_event_at(t("2026-02-01T10:00:00Z")).unwrap(),
+            t("2026-03-01T10:00:00Z")
+        );
+        h.set_joined_conversations(&["c2".into(), "c1".into(), "c2".into()])
+            .unwrap();
+        assert!(h.join_conversation("c3").unwrap());
+        assert!(!h.join_conversation("c3").unwrap());
+        assert!(h.leave_conversation("c2").unwrap());
+        assert!(!h.leave_conversation("c9").unwrap());
+        h.set_meta("k", "v1").unwrap();
+        h.set_meta("k", "v2").unwrap();
+    }
+    let (store, report) = Store::open(dir.path()).unwrap();
+    assert_eq!(report.previous_version, crate::SCHEMA_VERSION);
+    let h = store.history().unwrap();
+    assert_eq!(h.last_event_at().unwrap(), Some(t("2026-03-01T10:00:00Z")));
+    assert_eq!(h.joined_conversations().unwrap(), ["c1", "c3"]);
+    assert_eq!(h.meta("k").unwrap().as_deref(), Some("v2"));
+    assert_eq!(h.meta("missing").unwrap(), None);
+}
+
+#[test]
+fn the_in_memory_fallback_behaves_the_same() {
+    let mut h = HistoryStore::in_memory(Retention::default()).unwrap();
+    assert!(h.add(&item(1, "newNotification", "Booking", "x")).unwrap());
+    assert!(!h.add(&item(1, "newNotification", "Booking", "x")).unwrap());
+    assert_eq!(h.list(&q("book")).unwrap().len(), 1);
+    assert_eq!(h.unread().unwrap(), 1);
+    assert_eq!(h.path(), Path::new(":memory:"));
+}
+
+use chrono::{DateTime, Utc};

@@ -1,0 +1,38 @@
+//! Alora Tray's data on disk, in one SQLite file (`alora.db` in the data
+//! folder): the durable outbox behind the link, the notification history,
+//! the joined conversations and the last event seen. No Tauri here.
+//!
+//! ```no_run
+//! # fn demo(dir: &std::path::Path) -> Result<(), alora_store::StoreError> {
+//! use alora_store::Store;
+//! let (store, report) = Store::open(dir)?;
+//! if let Some(aside) = report.moved_aside {
+//!     eprintln!("the database was damaged; kept as {}", aside.display());
+//! }
+//! let outbox = store.outbox()?; // Box::new(outbox) into Link::spawn_with_store
+//! let mut history = store.history()?;
+//! # let item: alora_store::HistoryItem = todo!();
+//! let is_new = history.add(&item)?; // pop up only when new
+//! # Ok(()) }
+//! ```
+//!
+//! Each user of the file has its own connection: the outbox's commits are
+//! fsynced (`synchronous=FULL`: queued means on disk, through power loss),
+//! the history's are not (`NORMAL`: a crash of the app loses nothing, a
+//! power cut may lose the last moments). WAL mode lets both work at once.
+
+mod db;
+mod error;
+mod history;
+mod meta;
+mod migrate;
+mod model;
+mod outbox;
+mod search;
+
+pub use db::{OpenReport, Store, FILE_NAME};
+pub use error::StoreError;
+pub use history::HistoryStore;
+pub use migrate::SCHEMA_VERSION;
+pub use model::{HistoryItem, HistoryQuery, Retention, Target, View};
+pub use outbox::SqliteOutbox;

@@ -1,0 +1,126 @@
+//! The small state beside the history, on its connection: the time of the
+//! last event seen (the catch-up cursor sent as `since`), the joined
+//! conversations, and a key/value `meta` table for the rest.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+// IMMEDIATE: a write transaction takes the write lock at BEGIN, waiting
+// (busy_timeout) for another connection's, instead of failing later.
+use rusqlite::TransactionBehavior::Immediate;
+use rusqlite::{params, OptionalExtension};
+
+use crate::error::{At, StoreError};
+use crate::history::HistoryStore;
+
+const LAST_EVENT_AT: &str = "last_event_at";
+
+/// One fixed format, so that stored times compare as strings.
+fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl HistoryStore {
+    /// A value from the key/value table.
+    pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .at(&self.path)
+    }
+
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO meta(key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+            .at(&self.path)?;
+        Ok(())
+    }
+
+    /// The time of the latest event seen, for the handshake's `since`;
+    /// `None` before the first event (or if the stored value is unreadable).
+    pub fn last_event_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(self.meta(LAST_EVENT_AT)?.and_then(|v| {
+            DateTime::parse_from_rfc3339(&v)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(
+                    |e| tracing::warn!(value = v, error = %e, "stored last_event_at unreadable"),
+                )
+                .ok()
+        }))
+    }
+
+    /// Moves the cursor to `at` unless it is already later: a replayed older
+    /// event never moves it back. Returns the cursor after the call.
+    pub fn set_last_event_at(&mut self, at: DateTime<Utc>) -> Result<DateTime<Utc>, StoreError> {
+        let stored: String = self
+            .conn
+            .query_row(
+                "INSERT INTO meta(key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)
+                 RETURNING value",
+                [LAST_EVENT_AT, &stamp(at)],
+                |r| r.get(0),
+            )
+            .at(&self.path)?;
+        Ok(DateTime::parse_from_rfc3339(&stored)
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or(at))
+    }
+
+    /// The conversations joined, in the order they were joined (ties by id).
+    pub fn joined_conversations(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT conversation_id FROM joined_conversation ORDER BY joined_at, conversation_id",
+            )
+            .at(&self.path)?;
+        let rows = stmt.query_map([], |r| r.get(0)).at(&self.path)?;
+        rows.collect::<Result<_, _>>().at(&self.path)
+    }
+
+    /// Replaces the joined conversations with `ids`, in one transaction.
+    pub fn set_joined_conversations(&mut self, ids: &[String]) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(Immediate)
+            .at(&self.path)?;
+        tx.execute("DELETE FROM joined_conversation", [])
+            .at(&self.path)?;
+        let now = stamp(Utc::now());
+        for id in ids {
+            tx.execute(
+                "INSERT OR IGNORE INTO joined_conversation(conversation_id, joined_at) VALUES (?1, ?2)",
+                params![id, now],
+            )
+            .at(&self.path)?;
+        }
+        tx.commit().at(&self.path)
+    }
+
+    /// Adds one conversation; false if it was joined already.
+    pub fn join_conversation(&mut self, id: &str) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .execute(
+                "INSERT OR IGNORE INTO joined_conversation(conversation_id, joined_at) VALUES (?1, ?2)",
+                params![id, stamp(Utc::now())],
+            )
+            .at(&self.path)?;
+        Ok(n == 1)
+    }
+
+    /// Removes one conversation; false if it was not joined.
+    pub fn leave_conversation(&mut self, id: &str) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .execute(
+                "DELETE FROM joined_conversation WHERE conversation_id = ?1",
+                [id],
+            )
+            .at(&self.path)?;
+        Ok(n == 1)
+    }
+}

@@ -1,0 +1,145 @@
+//! The durable outbox: `alora_link::OutboxStore` on the `outbox` table, one
+//! JSON row per entry keyed by its id (queue order), each write committed
+//! and fsynced before it returns.
+
+use std::path::{Path, PathBuf};
+
+use alora_link::{LinkError, OutboxEntry, OutboxStore};
+// IMMEDIATE: a write transaction takes the write lock at BEGIN, waiting
+// (busy_timeout) for another connection's, instead of failing later.
+use rusqlite::TransactionBehavior::Immediate;
+use rusqlite::{params, Connection};
+
+use crate::error::{At, StoreError};
+
+/// The outbox's own connection (`synchronous=FULL`), moved into the link's
+/// actor. Get one from [`crate::Store::outbox`].
+#[derive(Debug)]
+pub struct SqliteOutbox {
+    conn: Connection,
+    path: PathBuf,
+}
+
+fn row_id(id: u64) -> Result<i64, StoreError> {
+    i64::try_from(id).map_err(|_| StoreError::InvalidInput(format!("outbox id {id} is too large")))
+}
+
+impl SqliteOutbox {
+    pub(crate) fn new(conn: Connection, path: PathBuf) -> Self {
+        SqliteOutbox { conn, path }
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Caps the file at `pages` pages (4 KiB each) for this connection, as a
+    /// quota would; a write past it fails like a full disk. For tests of
+    /// the full-disk path where a small file system cannot be mounted.
+    /// Returns the cap in force (never below the file's current size).
+    pub fn limit_pages(&self, pages: u32) -> Result<i64, StoreError> {
+        self.conn
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
+                r.get(0)
+            })
+            .at(&self.path)
+    }
+
+    /// Every entry in queue order. A row that cannot be read back (written
+    /// by another version of the app) is moved to `outbox_unreadable` and
+    /// logged, rather than failing the whole outbox or being overwritten.
+    pub fn load_entries(&mut self) -> Result<Vec<OutboxEntry>, StoreError> {
+        let rows: Vec<(i64, String)> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id, body FROM outbox ORDER BY id")
+                .at(&self.path)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .at(&self.path)?;
+            rows.collect::<Result<_, _>>().at(&self.path)?
+        };
+        let mut entries = Vec::with_capacity(rows.len());
+        let mut unreadable = Vec::new();
+        for (id, body) in rows {
+            match serde_json::from_str::<OutboxEntry>(&body) {
+                Ok(mut entry) => {
+                    // The row's key is the truth; the copy in the body follows it.
+                    entry.id = u64::try_from(id).unwrap_or(entry.id);
+                    entries.push(entry);
+                }
+                Err(e) => unreadable.push((id, body, e.to_string())),
+            }
+        }
+        if !unreadable.is_empty() {
+            self.set_aside(&unreadable)?;
+        }
+        Ok(entries)
+    }
+
+    fn set_aside(&mut self, rows: &[(i64, String, String)]) -> Result<(), StoreError> {
+        let now = chrono::Utc::now().to_rfc3339();
+        let tx = self
+            .conn
+            .transaction_with_behavior(Immediate)
+            .at(&self.path)?;
+        for (id, body, reason) in rows {
+            tracing::error!(id, reason, "outbox entry unreadable; set aside");
+            tx.execute(
+                "INSERT OR REPLACE INTO outbox_unreadable(id, body, reason, moved_at) VALUES (?1, ?2, ?3, ?4)",
+                params![id, body, reason, now],
+            )
+            .at(&self.path)?;
+            tx.execute("DELETE FROM outbox WHERE id = ?1", [id])
+                .at(&self.path)?;
+        }
+        tx.commit().at(&self.path)
+    }
+
+    /// Writes a new or changed entry; on disk when this returns.
+    pub fn save_entry(&mut self, entry: &OutboxEntry) -> Result<(), StoreError> {
+        let body = serde_json::to_string(entry)
+            .map_err(|e| StoreError::InvalidInput(format!("outbox entry {}: {e}", entry.id)))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO outbox(id, body) VALUES (?1, ?2)
+                 ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+            )
+            .at(&self.path)?;
+        stmt.execute(params![row_id(entry.id)?, body])
+            .at(&self.path)?;
+        Ok(())
+    }
+
+    /// Forgets an entry; gone from disk when this returns.
+    pub fn remove_entry(&mut self, id: u64) -> Result<(), StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("DELETE FROM outbox WHERE id = ?1")
+            .at(&self.path)?;
+        stmt.execute([row_id(id)?]).at(&self.path)?;
+        Ok(())
+    }
+}
+
+impl OutboxStore for SqliteOutbox {
+    fn load(&mut self) -> Result<Vec<OutboxEntry>, LinkError> {
+        Ok(self.load_entries()?)
+    }
+
+    fn save(&mut self, entry: &OutboxEntry) -> Result<(), LinkError> {
+        self.save_entry(entry).map_err(|e| {
+            tracing::error!(id = entry.id, error = %e, "outbox entry not stored");
+            LinkError::from(e)
+        })
+    }
+
+    fn remove(&mut self, id: u64) -> Result<(), LinkError> {
+        self.remove_entry(id).map_err(|e| {
+            tracing::error!(id, error = %e, "outbox entry not removed");
+            LinkError::from(e)
+        })
+    }
+}

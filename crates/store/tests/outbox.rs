@@ -1,0 +1,334 @@
+//! The durable outbox through the link's own `Outbox`, on real SQLite files:
+//! order, in-flight entries going back to pending after a restart, rows
+//! that cannot be read, and a property test over any interleaving of queue,
+//! send, ack, failure, disconnect and restart.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use alora_link::{
+    BookingUpdate, EntryStatus, Outbox, OutboxStore, Outgoing, SendMessage, StatusUpdate,
+    UserStatus,
+};
+use alora_store::Store;
+use proptest::prelude::*;
+
+fn msg(n: usize) -> Outgoing {
+    Outgoing::SendMessage(SendMessage {
+        client_id: format!("client-{n}"),
+        conversation_id: format!("c{}", n % 3),
+        content: format!("message {n}"),
+    })
+}
+
+fn status(s: UserStatus) -> Outgoing {
+    Outgoing::UpdateStatus(StatusUpdate { status: s })
+}
+
+fn open(store: &Store) -> Outbox {
+    Outbox::open(Box::new(store.outbox().unwrap())).unwrap()
+}
+
+/// A temporary folder; on tmpfs when there is one, since the property test
+/// is about logic and fsyncs to a real disk would only make it slow.
+fn fast_tempdir() -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() {
+        if let Ok(d) = tempfile::tempdir_in(shm) {
+            return d;
+        }
+    }
+    tempfile::tempdir().unwrap()
+}
+
+#[test]
+fn round_trip_keeps_order_ids_and_client_ids_and_resets_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path()).unwrap();
+    let mut o = open(&store);
+    let (a, _) = o.queue(msg(1)).unwrap();
+    let (b, _) = o.queue(msg(2)).unwrap();
+    o.queue(status(UserStatus::Busy)).unwrap();
+    let (booking, _) = o
+        .queue(Outgoing::BookingUpdate(BookingUpdate {
+            booking_id: "b1".into(),
+            status: "confirmed".into(),
+        }))
+        .unwrap();
+    let (away, replaced) = o.queue(status(UserStatus::Away)).unwrap();
+    assert_eq!(replaced.len(), 1);
+    o.mark_in_flight(a.id).unwrap();
+    let before = o.entries();
+    drop(o); // the process ends with `a` in flight
+
+    let mut o = open(&store);
+    let after = o.entries();
+    assert_eq!(
+        after.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [a.id, b.id, booking.id, away.id]
+    );
+    assert_eq!(
+        after[0].status,
+        EntryStatus::Pending,
+        "in flight goes back to pending"
+    );
+    assert_eq!(after[0].attempts, 1);
+    assert_eq!(after[0].outgoing, msg(1), "same clientId for the re-send");
+    assert_eq!(after[0].queued_at, before[0].queued_at);
+    assert_eq!(&after[1..], &before[1..]);
+
+    // Acknowledged: gone, for good; the next id follows the highest kept.
+    o.mark_in_flight(a.id).unwrap();
+    o.remove(a.id).unwrap();
+    let (c, _) = o.queue(msg(3)).unwrap();
+    assert_eq!(c.id, away.id + 1);
+    drop(o);
+    let o = open(&store);
+    let ids: Vec<_> = o.entries().iter().map(|e| e.id).collect();
+    assert_eq!(ids, [b.id, booking.id, away.id, c.id]);
+}
+
+#[test]
+fn an_unreadable_row_is_set_aside_not_lost_or_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path()).unwrap();
+    let mut o = open(&store);
+    o.queue(msg(1)).unwrap();
+    drop(o);
+    let conn = rusqlite::Connection::open(store.path()).unwrap();
+    conn.execute(
+        "INSERT INTO outbox(id, body) VALUES (2, '{\"from\":\"a newer app\"}')",
+        [],
+    )
+    .unwrap();
+
+    let mut raw = store.outbox().unwrap();
+    let loaded = raw.load().unwrap();
+    assert_eq!(loaded.len(), 1);
+    let (aside, body): (i64, String) = conn
+        .query_row("SELECT id, body FROM outbox_unreadable", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!((aside, body.as_str()), (2, "{\"from\":\"a newer app\"}"));
+    let mut o = Outbox::open(Box::new(raw)).unwrap();
+    let (next, _) = o.queue(msg(2)).unwrap();
+    assert_eq!(
+        next.id, 2,
+        "its id is free again; the old row is kept elsewhere"
+    );
+    let kept: i64 = conn
+        .query_row("SELECT count(*) FROM outbox_unreadable", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kept, 1);
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    QueueMessage,
+    QueueStatus(UserStatus),
+    QueueBooking,
+    Send,
+    Ack,
+    AttemptFailed,
+    Reject,
+    Retry,
+    Disconnect,
+    Restart,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let status = prop_oneof![
+        Just(UserStatus::Available),
+        Just(UserStatus::Busy),
+        Just(UserStatus::Away),
+    ];
+    prop_oneof![
+        4 => Just(Op::QueueMessage),
+        2 => status.prop_map(Op::QueueStatus),
+        1 => Just(Op::QueueBooking),
+        4 => Just(Op::Send),
+        3 => Just(Op::Ack),
+        2 => Just(Op::AttemptFailed),
+        1 => Just(Op::Reject),
+        1 => Just(Op::Retry),
+        2 => Just(Op::Disconnect),
+        2 => Just(Op::Restart),
+    ]
+}
+
+/// The rules, written out plainly: (id, outgoing, status, attempts).
+type Model = Vec<(u64, Outgoing, EntryStatus, u32)>;
+const MAX_ATTEMPTS: u32 = 3;
+
+fn run(ops: &[Op]) -> Result<(), TestCaseError> {
+    let dir = fast_tempdir();
+    let (store, _) = Store::open(dir.path()).unwrap();
+    let mut o = open(&store);
+    let mut model: Model = Vec::new();
+    let mut next_id = 1u64;
+    let mut queued = 0usize;
+    let mut acked_messages: HashSet<String> = HashSet::new();
+    let mut check_disk = store.outbox().unwrap();
+
+    for op in ops {
+        let in_flight = model.iter().position(|e| e.2 == EntryStatus::InFlight);
+        match op {
+            Op::QueueMessage | Op::QueueStatus(_) | Op::QueueBooking => {
+                queued += 1;
+                let outgoing = match op {
+                    Op::QueueMessage => msg(queued),
+                    Op::QueueStatus(s) => status(*s),
+                    _ => Outgoing::BookingUpdate(BookingUpdate {
+                        booking_id: format!("b{queued}"),
+                        status: "confirmed".into(),
+                    }),
+                };
+                let (entry, _) = o.queue(outgoing.clone()).unwrap();
+                let id = next_id;
+                prop_assert_eq!(entry.id, id);
+                next_id = id + 1;
+                if matches!(op, Op::QueueStatus(_)) {
+                    model.retain(|e| {
+                        !(e.2 == EntryStatus::Pending && e.1.event_name() == "updateStatus")
+                    });
+                }
+                model.push((id, outgoing, EntryStatus::Pending, 0));
+                if matches!(op, Op::QueueStatus(_)) {
+                    let pending_status: Vec<_> = o
+                        .entries()
+                        .into_iter()
+                        .filter(|e| {
+                            e.status == EntryStatus::Pending
+                                && e.outgoing.event_name() == "updateStatus"
+                        })
+                        .map(|e| e.id)
+                        .collect();
+                    prop_assert_eq!(pending_status, vec![id], "collapsed to the latest");
+                }
+            }
+            Op::Send => {
+                if in_flight.is_none() {
+                    if let Some(i) = model.iter().position(|e| e.2 == EntryStatus::Pending) {
+                        model[i].2 = EntryStatus::InFlight;
+                        model[i].3 += 1;
+                    }
+                }
+                if let Some(id) = o.next_ready().map(|e| e.id) {
+                    o.mark_in_flight(id).unwrap();
+                }
+            }
+            Op::Ack => {
+                if let Some(i) = in_flight {
+                    let (id, outgoing, ..) = model.remove(i);
+                    if let Outgoing::SendMessage(m) = outgoing {
+                        acked_messages.insert(m.client_id);
+                    }
+                    o.remove(id).unwrap();
+                }
+            }
+            Op::AttemptFailed | Op::Reject | Op::Disconnect => {
+                if let Some(i) = in_flight {
+                    let id = model[i].0;
+                    model[i].2 = match op {
+                        Op::Reject => EntryStatus::Failed,
+                        Op::AttemptFailed if model[i].3 >= MAX_ATTEMPTS => EntryStatus::Failed,
+                        _ => EntryStatus::Pending,
+                    };
+                    match op {
+                        Op::Reject => drop(o.reject(id, "refused").unwrap()),
+                        Op::AttemptFailed => {
+                            drop(o.attempt_failed(id, "no ack", MAX_ATTEMPTS).unwrap())
+                        }
+                        _ => o.requeue_in_flight().unwrap(),
+                    }
+                }
+            }
+            Op::Retry => {
+                if let Some(i) = model.iter().position(|e| e.2 == EntryStatus::Failed) {
+                    model[i].2 = EntryStatus::Pending;
+                    model[i].3 = 0;
+                    o.retry(model[i].0).unwrap();
+                }
+            }
+            Op::Restart => {
+                drop(o);
+                o = open(&store);
+                for e in &mut model {
+                    if e.2 == EntryStatus::InFlight {
+                        e.2 = EntryStatus::Pending;
+                    }
+                }
+                // A fresh process counts on from the highest id it finds.
+                next_id = model.iter().map(|e| e.0 + 1).max().unwrap_or(1);
+            }
+        }
+
+        let entries = o.entries();
+        let seen: Model = entries
+            .iter()
+            .map(|e| (e.id, e.outgoing.clone(), e.status, e.attempts))
+            .collect();
+        prop_assert_eq!(&seen, &model, "after {:?}", op);
+        prop_assert!(entries.windows(2).all(|w| w[0].id < w[1].id), "queue order");
+        for e in &entries {
+            if let Outgoing::SendMessage(m) = &e.outgoing {
+                prop_assert!(!acked_messages.contains(&m.client_id), "acked came back");
+            }
+        }
+        // What the link was told is stored is on disk, exactly (up to the
+        // in-flight mark, which every load turns back into pending).
+        let settle = |mut v: Vec<alora_link::OutboxEntry>| {
+            for e in &mut v {
+                if e.status == EntryStatus::InFlight {
+                    e.status = EntryStatus::Pending;
+                }
+            }
+            v
+        };
+        prop_assert_eq!(settle(check_disk.load().unwrap()), settle(entries));
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #[test]
+    fn any_interleaving_keeps_order_collapse_and_acks(ops in prop::collection::vec(op(), 1..60)) {
+        run(&ops)?;
+    }
+}
+
+#[test]
+fn the_outbox_and_a_history_storm_write_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path()).unwrap();
+    let history_store = store.clone();
+    let storm = std::thread::spawn(move || {
+        let mut h = history_store.history().unwrap();
+        for batch in 0..20 {
+            let items: Vec<_> = (0..500)
+                .map(|i| alora_store::HistoryItem {
+                    id: format!("notification:{batch}-{i}"),
+                    event: "newNotification".into(),
+                    title: format!("Storm {batch}-{i}"),
+                    body: "x".repeat(100),
+                    created_at: "2026-01-01T00:00:00.000Z".into(),
+                    read: false,
+                    link: None,
+                    target: alora_store::Target::new(alora_store::View::Notifications, None),
+                })
+                .collect();
+            assert!(h.add_many(&items).unwrap().iter().all(|new| *new));
+        }
+        h.len().unwrap()
+    });
+    let mut o = open(&store);
+    for n in 0..200 {
+        o.queue(msg(n)).unwrap();
+    }
+    assert_eq!(storm.join().unwrap(), 10_000);
+    drop(o);
+    assert_eq!(open(&store).entries().len(), 200);
+}
