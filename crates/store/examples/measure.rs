@@ -99,7 +99,7 @@ fn realistic(rng: &mut Rng, n: usize) -> HistoryItem {
             n % 24,
             n % 60
         ),
-        read: rng.next() % 3 != 0,
+        read: !rng.next().is_multiple_of(3),
         link: None,
         target: Target::new(view, Some(format!("x{}", n % 500))),
     }
