@@ -13,7 +13,7 @@ use crate::backoff::Backoff;
 use crate::config::{BackoffPolicy, LinkConfig};
 use crate::error::LinkError;
 use crate::handle::{Command, LinkEvent};
-use crate::outbox::{Outbox, OutboxStore};
+use crate::outbox::{Outbox, OutboxCounts, OutboxStore};
 use crate::socket::{self, Conn, Tagged};
 use crate::state::{AuthReason, LinkCounters, LinkState};
 use crate::token::TokenClaims;
@@ -43,6 +43,7 @@ pub(crate) struct Actor {
     pub(crate) events: mpsc::Sender<LinkEvent>,
     pub(crate) broadcast: broadcast::Sender<LinkEvent>,
     pub(crate) state_tx: watch::Sender<LinkState>,
+    pub(crate) outbox_tx: watch::Sender<OutboxCounts>,
     pub(crate) counters: Arc<LinkCounters>,
     pub(crate) config: Option<LinkConfig>,
     pub(crate) claims: TokenClaims,
@@ -61,10 +62,17 @@ impl Actor {
         inbox: mpsc::Receiver<Command>,
         events: mpsc::Sender<LinkEvent>,
         broadcast: broadcast::Sender<LinkEvent>,
-        state_tx: watch::Sender<LinkState>,
+        (state_tx, outbox_tx): (watch::Sender<LinkState>, watch::Sender<OutboxCounts>),
         counters: Arc<LinkCounters>,
     ) -> Result<Actor, LinkError> {
         let (signals_tx, signals) = mpsc::channel(1024);
+        let mut outbox = Outbox::open(store)?;
+        outbox_tx.send_replace(outbox.counts());
+        // Not fatal: without them the user joins again; the outbox matters more.
+        let joined = outbox.load_joined().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the joined conversations could not be read");
+            Vec::new()
+        });
         Ok(Actor {
             inbox,
             signals_tx,
@@ -72,11 +80,12 @@ impl Actor {
             events,
             broadcast,
             state_tx,
+            outbox_tx,
             counters,
             config: None,
             claims: TokenClaims::default(),
-            outbox: Outbox::open(store)?,
-            joined: BTreeSet::new(),
+            outbox,
+            joined: joined.into_iter().collect(),
             backoff: Backoff::new(BackoffPolicy::default()),
             generation: 0,
             phase: Phase::Idle,
@@ -86,6 +95,10 @@ impl Actor {
     }
 
     pub(crate) async fn run(mut self) {
+        if !self.outbox.is_empty() {
+            // Entries restored from an earlier run: the UI's badge starts right.
+            self.outbox_changed().await;
+        }
         loop {
             let deadline = self.next_deadline();
             tokio::select! {
@@ -245,6 +258,7 @@ impl Actor {
 
     pub(crate) async fn outbox_changed(&mut self) {
         let counts = self.outbox.counts();
+        self.outbox_tx.send_replace(counts);
         self.publish(LinkEvent::OutboxChanged(counts)).await;
     }
 }

@@ -63,7 +63,13 @@ impl Actor {
             OfflinePolicy::Drop | OfflinePolicy::Remember => {
                 let remember = outgoing.offline_policy() == OfflinePolicy::Remember;
                 if let Outgoing::JoinConversation(j) = &outgoing {
-                    self.joined.insert(j.conversation_id.clone());
+                    let id = j.conversation_id.clone();
+                    if self.joined.insert(id.clone()) {
+                        // Joined for this run either way; only the next run would miss it.
+                        if let Err(e) = self.outbox.save_joined(&id) {
+                            tracing::error!(error = %e, "the joined conversation was not stored");
+                        }
+                    }
                 }
                 let sent = self.emit_now(&outgoing).await;
                 Ok(direct(match (remember, sent) {
@@ -122,6 +128,7 @@ impl Actor {
     /// Writes pending entries in order while the link is up, stopping at one
     /// that waits for its acknowledgement.
     pub(crate) async fn pump(&mut self) {
+        self.expire_old().await;
         loop {
             let Phase::Connected { client, .. } = &self.phase else {
                 return;
@@ -176,6 +183,23 @@ impl Actor {
                 }
             }
         }
+    }
+
+    /// Fails pending entries past the age limit, telling the listeners.
+    async fn expire_old(&mut self) {
+        let expired = match self.outbox.expire(chrono::Utc::now()) {
+            Ok(expired) => expired,
+            Err(e) => return tracing::error!(error = %e, "could not fail an old entry"),
+        };
+        if expired.is_empty() {
+            return;
+        }
+        for e in &expired {
+            let reason = e.last_error.clone().unwrap_or_default();
+            let failed = delivery(e, Outcome::Failed { reason });
+            self.publish(LinkEvent::Delivery(failed)).await;
+        }
+        self.outbox_changed().await;
     }
 
     pub(crate) async fn acked(&mut self, id: u64, args: Vec<Value>) {

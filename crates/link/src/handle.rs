@@ -79,6 +79,7 @@ pub struct LinkHandle {
     commands: mpsc::Sender<Command>,
     broadcast: broadcast::Sender<LinkEvent>,
     state: watch::Receiver<LinkState>,
+    outbox: watch::Receiver<OutboxCounts>,
     counters: Arc<LinkCounters>,
 }
 
@@ -125,19 +126,21 @@ impl Link {
         let (events_tx, events) = mpsc::channel(4096);
         let (broadcast, _) = broadcast::channel(1024);
         let (state_tx, state) = watch::channel(LinkState::Idle);
+        let (outbox_tx, outbox) = watch::channel(OutboxCounts::default());
         let counters = Arc::new(LinkCounters::default());
         let actor = Actor::new(
             store,
             inbox,
             events_tx,
             broadcast.clone(),
-            state_tx,
+            (state_tx, outbox_tx),
             counters.clone(),
         )?;
         let handle = LinkHandle {
             commands,
             broadcast,
             state,
+            outbox,
             counters,
         };
         Ok((handle, events, actor.run()))
@@ -227,6 +230,12 @@ impl LinkHandle {
     /// (`RecvError::Lagged`) rather than slowing the link.
     pub fn subscribe(&self) -> broadcast::Receiver<LinkEvent> {
         self.broadcast.subscribe()
+    }
+
+    /// The outbox's counts now (restored entries included from the start),
+    /// without a round trip to the actor.
+    pub fn outbox_counts(&self) -> OutboxCounts {
+        *self.outbox.borrow()
     }
 
     pub fn stats(&self) -> LinkStats {

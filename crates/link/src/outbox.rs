@@ -1,5 +1,6 @@
 //! Outgoing work that waits for the link: its order, its collapse rule, its
-//! attempts and failures, and the storage port that makes it durable.
+//! attempts, failures and age limit, and the storage port that makes it (and
+//! the joined conversations) durable.
 
 use std::collections::VecDeque;
 
@@ -31,14 +32,28 @@ pub struct OutboxEntry {
     pub last_error: Option<String>,
 }
 
-/// Where the outbox keeps its entries. The link calls it before it tells
-/// anyone an entry is queued, so a durable store survives a crash.
+/// A pending entry queued longer ago than this is not sent any more: it is
+/// marked failed and waits for the user to retry (or discard) it, so that a
+/// message written days ago does not surprise its reader.
+pub const MAX_QUEUE_AGE_DAYS: i64 = 7;
+
+/// Where the outbox keeps its entries, and the joined conversations: the
+/// link state that must outlive the process. The link calls it before it
+/// tells anyone an entry is queued, so a durable store survives a crash.
 pub trait OutboxStore: Send + 'static {
     /// Every entry stored, in queue order (called once, at start).
     fn load(&mut self) -> Result<Vec<OutboxEntry>, LinkError>;
     /// A new entry, or a changed one (status, attempts, error).
     fn save(&mut self, entry: &OutboxEntry) -> Result<(), LinkError>;
     fn remove(&mut self, id: u64) -> Result<(), LinkError>;
+    /// The conversations joined in earlier runs (called once, at start).
+    fn load_joined(&mut self) -> Result<Vec<String>, LinkError> {
+        Ok(Vec::new())
+    }
+    /// A conversation joined now, to re-join after a restart.
+    fn save_joined(&mut self, _conversation_id: &str) -> Result<(), LinkError> {
+        Ok(())
+    }
 }
 
 /// A store that keeps nothing beyond the process.
@@ -80,22 +95,79 @@ impl std::fmt::Debug for Outbox {
 }
 
 impl Outbox {
-    /// Loads what the store kept; entries in flight when the process ended
-    /// go back to pending, to be re-sent with the same `clientId`.
+    /// Loads what the store kept. Entries in flight when the process ended
+    /// go back to pending, to be re-sent with the same `clientId` (one is
+    /// given, and stored, to a message that has none); pending
+    /// `updateStatus` entries collapse to the latest (a crash between
+    /// storing one and removing the one it replaced leaves two); entries
+    /// past the age limit fail.
     pub fn open(mut store: Box<dyn OutboxStore>) -> Result<Outbox, LinkError> {
-        let mut entries: VecDeque<_> = store.load()?.into();
-        for e in entries
-            .iter_mut()
-            .filter(|e| e.status == EntryStatus::InFlight)
-        {
-            e.status = EntryStatus::Pending;
-        }
-        let next_id = entries.iter().map(|e| e.id).max().map_or(1, |m| m + 1);
-        Ok(Outbox {
+        let loaded = store.load()?;
+        let next_id = loaded.iter().map(|e| e.id).max().map_or(1, |m| m + 1);
+        let mut outbox = Outbox {
             store,
-            entries,
+            entries: VecDeque::with_capacity(loaded.len()),
             next_id,
-        })
+        };
+        let latest_status = loaded
+            .iter()
+            .rev()
+            .find(|e| e.status != EntryStatus::Failed && is_collapsing(e))
+            .map(|e| e.id);
+        for mut entry in loaded {
+            if entry.status != EntryStatus::Failed
+                && is_collapsing(&entry)
+                && Some(entry.id) != latest_status
+            {
+                tracing::info!(id = entry.id, "collapsing a stale status update");
+                outbox.store.remove(entry.id)?;
+                continue;
+            }
+            let mut changed = false;
+            if entry.status == EntryStatus::InFlight {
+                entry.status = EntryStatus::Pending;
+            }
+            if let Outgoing::SendMessage(m) = &mut entry.outgoing {
+                if m.client_id.trim().is_empty() {
+                    m.client_id = uuid::Uuid::new_v4().to_string();
+                    changed = true;
+                }
+            }
+            if changed {
+                outbox.store.save(&entry)?;
+            }
+            outbox.entries.push_back(entry);
+        }
+        outbox.expire(Utc::now())?;
+        Ok(outbox)
+    }
+
+    /// Fails the pending entries queued more than [`MAX_QUEUE_AGE_DAYS`]
+    /// before `now`; returns them.
+    pub fn expire(&mut self, now: DateTime<Utc>) -> Result<Vec<OutboxEntry>, LinkError> {
+        let cutoff = now - chrono::Duration::days(MAX_QUEUE_AGE_DAYS);
+        let old: Vec<u64> = self
+            .entries
+            .iter()
+            .filter(|e| e.status == EntryStatus::Pending && e.queued_at < cutoff)
+            .map(|e| e.id)
+            .collect();
+        let reason = format!("not sent within {MAX_QUEUE_AGE_DAYS} days; retry to send it now");
+        old.into_iter().map(|id| self.reject(id, &reason)).collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The conversations the store kept from earlier runs.
+    pub fn load_joined(&mut self) -> Result<Vec<String>, LinkError> {
+        self.store.load_joined()
+    }
+
+    /// Keeps a joined conversation for the next run.
+    pub fn save_joined(&mut self, conversation_id: &str) -> Result<(), LinkError> {
+        self.store.save_joined(conversation_id)
     }
 
     /// Queues an event, stored before this returns. An `updateStatus`
@@ -112,7 +184,7 @@ impl Outbox {
         self.store.save(&entry)?;
         self.next_id += 1;
         let mut replaced = Vec::new();
-        if entry.outgoing.offline_policy() == OfflinePolicy::Collapse {
+        if is_collapsing(&entry) {
             let kind = entry.outgoing.event_name();
             for old in &self.entries {
                 if old.status == EntryStatus::Pending && old.outgoing.event_name() == kind {
@@ -219,9 +291,11 @@ impl Outbox {
                 "entry {id} has not failed"
             )));
         }
+        // Queued again now: the age limit counts from the retry.
         self.update(id, |e| {
             e.status = EntryStatus::Pending;
             e.attempts = 0;
+            e.queued_at = Utc::now();
         })
     }
 
@@ -240,6 +314,11 @@ impl Outbox {
             failed,
         }
     }
+}
+
+/// Whether a later entry of the same kind replaces this one while pending.
+fn is_collapsing(entry: &OutboxEntry) -> bool {
+    entry.outgoing.offline_policy() == OfflinePolicy::Collapse
 }
 
 #[cfg(test)]

@@ -94,29 +94,55 @@ fn in_flight_goes_back_to_pending_with_the_same_client_id() {
 }
 
 /// A store that remembers, to check what `open` does with what it kept.
-#[derive(Default)]
-struct Kept(Vec<OutboxEntry>);
+/// Shared, so that a test can look at it after handing it over.
+#[derive(Default, Clone)]
+struct Kept(std::sync::Arc<std::sync::Mutex<(Vec<OutboxEntry>, Vec<String>)>>);
+
+impl Kept {
+    fn entries(&self) -> Vec<OutboxEntry> {
+        self.0.lock().unwrap().0.clone()
+    }
+}
 
 impl OutboxStore for Kept {
     fn load(&mut self) -> Result<Vec<OutboxEntry>, LinkError> {
-        Ok(self.0.clone())
+        Ok(self.entries())
     }
     fn save(&mut self, e: &OutboxEntry) -> Result<(), LinkError> {
-        match self.0.iter_mut().find(|x| x.id == e.id) {
+        let kept = &mut self.0.lock().unwrap().0;
+        match kept.iter_mut().find(|x| x.id == e.id) {
             Some(x) => *x = e.clone(),
-            None => self.0.push(e.clone()),
+            None => kept.push(e.clone()),
         }
         Ok(())
     }
     fn remove(&mut self, id: u64) -> Result<(), LinkError> {
-        self.0.retain(|x| x.id != id);
+        self.0.lock().unwrap().0.retain(|x| x.id != id);
         Ok(())
+    }
+    fn load_joined(&mut self) -> Result<Vec<String>, LinkError> {
+        Ok(self.0.lock().unwrap().1.clone())
+    }
+    fn save_joined(&mut self, id: &str) -> Result<(), LinkError> {
+        self.0.lock().unwrap().1.push(id.to_owned());
+        Ok(())
+    }
+}
+
+fn kept_entry(id: u64, outgoing: Outgoing, status: EntryStatus) -> OutboxEntry {
+    OutboxEntry {
+        id,
+        outgoing,
+        status,
+        attempts: 0,
+        queued_at: Utc::now(),
+        last_error: None,
     }
 }
 
 #[test]
 fn reopening_resumes_in_flight_entries_and_ids() {
-    let mut store = Kept::default();
+    let store = Kept::default();
     let mut first = OutboxEntry {
         id: 7,
         outgoing: msg("a"),
@@ -125,7 +151,7 @@ fn reopening_resumes_in_flight_entries_and_ids() {
         queued_at: Utc::now(),
         last_error: None,
     };
-    store.save(&first).unwrap();
+    store.clone().save(&first).unwrap();
     let mut o = Outbox::open(Box::new(store)).unwrap();
     first.status = EntryStatus::Pending;
     assert_eq!(o.entries(), vec![first]);
@@ -152,4 +178,141 @@ fn a_store_that_cannot_write_refuses_the_entry_instead_of_losing_it_silently() {
     let mut o = Outbox::open(Box::new(Full)).unwrap();
     assert_eq!(o.queue(msg("a")).unwrap_err().code(), "storage");
     assert!(o.entries().is_empty());
+}
+
+#[test]
+fn reopening_collapses_status_updates_a_crash_left_behind() {
+    let store = Kept::default();
+    let mut writer = store.clone();
+    for e in [
+        kept_entry(1, status(UserStatus::Busy), EntryStatus::Pending),
+        kept_entry(2, msg("a"), EntryStatus::InFlight),
+        kept_entry(3, status(UserStatus::Away), EntryStatus::Pending),
+    ] {
+        writer.save(&e).unwrap();
+    }
+    let o = Outbox::open(Box::new(store.clone())).unwrap();
+    let ids: Vec<_> = o.entries().iter().map(|e| e.id).collect();
+    assert_eq!(ids, [2, 3], "the older status is gone, order kept");
+    assert_eq!(o.entries()[1].outgoing, status(UserStatus::Away));
+    let stored: Vec<_> = store.entries().iter().map(|e| e.id).collect();
+    assert_eq!(stored, [2, 3], "and gone from the store too");
+}
+
+#[test]
+fn reopening_keeps_client_ids_and_gives_one_to_a_message_without() {
+    let store = Kept::default();
+    let mut writer = store.clone();
+    writer
+        .save(&kept_entry(1, msg("a"), EntryStatus::InFlight))
+        .unwrap();
+    let mut bare = msg("b");
+    if let Outgoing::SendMessage(m) = &mut bare {
+        m.client_id.clear();
+    }
+    writer
+        .save(&kept_entry(2, bare, EntryStatus::Pending))
+        .unwrap();
+    let o = Outbox::open(Box::new(store.clone())).unwrap();
+    let ids = |entries: Vec<OutboxEntry>| -> Vec<String> {
+        entries
+            .into_iter()
+            .filter_map(|e| match e.outgoing {
+                Outgoing::SendMessage(m) => Some(m.client_id),
+                _ => None,
+            })
+            .collect()
+    };
+    let given = ids(o.entries());
+    assert_eq!(given[0], "c-a");
+    assert!(!given[1].is_empty());
+    assert_eq!(
+        ids(store.entries()),
+        given,
+        "the new one is stored before use"
+    );
+    let again = Outbox::open(Box::new(store)).unwrap();
+    assert_eq!(ids(again.entries()), given, "and kept on the next start");
+}
+
+#[test]
+fn entries_past_the_age_limit_fail_and_a_retry_sends_them_again() {
+    let store = Kept::default();
+    let mut old = kept_entry(1, msg("old"), EntryStatus::Pending);
+    old.queued_at = Utc::now() - chrono::Duration::days(MAX_QUEUE_AGE_DAYS + 1);
+    store.clone().save(&old).unwrap();
+    let mut o = Outbox::open(Box::new(store)).unwrap();
+    assert_eq!(
+        o.counts(),
+        OutboxCounts {
+            pending: 0,
+            failed: 1
+        }
+    );
+    assert!(o.entries()[0]
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("days"));
+    o.retry(1).unwrap();
+    assert_eq!(o.next_ready().map(|e| e.id), Some(1));
+    let (fresh, _) = o.queue(msg("new")).unwrap();
+    let later =
+        Utc::now() + chrono::Duration::days(MAX_QUEUE_AGE_DAYS) + chrono::Duration::hours(1);
+    let expired: Vec<_> = o.expire(later).unwrap().iter().map(|e| e.id).collect();
+    assert_eq!(expired, [1, fresh.id]);
+}
+
+#[tokio::test]
+async fn a_link_starts_with_what_its_store_kept() {
+    let store = Kept::default();
+    let mut writer = store.clone();
+    writer
+        .save(&kept_entry(4, msg("a"), EntryStatus::InFlight))
+        .unwrap();
+    writer.save_joined("c7").unwrap();
+    let (link, mut events) = crate::Link::spawn_with_store(Box::new(store)).unwrap();
+    assert_eq!(
+        link.outbox_counts(),
+        OutboxCounts {
+            pending: 1,
+            failed: 0
+        }
+    );
+    let first = events.recv().await;
+    assert_eq!(
+        first,
+        Some(crate::LinkEvent::OutboxChanged(OutboxCounts {
+            pending: 1,
+            failed: 0
+        }))
+    );
+    assert_eq!(link.joined_conversations().await.unwrap(), ["c7"]);
+    let listed = link.outbox().await.unwrap();
+    assert_eq!((listed[0].id, listed[0].status), (4, EntryStatus::Pending));
+    link.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_empty_store_starts_quietly_and_joins_are_stored() {
+    let store = Kept::default();
+    let (link, mut events) = crate::Link::spawn_with_store(Box::new(store.clone())).unwrap();
+    assert_eq!(link.outbox_counts(), OutboxCounts::default());
+    link.join_conversation("c1").await.unwrap();
+    link.join_conversation("c1").await.unwrap();
+    assert_eq!(store.0.lock().unwrap().1, ["c1"], "stored once");
+    link.send(msg("a")).await.unwrap();
+    assert_eq!(
+        link.outbox_counts(),
+        OutboxCounts {
+            pending: 1,
+            failed: 0
+        }
+    );
+    let first = events.recv().await;
+    assert!(
+        matches!(first, Some(crate::LinkEvent::OutboxChanged(c)) if c.pending == 1),
+        "no event before the first change: {first:?}"
+    );
+    link.shutdown().await.unwrap();
 }

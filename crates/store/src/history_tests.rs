@@ -12,7 +12,9 @@ fn item(n: u32, event: &str, title: &str, body: &str) -> HistoryItem {
         body: body.into(),
         created_at: format!("2026-01-01T00:00:{:02}.000Z", n % 60),
         read: false,
-        link: n.is_multiple_of(2).then(|| format!("https://example.test/{n}")),
+        link: n
+            .is_multiple_of(2)
+            .then(|| format!("https://example.test/{n}")),
         target: Target::new(View::Bookings, Some(format!("b{n}"))),
     }
 }

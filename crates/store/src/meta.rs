@@ -2,11 +2,13 @@
 //! last event seen (the catch-up cursor sent as `since`), the joined
 //! conversations, and a key/value `meta` table for the rest.
 
+use std::path::Path;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 // IMMEDIATE: a write transaction takes the write lock at BEGIN, waiting
 // (busy_timeout) for another connection's, instead of failing later.
 use rusqlite::TransactionBehavior::Immediate;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::{At, StoreError};
 use crate::history::HistoryStore;
@@ -71,14 +73,7 @@ impl HistoryStore {
 
     /// The conversations joined, in the order they were joined (ties by id).
     pub fn joined_conversations(&self) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT conversation_id FROM joined_conversation ORDER BY joined_at, conversation_id",
-            )
-            .at(&self.path)?;
-        let rows = stmt.query_map([], |r| r.get(0)).at(&self.path)?;
-        rows.collect::<Result<_, _>>().at(&self.path)
+        joined(&self.conn, &self.path)
     }
 
     /// Replaces the joined conversations with `ids`, in one transaction.
@@ -102,14 +97,7 @@ impl HistoryStore {
 
     /// Adds one conversation; false if it was joined already.
     pub fn join_conversation(&mut self, id: &str) -> Result<bool, StoreError> {
-        let n = self
-            .conn
-            .execute(
-                "INSERT OR IGNORE INTO joined_conversation(conversation_id, joined_at) VALUES (?1, ?2)",
-                params![id, stamp(Utc::now())],
-            )
-            .at(&self.path)?;
-        Ok(n == 1)
+        join(&self.conn, &self.path, id)
     }
 
     /// Removes one conversation; false if it was not joined.
@@ -123,4 +111,27 @@ impl HistoryStore {
             .at(&self.path)?;
         Ok(n == 1)
     }
+}
+
+/// The joined conversations on any connection (the history's, or the
+/// outbox's, through which the link keeps them).
+pub(crate) fn joined(conn: &Connection, path: &Path) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT conversation_id FROM joined_conversation ORDER BY joined_at, conversation_id",
+        )
+        .at(path)?;
+    let rows = stmt.query_map([], |r| r.get(0)).at(path)?;
+    rows.collect::<Result<_, _>>().at(path)
+}
+
+/// Adds a joined conversation; false if it was there already.
+pub(crate) fn join(conn: &Connection, path: &Path, id: &str) -> Result<bool, StoreError> {
+    let n = conn
+        .execute(
+            "INSERT OR IGNORE INTO joined_conversation(conversation_id, joined_at) VALUES (?1, ?2)",
+            params![id, stamp(Utc::now())],
+        )
+        .at(path)?;
+    Ok(n == 1)
 }

@@ -1,6 +1,6 @@
 //! The durable outbox: `alora_link::OutboxStore` on the `outbox` table, one
 //! JSON row per entry keyed by its id (queue order), each write committed
-//! and fsynced before it returns.
+//! and fsynced before it returns; and the link's joined conversations.
 
 use std::path::{Path, PathBuf};
 
@@ -141,5 +141,14 @@ impl OutboxStore for SqliteOutbox {
             tracing::error!(id, error = %e, "outbox entry not removed");
             LinkError::from(e)
         })
+    }
+
+    fn load_joined(&mut self) -> Result<Vec<String>, LinkError> {
+        Ok(crate::meta::joined(&self.conn, &self.path)?)
+    }
+
+    fn save_joined(&mut self, conversation_id: &str) -> Result<(), LinkError> {
+        crate::meta::join(&self.conn, &self.path, conversation_id)?;
+        Ok(())
     }
 }

@@ -1,10 +1,11 @@
 //! The durable outbox through the link's own `Outbox`, on real SQLite files:
 //! order, in-flight entries going back to pending after a restart, rows
-//! that cannot be read, and a property test over any interleaving of queue,
-//! send, ack, failure, disconnect and restart.
+//! that cannot be read, the joined conversations, and a property test over
+//! any interleaving of queue, send, ack, failure, disconnect, restart and a
+//! crash in the middle of a status update's collapse.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use alora_link::{
@@ -136,17 +137,22 @@ enum Op {
     Retry,
     Disconnect,
     Restart,
+    /// The new status is stored, then the process dies before the one it
+    /// replaces is removed; then a restart.
+    CrashMidStatus(UserStatus),
 }
 
 fn op() -> impl Strategy<Value = Op> {
-    let status = prop_oneof![
-        Just(UserStatus::Available),
-        Just(UserStatus::Busy),
-        Just(UserStatus::Away),
-    ];
+    let status = || {
+        prop_oneof![
+            Just(UserStatus::Available),
+            Just(UserStatus::Busy),
+            Just(UserStatus::Away),
+        ]
+    };
     prop_oneof![
         4 => Just(Op::QueueMessage),
-        2 => status.prop_map(Op::QueueStatus),
+        2 => status().prop_map(Op::QueueStatus),
         1 => Just(Op::QueueBooking),
         4 => Just(Op::Send),
         3 => Just(Op::Ack),
@@ -155,12 +161,40 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Retry),
         2 => Just(Op::Disconnect),
         2 => Just(Op::Restart),
+        1 => status().prop_map(Op::CrashMidStatus),
     ]
 }
 
 /// The rules, written out plainly: (id, outgoing, status, attempts).
 type Model = Vec<(u64, Outgoing, EntryStatus, u32)>;
 const MAX_ATTEMPTS: u32 = 3;
+
+/// What a start makes of what was stored: in flight goes back to pending,
+/// and pending status updates collapse to the latest.
+fn restarted(model: &mut Model) {
+    for e in model.iter_mut() {
+        if e.2 == EntryStatus::InFlight {
+            e.2 = EntryStatus::Pending;
+        }
+    }
+    let is_status = |e: &(u64, Outgoing, EntryStatus, u32)| {
+        e.2 == EntryStatus::Pending && e.1.event_name() == "updateStatus"
+    };
+    if let Some(latest) = model.iter().rev().find(|e| is_status(e)).map(|e| e.0) {
+        model.retain(|e| !is_status(e) || e.0 == latest);
+    }
+}
+
+/// `client-<n>` → n, the message's place in the queue.
+fn queue_number(outgoing: &Outgoing) -> Option<(String, usize)> {
+    match outgoing {
+        Outgoing::SendMessage(m) => {
+            let n = m.client_id.strip_prefix("client-")?.parse().ok()?;
+            Some((m.conversation_id.clone(), n))
+        }
+        _ => None,
+    }
+}
 
 fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     let dir = fast_tempdir();
@@ -170,6 +204,10 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     let mut next_id = 1u64;
     let mut queued = 0usize;
     let mut acked_messages: HashSet<String> = HashSet::new();
+    // Per conversation, the queue number of the last message acknowledged
+    // that never failed: those reach the server in the order queued.
+    let mut last_acked: HashMap<String, usize> = HashMap::new();
+    let mut ever_failed: HashSet<u64> = HashSet::new();
     let mut check_disk = store.outbox().unwrap();
 
     for op in ops {
@@ -222,6 +260,12 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
             Op::Ack => {
                 if let Some(i) = in_flight {
                     let (id, outgoing, ..) = model.remove(i);
+                    if let Some((conversation, n)) = queue_number(&outgoing) {
+                        if !ever_failed.contains(&id) {
+                            let last = last_acked.insert(conversation, n);
+                            prop_assert!(last < Some(n), "acked out of order: {n} after {last:?}");
+                        }
+                    }
                     if let Outgoing::SendMessage(m) = outgoing {
                         acked_messages.insert(m.client_id);
                     }
@@ -236,6 +280,9 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                         Op::AttemptFailed if model[i].3 >= MAX_ATTEMPTS => EntryStatus::Failed,
                         _ => EntryStatus::Pending,
                     };
+                    if model[i].2 == EntryStatus::Failed {
+                        ever_failed.insert(id);
+                    }
                     match op {
                         Op::Reject => drop(o.reject(id, "refused").unwrap()),
                         Op::AttemptFailed => {
@@ -252,14 +299,23 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                     o.retry(model[i].0).unwrap();
                 }
             }
-            Op::Restart => {
+            Op::Restart | Op::CrashMidStatus(_) => {
                 drop(o);
-                o = open(&store);
-                for e in &mut model {
-                    if e.2 == EntryStatus::InFlight {
-                        e.2 = EntryStatus::Pending;
-                    }
+                if let Op::CrashMidStatus(s) = op {
+                    queued += 1;
+                    let entry = alora_link::OutboxEntry {
+                        id: next_id,
+                        outgoing: status(*s),
+                        status: EntryStatus::Pending,
+                        attempts: 0,
+                        queued_at: chrono::Utc::now(),
+                        last_error: None,
+                    };
+                    check_disk.save(&entry).unwrap();
+                    model.push((next_id, entry.outgoing, EntryStatus::Pending, 0));
                 }
+                o = open(&store);
+                restarted(&mut model);
                 // A fresh process counts on from the highest id it finds.
                 next_id = model.iter().map(|e| e.0 + 1).max().unwrap_or(1);
             }
@@ -331,4 +387,20 @@ fn the_outbox_and_a_history_storm_write_side_by_side() {
     assert_eq!(storm.join().unwrap(), 10_000);
     drop(o);
     assert_eq!(open(&store).entries().len(), 200);
+}
+
+#[test]
+fn joined_conversations_outlive_the_process_through_the_links_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path()).unwrap();
+    let mut port = store.outbox().unwrap();
+    assert!(port.load_joined().unwrap().is_empty());
+    port.save_joined("c1").unwrap();
+    port.save_joined("c2").unwrap();
+    port.save_joined("c1").unwrap();
+    drop(port);
+    let mut again = store.outbox().unwrap();
+    assert_eq!(again.load_joined().unwrap(), ["c1", "c2"]);
+    let history = store.history().unwrap();
+    assert_eq!(history.joined_conversations().unwrap(), ["c1", "c2"]);
 }
