@@ -11,8 +11,11 @@ use crate::models::{AppSnapshot, Diagnostics, HistoryItem, HistoryQuery, Setting
 
 type Ctx<'a> = State<'a, Core>;
 
+/// The UI asks for it when it starts, listening already: the moment to
+/// tell it what went wrong with the data before it was there.
 #[tauri::command]
 pub fn get_snapshot(core: Ctx<'_>) -> AppSnapshot {
+    core.tell_startup_problems();
     core.snapshot()
 }
 

@@ -1,5 +1,6 @@
 //! Command tests on Tauri's mock runtime: the real commands, core and link
-//! (not connected: no token), a recording notifier, settings in memory.
+//! (not connected: no token), a recording notifier, settings, history and
+//! outbox in memory (`storage_tests.rs` has them on disk).
 
 use std::sync::{Arc, Mutex};
 
@@ -46,7 +47,8 @@ fn fixture() -> Fixture {
             ..Overrides::default()
         },
     };
-    let (core, events) = tauri::async_runtime::block_on(Core::start(parts)).unwrap();
+    let started = Core::start_with(parts, crate::storage::Location::Memory);
+    let (core, events) = tauri::async_runtime::block_on(started).unwrap();
     tauri::async_runtime::spawn(crate::pipeline::pump(core.clone(), events));
     let app = crate::builder(mock_builder())
         .build(mock_context(noop_assets()))

@@ -1,11 +1,12 @@
 //! The app's state, shared by the Tauri shell, the headless mode, the CLI
-//! forwarding and the commands: the link handle, settings, token, history,
-//! popup rules, notifier, and the `Shell` (tray and window, or nothing).
+//! forwarding and the commands: the link handle (its outbox on disk), settings,
+//! token, history (on disk), popup rules, notifier, and the `Shell`.
 
 use std::collections::VecDeque;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
-use alora_link::{Link, LinkConfig, LinkEvents, LinkHandle, TokenClaims, UserStatus};
+use alora_link::{LinkConfig, LinkEvents, LinkHandle, TokenClaims, UserStatus};
 use chrono::{SecondsFormat, Utc};
 
 use crate::demo::Demo;
@@ -17,6 +18,7 @@ use crate::notifier::Notifier;
 use crate::popups::PopupRules;
 use crate::secrets::{Secrets, TokenVault};
 use crate::settings::{Overrides, SettingsBackend, SettingsStore};
+use crate::storage::{self, Location};
 
 /// How many link state changes diagnostics keep.
 const STATE_HISTORY: usize = 50;
@@ -93,6 +95,10 @@ pub(crate) struct Inner {
     pub notifier: Arc<dyn Notifier>,
     pub shell: RwLock<Arc<dyn Shell>>,
     pub history: Mutex<History>,
+    /// Set while history writes fail, so that the user is told once.
+    pub history_failing: AtomicBool,
+    /// Storage problems found at start, for the first window that asks.
+    pub startup_problems: Mutex<Vec<Problem>>,
     pub popups: Mutex<PopupRules>,
     pub status: Mutex<UserStatus>,
     pub focus: Mutex<Focus>,
@@ -119,10 +125,15 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Core {
-    /// Builds the core, starts the demo backend when the run is a demo, and
-    /// starts connecting. Must run inside a tokio runtime. The events go to
-    /// `pipeline::pump`.
+    /// `start_with` the data folder (memory for a demo).
     pub async fn start(parts: Parts) -> AppResult<(Core, LinkEvents)> {
+        Core::start_with(parts, Location::Default).await
+    }
+
+    /// Builds the core over the data at `location`, starts the demo backend
+    /// when the run is a demo, and starts connecting. Must run inside a
+    /// tokio runtime. The events go to `pipeline::pump`.
+    pub async fn start_with(parts: Parts, location: Location) -> AppResult<(Core, LinkEvents)> {
         let token_override = parts.overrides.token.clone();
         let (settings, problem) = SettingsStore::load(parts.settings, parts.overrides);
         if let Some(p) = &problem {
@@ -131,7 +142,9 @@ impl Core {
         let (secrets, _keyring_problem) = Secrets::open(parts.vault, token_override).await;
         let demo_mode =
             settings.overrides().demo || settings.effective().server_url.trim().is_empty();
-        let (link, events) = Link::spawn();
+        let started = storage::start(location, demo_mode)?;
+        let (link, events, history) = (started.link, started.events, started.history);
+        let outbox = link.outbox_counts();
         let dnd = settings.effective().dnd;
         let core = Core {
             inner: Arc::new(Inner {
@@ -140,18 +153,21 @@ impl Core {
                 secrets,
                 notifier: parts.notifier,
                 shell: RwLock::new(Arc::new(NoShell)),
-                history: Mutex::new(History::default()),
+                history: Mutex::new(history),
+                history_failing: AtomicBool::new(false),
+                startup_problems: Mutex::new(started.problems),
                 popups: Mutex::new(PopupRules::default()),
                 status: Mutex::new(UserStatus::Available),
                 focus: Mutex::new(Focus::default()),
                 states: Mutex::new(VecDeque::new()),
-                outbox: Mutex::new(alora_link::OutboxCounts::default()),
+                outbox: Mutex::new(outbox),
                 demo: Mutex::new(None),
                 demo_mode,
                 runtime: tokio::runtime::Handle::current(),
             }),
         };
-        tracing::info!(demo = demo_mode, dnd, keyring = ?core.inner.secrets.mode(), "starting");
+        let keyring = core.inner.secrets.mode();
+        tracing::info!(demo = demo_mode, dnd, ?keyring, ?outbox, "starting");
         if demo_mode {
             let demo = Demo::start().await?;
             *lock(&core.inner.demo) = Some(demo);
@@ -209,7 +225,7 @@ impl Core {
     /// The config for the current settings and token (or the demo backend).
     pub(crate) fn link_config(&self) -> LinkConfig {
         let settings = self.inner.settings.effective();
-        match self.demo() {
+        let mut config = match self.demo() {
             Some(demo) => {
                 // The demo's token names its user; a stored user id is for the real server.
                 let mut config = LinkConfig::new(demo.url(), demo.token());
@@ -223,7 +239,10 @@ impl Core {
                 config.user_id = settings.user_id;
                 config
             }
-        }
+        };
+        // Catch-up: what the server sent after the newest event stored.
+        config.since = lock(&self.inner.history).last_event_at();
+        config
     }
 
     /// Our user id: from settings, else the token's claims.

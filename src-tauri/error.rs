@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize, Serializer};
 pub enum AppError {
     #[error(transparent)]
     Link(#[from] LinkError),
+    /// The history's database (not the settings: see `Storage`).
+    #[error(transparent)]
+    Store(#[from] alora_store::StoreError),
     #[error("{0}")]
     InvalidInput(String),
     #[error("unknown event {0:?}")]
@@ -34,6 +37,7 @@ impl AppError {
     pub fn code(&self) -> &str {
         match self {
             AppError::Link(e) => e.code(),
+            AppError::Store(e) => e.code(),
             AppError::InvalidInput(_) => "invalid_input",
             AppError::UnknownEvent(_) => "unknown_event",
             AppError::Storage(_) => "storage",

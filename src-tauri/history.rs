@@ -1,99 +1,106 @@
-//! The notification history: what arrived, newest first, bounded, searchable,
-//! with read flags. In memory for now; a later issue moves it to SQLite, so
-//! everything goes through `History`'s few methods.
-
-use std::collections::{HashSet, VecDeque};
+//! The notification history as the app uses it: alora-store's SQLite
+//! history (on disk, or in memory when the data folder is unusable) behind
+//! the few methods the commands and the tray call, which log a storage
+//! error and answer empty rather than fail a UI refresh; and the item each
+//! incoming event becomes.
 
 use alora_link::Incoming;
-use chrono::{SecondsFormat, Utc};
+use alora_store::{HistoryStore, StoreError};
+use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::models::{HistoryItem, HistoryQuery, Target, View};
 
-/// How many items are kept; the oldest go first.
-pub const CAPACITY: usize = 500;
-
 #[derive(Debug)]
 pub struct History {
-    items: VecDeque<HistoryItem>,
-    ids: HashSet<String>,
-    capacity: usize,
-}
-
-impl Default for History {
-    fn default() -> Self {
-        History::with_capacity(CAPACITY)
-    }
+    store: HistoryStore,
 }
 
 impl History {
-    pub fn with_capacity(capacity: usize) -> Self {
-        History {
-            items: VecDeque::new(),
-            ids: HashSet::new(),
-            capacity: capacity.max(1),
-        }
+    pub fn new(store: HistoryStore) -> Self {
+        History { store }
     }
 
-    /// Adds an item unless one with its id is there (a server re-send after a
-    /// reconnect); true when it was added.
-    pub fn add(&mut self, item: HistoryItem) -> bool {
-        if !self.ids.insert(item.id.clone()) {
-            return false;
-        }
-        self.items.push_front(item);
-        while self.items.len() > self.capacity {
-            if let Some(old) = self.items.pop_back() {
-                self.ids.remove(&old.id);
-            }
-        }
-        true
+    /// A history in memory with the default limits (tests, fallbacks).
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Ok(History::new(HistoryStore::in_memory(Default::default())?))
     }
 
-    /// Newest first. `query` matches title and body, case-insensitively.
+    /// Stores the items in one transaction; for each, whether it was new
+    /// (a re-delivered id, or one repeated in `items`, is not).
+    pub fn add_many(&mut self, items: &[HistoryItem]) -> Result<Vec<bool>, StoreError> {
+        self.store.add_many(items)
+    }
+
+    /// Stores one item; true when it was new.
+    pub fn add(&mut self, item: &HistoryItem) -> Result<bool, StoreError> {
+        self.store.add(item)
+    }
+
+    /// Newest first; see `HistoryQuery`. Empty (and logged) on a storage error.
     pub fn list(&self, q: &HistoryQuery) -> Vec<HistoryItem> {
-        let needle = q.query.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        let needle = needle.map(str::to_lowercase);
-        self.items
-            .iter()
-            .filter(|i| {
-                q.event
-                    .as_deref()
-                    .is_none_or(|e| e.is_empty() || i.event == e)
-            })
-            .filter(|i| !q.unread_only || !i.read)
-            .filter(|i| {
-                needle.as_deref().is_none_or(|n| {
-                    i.title.to_lowercase().contains(n) || i.body.to_lowercase().contains(n)
-                })
-            })
-            .take(q.limit.unwrap_or(usize::MAX))
-            .cloned()
-            .collect()
+        self.store.list(q).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the history could not be read");
+            Vec::new()
+        })
     }
 
     /// Marks these ids read (all when `ids` is empty); returns how many changed.
     pub fn mark_read(&mut self, ids: &[String]) -> usize {
-        let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
-        let mut changed = 0;
-        for item in self.items.iter_mut() {
-            if !item.read && (wanted.is_empty() || wanted.contains(item.id.as_str())) {
-                item.read = true;
-                changed += 1;
-            }
-        }
-        changed
+        self.store.mark_read(ids).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "read flags could not be stored");
+            0
+        })
     }
 
     pub fn unread(&self) -> usize {
-        self.items.iter().filter(|i| !i.read).count()
+        self.store.unread().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "unread count unavailable");
+            0
+        })
     }
 
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.store.len().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "history size unavailable");
+            0
+        })
     }
 
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.len() == 0
+    }
+
+    /// The catch-up cursor: the time of the newest event stored.
+    pub fn last_event_at(&self) -> Option<DateTime<Utc>> {
+        self.store.last_event_at().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the catch-up cursor could not be read");
+            None
+        })
+    }
+
+    /// Moves the cursor forward (never back) once the events up to `at` are stored.
+    pub fn advance_to(&mut self, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.store.set_last_event_at(at).map(|_| ())
+    }
+
+    /// Caps the file's size, as a full disk would (tests).
+    pub fn limit_pages(&self, pages: u32) -> Result<i64, StoreError> {
+        self.store.limit_pages(pages)
+    }
+
+    /// Whether it lives only as long as the process.
+    pub fn is_in_memory(&self) -> bool {
+        self.store.path() == std::path::Path::new(":memory:")
+    }
+}
+
+/// The time an event moves the catch-up cursor to, as the link counts it:
+/// notifications and messages, by `createdAt` (their arrival when missing).
+pub fn stamp_of(incoming: &Incoming) -> Option<DateTime<Utc>> {
+    match incoming {
+        Incoming::NewNotification(n) => n.created_at,
+        Incoming::NewMessage(m) => m.created_at,
+        _ => None,
     }
 }
 
@@ -190,126 +197,5 @@ pub fn item_for(incoming: &Incoming) -> Option<HistoryItem> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::Utc;
-    use serde_json::json;
-
-    fn incoming(event: &str, payload: serde_json::Value) -> Incoming {
-        Incoming::decode(event, &[payload], Utc::now())
-            .unwrap()
-            .unwrap()
-    }
-
-    fn filled() -> History {
-        let mut h = History::with_capacity(3);
-        for (i, title) in [
-            "Booking request",
-            "Invoice paid",
-            "Booking cancelled",
-            "Welcome",
-        ]
-        .iter()
-        .enumerate()
-        {
-            let n = incoming(
-                "newNotification",
-                json!({"id": i, "title": title, "message": format!("body {i}")}),
-            );
-            assert!(h.add(item_for(&n).unwrap()));
-        }
-        h
-    }
-
-    #[test]
-    fn bounded_newest_first_and_deduplicated() {
-        let mut h = filled();
-        assert_eq!(h.len(), 3);
-        let titles: Vec<_> = h
-            .list(&HistoryQuery::default())
-            .into_iter()
-            .map(|i| i.title)
-            .collect();
-        assert_eq!(titles, ["Welcome", "Booking cancelled", "Invoice paid"]);
-        let again = incoming(
-            "newNotification",
-            json!({"id": 3, "title": "Welcome", "message": "x"}),
-        );
-        assert!(!h.add(item_for(&again).unwrap()));
-        assert_eq!(h.len(), 3);
-    }
-
-    #[test]
-    fn searches_filters_and_marks_read() {
-        let mut h = filled();
-        let q = |s: &str| HistoryQuery {
-            query: Some(s.into()),
-            ..HistoryQuery::default()
-        };
-        assert_eq!(h.list(&q("BOOKING")).len(), 1);
-        assert_eq!(h.list(&q("body 2")).len(), 1);
-        assert_eq!(h.list(&q("nothing")).len(), 0);
-        let limited = HistoryQuery {
-            limit: Some(2),
-            ..HistoryQuery::default()
-        };
-        assert_eq!(h.list(&limited).len(), 2);
-        let by_event = HistoryQuery {
-            event: Some("newMessage".into()),
-            ..HistoryQuery::default()
-        };
-        assert!(h.list(&by_event).is_empty());
-        assert_eq!(h.unread(), 3);
-        assert_eq!(h.mark_read(&["notification:2".into()]), 1);
-        let unread = HistoryQuery {
-            unread_only: true,
-            ..HistoryQuery::default()
-        };
-        assert_eq!(h.list(&unread).len(), 2);
-        assert_eq!(h.mark_read(&[]), 2);
-        assert_eq!(h.unread(), 0);
-    }
-
-    #[test]
-    fn items_point_at_their_view() {
-        let m = incoming(
-            "newMessage",
-            json!({"id": 7, "conversationId": "c1", "senderId": "u2", "senderName": "Maya", "content": "hi"}),
-        );
-        let it = item_for(&m).unwrap();
-        assert_eq!(
-            (it.title.as_str(), it.target.view, it.target.id.as_deref()),
-            ("Message from Maya", View::Messages, Some("c1"))
-        );
-        let b = incoming(
-            "bookingUpdated",
-            json!({"bookingId": "b1", "status": "confirmed"}),
-        );
-        assert_eq!(
-            item_for(&b).unwrap().target,
-            Target::new(View::Bookings, Some("b1".into()))
-        );
-        assert!(item_for(&incoming(
-            "userTyping",
-            json!({"userId": "u2", "isTyping": true})
-        ))
-        .is_none());
-        let linked = |link: &str| {
-            let n = incoming(
-                "newNotification",
-                json!({"id": "n1", "title": "t", "link": link}),
-            );
-            item_for(&n).unwrap().target
-        };
-        let to = |v: View, id: &str| Target::new(v, Some(id.into()));
-        assert_eq!(linked("/bookings/b-1042"), to(View::Bookings, "b-1042"));
-        assert_eq!(
-            linked("https://alora.app/messages/c9?x=1"),
-            to(View::Messages, "c9")
-        );
-        assert_eq!(
-            linked("https://example.com/"),
-            to(View::Notifications, "n1")
-        );
-    }
-}
+#[path = "history_tests.rs"]
+mod tests;

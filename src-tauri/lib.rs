@@ -21,6 +21,7 @@ pub mod pipeline;
 pub mod popups;
 pub mod secrets;
 pub mod settings;
+pub mod storage;
 pub mod tray;
 pub mod window;
 

@@ -1,5 +1,6 @@
 //! The app's own IPC types (docs/IPC.md), camelCase on the wire. Types that
-//! come from the link crate are used as they are and not repeated here.
+//! come from the link and store crates are used as they are and not
+//! repeated here.
 
 use std::collections::VecDeque;
 
@@ -115,53 +116,9 @@ fn some_even_if_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<St
     Option::<String>::deserialize(d).map(Some)
 }
 
-/// Where a history item or a notification's "Open" leads in the window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum View {
-    Notifications,
-    Bookings,
-    Messages,
-    People,
-    Settings,
-}
-
-/// The payload of `app://navigate`, and a history item's `target`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Target {
-    pub view: View,
-    pub id: Option<String>,
-}
-
-impl Target {
-    pub fn new(view: View, id: Option<String>) -> Self {
-        Target { view, id }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HistoryItem {
-    pub id: String,
-    pub event: String,
-    pub title: String,
-    pub body: String,
-    pub created_at: String,
-    pub read: bool,
-    pub link: Option<String>,
-    pub target: Target,
-}
-
-/// The arguments of `list_history`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HistoryQuery {
-    pub query: Option<String>,
-    pub event: Option<String>,
-    #[serde(default)]
-    pub unread_only: bool,
-    pub limit: Option<usize>,
-}
+// The history's types are the store's own, field for field the wire shapes
+// of docs/IPC.md: one definition, no copying between two.
+pub use alora_store::{HistoryItem, HistoryQuery, Target, View};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

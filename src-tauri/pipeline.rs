@@ -1,7 +1,9 @@
-//! The one consumer of the link's lossless event stream: each event goes to
-//! the UI, incoming ones to history → popup rules → notifier, and the tray
+//! The one consumer of the link's lossless event stream: incoming events are
+//! stored in the history first (a burst in one transaction), then each event
+//! goes to the UI, incoming ones to the popup rules → notifier, and the tray
 //! follows the state (with a countdown ticking only while reconnecting).
 
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use alora_link::{Incoming, LinkEvent, LinkEvents, LinkState, UserStatus};
@@ -10,7 +12,13 @@ use tokio::time::{sleep_until, Instant as TokioInstant};
 use crate::core::{lock, Core};
 use crate::events::UiEvent;
 use crate::history;
+use crate::models::{HistoryItem, Problem};
 use crate::popups::{Popup, PopupContext};
+
+/// At most this many events are stored in one transaction. A batch is only
+/// what has already arrived: nothing waits for more, so a lone event is
+/// stored and popped up at once.
+const BATCH: usize = 256;
 
 /// Runs until the link ends its stream.
 pub async fn pump(core: Core, mut events: LinkEvents) {
@@ -18,13 +26,34 @@ pub async fn pump(core: Core, mut events: LinkEvents) {
         let deadline = next_wake(&core);
         tokio::select! {
             event = events.recv() => match event {
-                Some(event) => core.on_link_event(event),
+                Some(first) => {
+                    let mut batch = vec![first];
+                    while batch.len() < BATCH {
+                        match events.try_recv() {
+                            Ok(event) => batch.push(event),
+                            Err(_) => break,
+                        }
+                    }
+                    core.on_link_events(batch);
+                }
                 None => break,
             },
             () = wait(deadline) => core.on_tick(),
         }
     }
     tracing::debug!("the link's event stream ended");
+}
+
+/// What storing an event's history item came to.
+#[derive(Debug)]
+enum Kept {
+    /// Not an event the history keeps (typing, status, connected...).
+    Not,
+    New(HistoryItem),
+    /// Stored already: a re-delivery (catch-up, a server's re-send).
+    Again,
+    /// Could not be stored; shown anyway, better than losing it twice.
+    Unstored(HistoryItem),
 }
 
 async fn wait(deadline: Option<Instant>) {
@@ -50,23 +79,105 @@ fn next_wake(core: &Core) -> Option<Instant> {
 impl Core {
     /// Everything the link says, and what `simulate_incoming` injects.
     pub fn on_link_event(&self, event: LinkEvent) {
-        self.emit(UiEvent::from(event.clone()));
-        match event {
-            LinkEvent::State(state) => {
-                tracing::info!(state = ?state, "link state");
-                self.record_state(&state);
-                self.refresh_tray();
+        self.on_link_events(vec![event]);
+    }
+
+    /// A run of events in arrival order: their history items stored first,
+    /// in one transaction, before any popup is decided.
+    pub fn on_link_events(&self, events: Vec<LinkEvent>) {
+        let kept = self.store_incoming(&events);
+        let mut added = false;
+        for (event, kept) in events.into_iter().zip(kept) {
+            self.emit(UiEvent::from(event.clone()));
+            match event {
+                LinkEvent::State(state) => {
+                    tracing::info!(state = ?state, "link state");
+                    self.record_state(&state);
+                    self.refresh_tray();
+                }
+                LinkEvent::Incoming(incoming) => added |= self.on_incoming(&incoming, kept),
+                LinkEvent::Malformed(e) => {
+                    tracing::debug!(event = %e.event, reason = %e.reason, "malformed payload")
+                }
+                LinkEvent::OutboxChanged(counts) => *lock(&self.inner.outbox) = counts,
+                LinkEvent::Delivery(_) => {}
             }
-            LinkEvent::Incoming(incoming) => self.on_incoming(&incoming),
-            LinkEvent::Malformed(e) => {
-                tracing::debug!(event = %e.event, reason = %e.reason, "malformed payload")
-            }
-            LinkEvent::OutboxChanged(counts) => *lock(&self.inner.outbox) = counts,
-            LinkEvent::Delivery(_) => {}
+        }
+        if added {
+            self.refresh_tray();
         }
     }
 
-    fn on_incoming(&self, incoming: &Incoming) {
+    /// Stores the history items of the incoming events, then moves the
+    /// catch-up cursor past them (so a crash in between only replays).
+    fn store_incoming(&self, events: &[LinkEvent]) -> Vec<Kept> {
+        let incoming = events.iter().map(|e| match e {
+            LinkEvent::Incoming(i) => Some(i),
+            _ => None,
+        });
+        let items: Vec<Option<HistoryItem>> = incoming
+            .clone()
+            .map(|i| i.and_then(history::item_for))
+            .collect();
+        let to_store: Vec<HistoryItem> = items.iter().flatten().cloned().collect();
+        if to_store.is_empty() {
+            return items.into_iter().map(|_| Kept::Not).collect();
+        }
+        let newest = incoming.filter_map(|i| i.and_then(history::stamp_of)).max();
+        let stored = {
+            let mut history = lock(&self.inner.history);
+            let stored = history.add_many(&to_store);
+            if let (Ok(_), Some(at)) = (&stored, newest) {
+                if let Err(e) = history.advance_to(at) {
+                    tracing::warn!(error = %e, "the catch-up cursor was not moved");
+                }
+            }
+            stored
+        };
+        let mut fresh = match stored {
+            Ok(fresh) => {
+                self.history_recovered();
+                fresh.into_iter()
+            }
+            Err(e) => {
+                self.history_failed(&e);
+                return items
+                    .into_iter()
+                    .map(|item| item.map_or(Kept::Not, Kept::Unstored))
+                    .collect();
+            }
+        };
+        // `fresh` has one flag per stored item, in order.
+        items
+            .into_iter()
+            .map(|item| match item {
+                None => Kept::Not,
+                Some(item) if fresh.next() == Some(true) => Kept::New(item),
+                Some(_) => Kept::Again,
+            })
+            .collect()
+    }
+
+    /// Says so once when history writes start failing (disk full, file
+    /// damaged); the events are still shown and popped up.
+    fn history_failed(&self, e: &alora_store::StoreError) {
+        tracing::error!(error = %e, code = e.code(), "incoming events could not be stored");
+        if !self.inner.history_failing.swap(true, Ordering::Relaxed) {
+            self.problem(Problem::new(
+                e.code(),
+                format!("{e}. New notifications are shown but not kept in the history."),
+            ));
+        }
+    }
+
+    fn history_recovered(&self) {
+        if self.inner.history_failing.swap(false, Ordering::Relaxed) {
+            tracing::info!("the history is stored again");
+        }
+    }
+
+    /// Returns whether a new item was added to the history.
+    fn on_incoming(&self, incoming: &Incoming, kept: Kept) -> bool {
         tracing::debug!(event = incoming.event_name(), "incoming");
         if let Incoming::StatusUpdated(s) = incoming {
             // Our own status, echoed from another session, is ours too.
@@ -77,15 +188,15 @@ impl Core {
                 }
             }
         }
-        if let Some(item) = history::item_for(incoming) {
-            let added = lock(&self.inner.history).add(item.clone());
-            if !added {
-                // A re-send (catch-up after a reconnect): seen, shown, done.
-                return;
+        let added = match kept {
+            // A re-send (catch-up after a reconnect): stored, shown, done.
+            Kept::Again => return false,
+            Kept::New(item) | Kept::Unstored(item) => {
+                self.emit(UiEvent::HistoryAdded(item));
+                true
             }
-            self.emit(UiEvent::HistoryAdded(item));
-            self.refresh_tray();
-        }
+            Kept::Not => false,
+        };
         let settings = self.inner.settings.effective();
         let own = self.own_user_id();
         let focus = lock(&self.inner.focus);
@@ -104,6 +215,7 @@ impl Core {
         if let Some(popup) = popup {
             self.show(popup);
         }
+        added
     }
 
     /// Time-driven work: burst summaries and the tray's countdown.

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod demo;
+mod durability;
 mod gui;
 mod headless;
 mod keyring;

@@ -95,12 +95,10 @@ impl std::fmt::Debug for Outbox {
 }
 
 impl Outbox {
-    /// Loads what the store kept. Entries in flight when the process ended
-    /// go back to pending, to be re-sent with the same `clientId` (one is
-    /// given, and stored, to a message that has none); pending
-    /// `updateStatus` entries collapse to the latest (a crash between
-    /// storing one and removing the one it replaced leaves two); entries
-    /// past the age limit fail.
+    /// Loads what the store kept: entries in flight go back to pending, to be
+    /// re-sent with the same `clientId` (a message without one gets one,
+    /// stored); pending `updateStatus` entries collapse to the latest (a crash
+    /// inside `queue` can leave two); entries past the age limit fail.
     pub fn open(mut store: Box<dyn OutboxStore>) -> Result<Outbox, LinkError> {
         let loaded = store.load()?;
         let next_id = loaded.iter().map(|e| e.id).max().map_or(1, |m| m + 1);
@@ -115,26 +113,20 @@ impl Outbox {
             .find(|e| e.status != EntryStatus::Failed && is_collapsing(e))
             .map(|e| e.id);
         for mut entry in loaded {
-            if entry.status != EntryStatus::Failed
-                && is_collapsing(&entry)
-                && Some(entry.id) != latest_status
-            {
+            let live = entry.status != EntryStatus::Failed;
+            if live && is_collapsing(&entry) && Some(entry.id) != latest_status {
                 tracing::info!(id = entry.id, "collapsing a stale status update");
                 outbox.store.remove(entry.id)?;
                 continue;
             }
-            let mut changed = false;
             if entry.status == EntryStatus::InFlight {
                 entry.status = EntryStatus::Pending;
             }
             if let Outgoing::SendMessage(m) = &mut entry.outgoing {
                 if m.client_id.trim().is_empty() {
                     m.client_id = uuid::Uuid::new_v4().to_string();
-                    changed = true;
+                    outbox.store.save(&entry)?;
                 }
-            }
-            if changed {
-                outbox.store.save(&entry)?;
             }
             outbox.entries.push_back(entry);
         }

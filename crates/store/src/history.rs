@@ -78,6 +78,16 @@ impl HistoryStore {
         self.retention
     }
 
+    /// Caps the file at `pages` pages for this connection, as the outbox's
+    /// `limit_pages` does: for tests of a full disk. Returns the cap in force.
+    pub fn limit_pages(&self, pages: u32) -> Result<i64, StoreError> {
+        self.conn
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
+                r.get(0)
+            })
+            .at(&self.path)
+    }
+
     /// Stores an item unless one with its id is there (a re-delivery);
     /// true when it was new. Stored (against a crash of the app) on return.
     pub fn add(&mut self, item: &HistoryItem) -> Result<bool, StoreError> {

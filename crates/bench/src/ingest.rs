@@ -1,0 +1,240 @@
+//! Ingest: the same flood of `newNotification`s from the same embedded
+//! backend, to the Node `socket.io-client` and to the real `alora-tray
+//! --headless` binary, pair by pair. Ours counts as done when the sentinel
+//! that follows the flood (a `bookingUpdated`, which has its own popup
+//! budget) pops up at the recording D-Bus server: the core handles events
+//! in order, so by then every flood event was decoded, written to the
+//! history and passed through the popup rules. The Node client is done when
+//! it prints that it saw the sentinel.
+
+use std::time::{Duration, Instant};
+
+use alora_backend::Backend;
+use serde_json::{json, Value};
+
+use crate::app::{history_rows, App, Mode};
+use crate::diagnostics;
+use crate::node::NodeClient;
+use crate::recorder::wait_for;
+use crate::report::Report;
+use crate::server::{self, Emitted};
+use crate::stats::median;
+use crate::Ctx;
+
+/// Events per flood (the history keeps 20 000 rows, so one flood fits).
+pub const FLOOD: usize = 15_000;
+const PAIRS: usize = 5;
+const DONE_WITHIN: Duration = Duration::from_secs(180);
+
+fn flood_events(run: &str) -> Vec<(String, Value)> {
+    let mut events: Vec<(String, Value)> = (0..FLOOD)
+        .map(|k| {
+            let id = format!("{run}-{k}");
+            (
+                "newNotification".to_owned(),
+                server::notification(&id, &format!("Flood {k}")),
+            )
+        })
+        .collect();
+    let sentinel = format!("sentinel-{run}");
+    events.push((
+        "bookingUpdated".to_owned(),
+        json!({"bookingId": sentinel, "status": "confirmed", "title": format!("Done [{sentinel}]")}),
+    ));
+    events
+}
+
+struct Run {
+    rate: f64,
+    emitted: Emitted,
+    extra: Value,
+}
+
+async fn ours(ctx: &Ctx, backend: &Backend, run: &str) -> anyhow::Result<Run> {
+    let user = format!("ingest-{run}");
+    let events = flood_events(run);
+    let mut reg = backend.subscribe();
+    let dir = ctx.work.join(format!("ingest-{run}"));
+    let app = App::spawn(&ctx.app, &dir, Mode::Headless, backend, &user)?;
+    if server::wait_register(&mut reg, &user, Duration::from_secs(30))
+        .await
+        .is_none()
+    {
+        anyhow::bail!("the app did not connect; log:\n{}", app.log_tail());
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let perf = ctx.perf.then(|| profile(app.pid(), &dir));
+    if perf.is_some() {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let mut popups = ctx.recorder.subscribe();
+    let t0 = Instant::now();
+    let emitted = server::flood(backend, &user, &events).await;
+    let sent_in = t0.elapsed();
+    let tag = format!("sentinel-{run}");
+    let done = wait_for(&mut popups, &tag, DONE_WITHIN).await;
+    if let Some(Ok(mut perf)) = perf {
+        let _ = std::process::Command::new("kill")
+            .args(["-INT", &perf.id().to_string()])
+            .status();
+        let _ = perf.wait();
+    }
+    let Some(done) = done else {
+        anyhow::bail!("the sentinel never popped up; log:\n{}", app.log_tail());
+    };
+    let took = done.at.duration_since(t0);
+    let rss = crate::procfs::rss(app.pid()).total_mb;
+    let db = app.history_db();
+    let quit = app.quit(Duration::from_secs(15)).await;
+    let kept = match &db {
+        Some(db) => history_rows(db, &format!("notification:{run}-")).ok(),
+        None => None,
+    };
+    Ok(Run {
+        rate: FLOOD as f64 / took.as_secs_f64(),
+        emitted,
+        extra: json!({
+            "took_ms": took.as_secs_f64() * 1000.0,
+            "server_sent_ms": sent_in.as_secs_f64() * 1000.0,
+            "rss_mb_after": rss,
+            "history_rows_kept": kept,
+            "quit_cleanly": quit,
+        }),
+    })
+}
+
+/// `perf record` of the app during the flood (`--perf`), into `dir/perf.data`.
+fn profile(pid: u32, dir: &std::path::Path) -> std::io::Result<std::process::Child> {
+    std::process::Command::new("perf")
+        .args(["record", "-F", "4000", "-g", "-o"])
+        .arg(dir.join("perf.data"))
+        .args(["-p", &pid.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+}
+
+async fn node(ctx: &Ctx, backend: &Backend, run: &str) -> anyhow::Result<Run> {
+    let user = format!("ingest-{run}");
+    let events = flood_events(run);
+    let mut reg = backend.subscribe();
+    let mut client = NodeClient::spawn(&ctx.node_client, backend, &user, "ingest")?;
+    if server::wait_register(&mut reg, &user, Duration::from_secs(30))
+        .await
+        .is_none()
+    {
+        anyhow::bail!("the Node client did not connect");
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let t0 = Instant::now();
+    let emitted = server::flood(backend, &user, &events).await;
+    let sent_in = t0.elapsed();
+    let done = client
+        .line_where(DONE_WITHIN, |l| {
+            serde_json::from_str::<Value>(l)
+                .ok()
+                .filter(|v| v["done"] == true)
+        })
+        .await;
+    client.stop().await;
+    let Some((at, report)) = done else {
+        anyhow::bail!("the Node client never saw the sentinel");
+    };
+    let took = at.duration_since(t0);
+    Ok(Run {
+        rate: FLOOD as f64 / took.as_secs_f64(),
+        emitted,
+        extra: json!({
+            "took_ms": took.as_secs_f64() * 1000.0,
+            "server_sent_ms": sent_in.as_secs_f64() * 1000.0,
+            "client_count": report["count"],
+            "client_span_ms": report["spanMs"],
+        }),
+    })
+}
+
+pub async fn run(ctx: &Ctx, report: &mut Report) -> anyhow::Result<()> {
+    let backend = server::start(None).await?;
+    let (mut ratios, mut our_rates, mut node_rates, mut runs) = (vec![], vec![], vec![], vec![]);
+    let mut link_rates = vec![];
+    for pair in 0..PAIRS {
+        // Alternate who goes first, so that a drift favours neither.
+        let (a, b) = (format!("n{pair}"), format!("a{pair}"));
+        let (n, o) = if pair % 2 == 0 {
+            let n = node(ctx, &backend, &a).await?;
+            (n, ours(ctx, &backend, &b).await?)
+        } else {
+            let o = ours(ctx, &backend, &b).await?;
+            (node(ctx, &backend, &a).await?, o)
+        };
+        eprintln!(
+            "  pair {pair}: Alora {:.0} events/s, Node {:.0} events/s",
+            o.rate, n.rate
+        );
+        let link = format!("l{pair}");
+        let link =
+            diagnostics::link_only(&backend, &format!("ingest-{link}"), &flood_events(&link)).await;
+        let link = match link {
+            Ok(rate) => {
+                link_rates.push(rate);
+                json!(rate)
+            }
+            Err(e) => json!(format!("{e:#}")),
+        };
+        ratios.push(o.rate / n.rate);
+        our_rates.push(o.rate);
+        node_rates.push(n.rate);
+        runs.push(json!({
+            "alora": {"events_per_s": o.rate, "server_retries": o.emitted.retries, "details": o.extra},
+            "node": {"events_per_s": n.rate, "server_retries": n.emitted.retries, "details": n.extra},
+            "ratio": o.rate / n.rate,
+            "link_only_events_per_s": link,
+        }));
+    }
+    backend.shutdown().await;
+    report.set("ingest_ratio_vs_node_client", median(&ratios));
+    // How much of each client's time was spent after the server had sent
+    // everything: ~0 means it kept pace with the sender.
+    let lag = |who: &str| {
+        let lags: Vec<f64> = runs
+            .iter()
+            .filter_map(|r| {
+                let d = &r[who]["details"];
+                Some(d["took_ms"].as_f64()? - d["server_sent_ms"].as_f64()?)
+            })
+            .collect();
+        median(&lags).unwrap_or(f64::NAN)
+    };
+    report.note(
+        "ingest_ratio_vs_node_client",
+        format!(
+            "median time still processing after the server's last emit: Alora {:.0} ms, Node {:.0} ms \
+             (the server sends as fast as a client reads; near 0 = the client kept pace)",
+            lag("alora"),
+            lag("node")
+        ),
+    );
+    report.node("ingest_events_per_s", median(&node_rates));
+    report.line(
+        "ingest events/s (median)",
+        median(&our_rates),
+        median(&node_rates),
+    );
+    report.line(
+        "ingest events/s, link core alone (diagnostic)",
+        median(&link_rates),
+        None,
+    );
+    report.detail(
+        "ingest",
+        json!({
+            "ingest_events_per_s": median(&our_rates),
+            "events_per_flood": FLOOD,
+            "link_only_events_per_s": median(&link_rates),
+            "pairs": runs,
+            "method": "real alora-tray --headless binary; done = the sentinel's popup at the recording D-Bus server; \
+                       rate = flood size / (first emit → done); ratio = median of per-pair ratios",
+        }),
+    );
+    Ok(())
+}

@@ -1,0 +1,200 @@
+//! Where the app's data lives: `alora.db` in the data folder, opened for the
+//! link's outbox and for the history; what went wrong said in words the user
+//! can act on; and memory instead when the folder cannot be used, so that
+//! the app keeps running either way.
+
+use std::path::PathBuf;
+
+use alora_link::{Link, LinkEvents, LinkHandle, MemoryStore, OutboxStore};
+use alora_store::{HistoryStore, Retention, Store, StoreError};
+
+use crate::core::{lock, Core};
+use crate::events::UiEvent;
+use crate::history::History;
+use crate::models::Problem;
+use crate::settings::JsonFile;
+
+/// Environment variables that bound the history (days, rows; 0 = no limit).
+pub const MAX_DAYS_ENV: &str = "ALORA_HISTORY_MAX_DAYS";
+pub const MAX_ROWS_ENV: &str = "ALORA_HISTORY_MAX_ROWS";
+
+/// Where to keep the data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// The data folder (next to the settings), or memory in demo mode: the
+    /// demo's invented day must not end up in the user's real history.
+    Default,
+    Dir(PathBuf),
+    Memory,
+}
+
+impl Location {
+    /// `$XDG_DATA_HOME/com.alora.tray`, the folder of the settings file.
+    pub fn data_dir() -> PathBuf {
+        let settings = JsonFile::default_path();
+        settings
+            .parent()
+            .map_or_else(std::env::temp_dir, |d| d.to_path_buf())
+    }
+
+    fn resolve(self, demo: bool) -> Option<PathBuf> {
+        match self {
+            Location::Default if demo => None,
+            Location::Default => Some(Location::data_dir()),
+            Location::Dir(dir) => Some(dir),
+            Location::Memory => None,
+        }
+    }
+}
+
+/// The history's limits: the store's defaults (90 days, 20 000 rows) unless
+/// the environment says otherwise.
+pub fn retention() -> Retention {
+    let read = |key: &str| std::env::var(key).ok()?.trim().parse::<u32>().ok();
+    let mut r = Retention::default();
+    if let Some(days) = read(MAX_DAYS_ENV) {
+        r.max_age_days = days;
+    }
+    if let Some(rows) = read(MAX_ROWS_ENV) {
+        r.max_rows = rows;
+    }
+    r
+}
+
+/// What was opened, and what the user must hear about it.
+pub struct Opened {
+    pub history: HistoryStore,
+    pub outbox: Box<dyn OutboxStore>,
+    /// The database file; `None` when everything is in memory.
+    pub file: Option<PathBuf>,
+    pub problems: Vec<Problem>,
+}
+
+impl std::fmt::Debug for Opened {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Opened")
+            .field("file", &self.file)
+            .field("problems", &self.problems)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The link over the stored outbox (its entries and joined conversations
+/// restored), and the history beside it.
+#[derive(Debug)]
+pub struct Started {
+    pub link: LinkHandle,
+    pub events: LinkEvents,
+    pub history: History,
+    pub problems: Vec<Problem>,
+}
+
+impl Core {
+    /// Tells the UI, once, what went wrong with the data at start (logged
+    /// then already): a window that asks for the snapshot is listening.
+    pub fn tell_startup_problems(&self) {
+        let problems = std::mem::take(&mut *lock(&self.inner.startup_problems));
+        for p in problems {
+            self.emit(UiEvent::Problem(p));
+        }
+    }
+}
+
+/// Opens the data and starts the link over its outbox. Needs a tokio runtime.
+pub fn start(location: Location, demo: bool) -> Result<Started, StoreError> {
+    let opened = open(location, demo, retention())?;
+    let mut problems = opened.problems;
+    let (link, events) = match Link::spawn_with_store(opened.outbox) {
+        Ok(pair) => pair,
+        Err(e) => {
+            // The file opened but its outbox could not be read: keep running.
+            let p = Problem::new(
+                e.code(),
+                format!("{e}. Unsent messages are kept in memory only until Alora Tray quits."),
+            );
+            tracing::error!("{}", p.message);
+            problems.push(p);
+            Link::spawn()
+        }
+    };
+    Ok(Started {
+        link,
+        events,
+        history: History::new(opened.history),
+        problems,
+    })
+}
+
+/// Opens the data where `location` says; falls back to memory (with a
+/// problem saying so) when the folder or the file cannot be used. Fails only
+/// if not even an in-memory database can be made.
+pub fn open(location: Location, demo: bool, retention: Retention) -> Result<Opened, StoreError> {
+    let Some(dir) = location.resolve(demo) else {
+        tracing::info!(demo, "history and outbox kept in memory");
+        return in_memory(retention, Vec::new());
+    };
+    let (store, report) = match Store::open_with(&dir, retention) {
+        Ok(opened) => opened,
+        Err(e) => return in_memory(retention, vec![unusable(&e)]),
+    };
+    let mut problems = Vec::new();
+    if let Some(aside) = &report.moved_aside {
+        let p = Problem::new(
+            "storage_corrupt",
+            format!(
+                "The history database was damaged. It was kept as {} and a new, empty one \
+                 was started: earlier notifications and unsent messages are in the damaged copy.",
+                aside.display()
+            ),
+        );
+        tracing::error!(aside = %aside.display(), "{}", p.message);
+        problems.push(p);
+    }
+    let outbox = match store.outbox() {
+        Ok(o) => o,
+        Err(e) => return in_memory(retention, [problems, vec![unusable(&e)]].concat()),
+    };
+    let history = match store.history() {
+        Ok(h) => h,
+        Err(e) => return in_memory(retention, [problems, vec![unusable(&e)]].concat()),
+    };
+    tracing::info!(
+        file = %store.path().display(),
+        schema_from = report.previous_version,
+        pruned = report.pruned,
+        "history and outbox on disk"
+    );
+    Ok(Opened {
+        history,
+        outbox: Box::new(outbox),
+        file: Some(store.path().to_path_buf()),
+        problems,
+    })
+}
+
+fn in_memory(retention: Retention, problems: Vec<Problem>) -> Result<Opened, StoreError> {
+    Ok(Opened {
+        history: HistoryStore::in_memory(retention)?,
+        outbox: Box::new(MemoryStore),
+        file: None,
+        problems,
+    })
+}
+
+/// The folder or file cannot be used: what happened, and what it means.
+fn unusable(e: &StoreError) -> Problem {
+    let p = Problem::new(
+        e.code(),
+        format!(
+            "{e}. Notifications and unsent messages are kept in memory only, until Alora Tray \
+             quits; fix the data folder ({}) and restart to keep them.",
+            Location::data_dir().display()
+        ),
+    );
+    tracing::error!(code = e.code(), "{}", p.message);
+    p
+}
+
+#[cfg(test)]
+#[path = "storage_tests.rs"]
+mod tests;
