@@ -88,6 +88,29 @@ impl Core {
         Ok(after)
     }
 
+    /// Restarts out of the demo onto the server saved in settings. The demo
+    /// runs on memory-only storage and its own backend, so the switch is a
+    /// new process rather than a swap of the link under a running one.
+    pub fn leave_demo(&self) -> AppResult<()> {
+        if !self.inner.demo_mode {
+            return Err(AppError::InvalidInput("this is not the demo".into()));
+        }
+        if self.inner.settings.overrides().demo {
+            return Err(AppError::InvalidInput(
+                "the demo was asked for (--demo or ALORA_USE_MOCK_SOCKET): start Alora without it"
+                    .into(),
+            ));
+        }
+        let url = self.inner.settings.effective().server_url;
+        if url.trim().is_empty() {
+            return Err(AppError::InvalidInput(
+                "save a server URL first, then restart to connect to it".into(),
+            ));
+        }
+        tracing::info!(server = %url, "leaving the demo");
+        self.shell().relaunch()
+    }
+
     pub async fn set_dnd(&self, on: bool) -> AppResult<()> {
         let patch = SettingsPatch {
             dnd: Some(on),

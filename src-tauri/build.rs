@@ -7,6 +7,7 @@ const COMMANDS: &[&str] = &[
     "connect",
     "disconnect",
     "reconnect_now",
+    "leave_demo",
     "sign_in",
     "sign_out",
     "get_settings",

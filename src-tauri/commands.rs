@@ -34,6 +34,12 @@ pub async fn reconnect_now(core: Ctx<'_>) -> AppResult<()> {
     core.reconnect_now().await
 }
 
+/// Restarts the app out of the demo, onto the server saved in settings.
+#[tauri::command]
+pub fn leave_demo(core: Ctx<'_>) -> AppResult<()> {
+    core.leave_demo()
+}
+
 #[tauri::command]
 pub async fn sign_in(core: Ctx<'_>, token: String) -> AppResult<()> {
     core.sign_in(token).await
@@ -172,6 +178,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         connect,
         disconnect,
         reconnect_now,
+        leave_demo,
         sign_in,
         sign_out,
         get_settings,

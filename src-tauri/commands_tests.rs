@@ -2,6 +2,7 @@
 //! (not connected: no token), a recording notifier, settings, history and
 //! outbox in memory (`storage_tests.rs` has them on disk).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
@@ -10,8 +11,10 @@ use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INV
 use tauri::webview::InvokeRequest;
 use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
 
-use crate::core::{Core, Parts};
-use crate::models::NotifierStatus;
+use crate::core::{Core, Parts, Shell, TrayView};
+use crate::error::AppResult;
+use crate::events::UiEvent;
+use crate::models::{NotifierStatus, Target};
 use crate::notifier::{BoxFuture, Notifier, NotifyError};
 use crate::popups::Popup;
 use crate::settings::{MemoryBackend, Overrides};
@@ -35,17 +38,21 @@ struct Fixture {
     popups: Arc<Recorder>,
 }
 
+/// A server that is never reached: with no token the link waits for one.
 fn fixture() -> Fixture {
+    fixture_with(Overrides {
+        server_url: Some("http://127.0.0.1:9".into()),
+        ..Overrides::default()
+    })
+}
+
+fn fixture_with(overrides: Overrides) -> Fixture {
     let popups = Arc::new(Recorder::default());
     let parts = Parts {
         settings: Box::new(MemoryBackend::default()),
         vault: None,
         notifier: Arc::new(popups.clone()),
-        // A server that is never reached: with no token the link waits for one.
-        overrides: Overrides {
-            server_url: Some("http://127.0.0.1:9".into()),
-            ..Overrides::default()
-        },
+        overrides,
     };
     let started = Core::start_with(parts, crate::storage::Location::Memory);
     let (core, events) = tauri::async_runtime::block_on(started).unwrap();
@@ -211,4 +218,111 @@ fn status_and_focus_commands() {
     let diag = invoke(&f, "get_diagnostics", json!({})).unwrap();
     assert_eq!(diag["keyring"], "memoryOnly");
     assert!(diag["stateHistory"].is_array());
+}
+
+/// A shell that only counts the restarts asked of it.
+#[derive(Default)]
+struct Relaunches(AtomicUsize);
+
+impl Shell for Arc<Relaunches> {
+    fn emit(&self, _: &UiEvent) {}
+    fn refresh(&self, _: &TrayView) {}
+    fn open(&self, _: Option<Target>) -> AppResult<()> {
+        Ok(())
+    }
+    fn quit(&self) {}
+    fn relaunch(&self) -> AppResult<()> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[test]
+fn leave_demo_restarts_once_a_server_is_saved() {
+    // No server configured: the demo, on its embedded backend.
+    let f = fixture_with(Overrides::default());
+    assert_eq!(invoke(&f, "get_snapshot", json!({})).unwrap()["demo"], true);
+    let relaunches = Arc::new(Relaunches::default());
+    f.window
+        .state::<Core>()
+        .set_shell(Arc::new(relaunches.clone()));
+    let err = invoke(&f, "leave_demo", json!({})).unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    assert!(
+        err["message"].as_str().unwrap().contains("server URL"),
+        "{err}"
+    );
+    assert_eq!(relaunches.0.load(Ordering::SeqCst), 0);
+
+    let patch = json!({"patch": {"serverUrl": "http://127.0.0.1:9"}});
+    invoke(&f, "update_settings", patch).unwrap();
+    // This run stays the demo until the restart.
+    assert_eq!(invoke(&f, "get_snapshot", json!({})).unwrap()["demo"], true);
+    invoke(&f, "leave_demo", json!({})).unwrap();
+    assert_eq!(relaunches.0.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn leave_demo_refuses_a_demo_that_was_asked_for_or_none() {
+    let forced = fixture_with(Overrides {
+        demo: true,
+        server_url: Some("http://127.0.0.1:9".into()),
+        ..Overrides::default()
+    });
+    let err = invoke(&forced, "leave_demo", json!({})).unwrap_err();
+    assert!(err["message"].as_str().unwrap().contains("--demo"), "{err}");
+    let real = fixture();
+    let err = invoke(&real, "leave_demo", json!({})).unwrap_err();
+    assert_eq!(
+        err,
+        json!({"code": "invalid_input", "message": "this is not the demo"})
+    );
+}
+
+/// `commands.rs` defines them, `handler()` registers them, build.rs makes a
+/// permission for each and the capability grants each: four lists by hand,
+/// so a command missing from one fails here, not in the window at run time.
+#[test]
+fn every_command_is_registered_permitted_and_granted() {
+    let source = include_str!("commands.rs");
+    // `#[tauri::command]` and `#[tauri::command(rename_all = ...)]` alike.
+    let mut defined: Vec<&str> = source
+        .split("#[tauri::command")
+        .skip(1)
+        .filter_map(|rest| rest.split("fn ").nth(1)?.split('(').next())
+        .map(str::trim)
+        .collect();
+    defined.sort_unstable();
+    let handler = source.split("generate_handler![").nth(1).unwrap();
+    let handler = handler.split(']').next().unwrap();
+    let mut registered: Vec<&str> = handler
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .collect();
+    registered.sort_unstable();
+    let build = include_str!("build.rs");
+    let list = build.split("COMMANDS: &[&str] = &[").nth(1).unwrap();
+    let list = list.split("];").next().unwrap();
+    let mut permitted: Vec<&str> = list.split('"').skip(1).step_by(2).collect();
+    permitted.sort_unstable();
+    let capability: Value = serde_json::from_str(include_str!("capabilities/main.json")).unwrap();
+    let mut granted: Vec<String> = capability["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+        .map(|p| p.replace('-', "_"))
+        .collect();
+    granted.sort_unstable();
+    assert!(defined.len() > 20, "{defined:?}");
+    assert_eq!(registered, defined, "handler() vs #[tauri::command]s");
+    assert_eq!(
+        permitted, defined,
+        "build.rs COMMANDS vs #[tauri::command]s"
+    );
+    assert_eq!(
+        granted, defined,
+        "capabilities/main.json vs #[tauri::command]s"
+    );
 }

@@ -32,6 +32,13 @@ pub trait Shell: Send + Sync + 'static {
     /// Opens (creating it if needed) the window, at `target` when given.
     fn open(&self, target: Option<Target>) -> AppResult<()>;
     fn quit(&self);
+    /// Ends this instance and starts a new one out of the demo (after the
+    /// user saved a server). Only the GUI can: it has a window to come back to.
+    fn relaunch(&self) -> AppResult<()> {
+        Err(crate::error::AppError::Unavailable(
+            "only the tray app can restart itself".into(),
+        ))
+    }
 }
 
 /// What the tray shows.
@@ -139,11 +146,19 @@ impl Core {
         if let Some(p) = &problem {
             tracing::warn!(problem = %p, "using default settings");
         }
-        let (secrets, _keyring_problem) = Secrets::open(parts.vault, token_override).await;
+        let (secrets, keyring_problem) = Secrets::open(parts.vault, token_override).await;
         let demo_mode =
             settings.overrides().demo || settings.effective().server_url.trim().is_empty();
         let started = storage::start(location, demo_mode)?;
         let (link, events, history) = (started.link, started.events, started.history);
+        // Told to the first window that asks (the UI toasts them).
+        let settings_problem =
+            problem.map(|p| Problem::new("settings", format!("{p}; using the defaults")));
+        let mut problems: Vec<Problem> = settings_problem
+            .into_iter()
+            .chain(keyring_problem)
+            .collect();
+        problems.extend(started.problems);
         let outbox = link.outbox_counts();
         let dnd = settings.effective().dnd;
         let core = Core {
@@ -155,7 +170,7 @@ impl Core {
                 shell: RwLock::new(Arc::new(NoShell)),
                 history: Mutex::new(history),
                 history_failing: AtomicBool::new(false),
-                startup_problems: Mutex::new(started.problems),
+                startup_problems: Mutex::new(problems),
                 popups: Mutex::new(PopupRules::default()),
                 status: Mutex::new(UserStatus::Available),
                 focus: Mutex::new(Focus::default()),

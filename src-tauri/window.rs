@@ -50,14 +50,45 @@ impl<R: Runtime> Shell for TauriShell<R> {
     }
 
     fn quit(&self) {
+        self.end(false);
+    }
+
+    fn relaunch(&self) -> AppResult<()> {
+        std::env::current_exe()
+            .map_err(|e| AppError::Unavailable(format!("cannot find the app's binary: {e}")))?;
+        self.end(true);
+        Ok(())
+    }
+}
+
+impl<R: Runtime> TauriShell<R> {
+    /// Quits cleanly; with `again`, a new instance starts once this one has
+    /// let go of its socket, so that it becomes the instance and not a
+    /// second launch forwarding "open" to this one.
+    fn end(&self, again: bool) {
         let app = self.app.clone();
         tauri::async_runtime::spawn(async move {
             if let Some(core) = app.try_state::<Core>().map(|c| c.inner().clone()) {
                 core.shutdown().await;
             }
             crate::ipc::release();
+            if again {
+                relaunch_now();
+            }
             app.exit(0);
         });
+    }
+}
+
+/// The same binary and arguments (none forces the demo: `leave_demo` checks),
+/// less `--minimized`: the user asked for this from the open window.
+fn relaunch_now() {
+    let args = std::env::args().skip(1).filter(|a| a != "--minimized");
+    let started =
+        std::env::current_exe().and_then(|exe| std::process::Command::new(exe).args(args).spawn());
+    match started {
+        Ok(child) => tracing::info!(pid = child.id(), "relaunched out of the demo"),
+        Err(e) => tracing::error!(error = %e, "the app could not start again"),
     }
 }
 

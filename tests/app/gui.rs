@@ -266,7 +266,9 @@ async fn tray_menu_over_dbus_reaches_the_server() {
             "closing the window does not end the app"
         );
     } else {
-        eprintln!("close-window.py could not run (python3-xlib missing?): close not checked");
+        crate::support::skip(
+            "close-window.py could not run (python3-xlib missing?): close not checked",
+        );
     }
     menu.click("Open Alora");
     let reopened = eventually(Duration::from_secs(15), || window_open().then_some(())).await;

@@ -221,6 +221,8 @@ export const getSnapshot = () => call<AppSnapshot>("get_snapshot");
 export const connect = () => call<null>("connect");
 export const disconnect = () => call<null>("disconnect");
 export const reconnectNow = () => call<null>("reconnect_now");
+/** Restarts the app out of the demo, onto the server saved in settings (the window closes and reopens). */
+export const leaveDemo = () => call<null>("leave_demo");
 export const signIn = (token: string) => call<null>("sign_in", { token });
 export const signOut = () => call<null>("sign_out");
 export const getSettings = () => call<Settings>("get_settings");

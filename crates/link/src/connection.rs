@@ -105,7 +105,8 @@ impl Actor {
         let Tagged { generation, signal } = tagged;
         // An ack means the server has the message, whichever client carried it.
         if let Signal::Ack { entry, args } = signal {
-            return self.acked(entry, args).await;
+            let stale = generation != self.generation;
+            return self.acked(entry, args, stale).await;
         }
         if generation != self.generation {
             if let Signal::Built(Ok(client)) = signal {

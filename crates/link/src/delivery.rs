@@ -202,7 +202,21 @@ impl Actor {
         self.outbox_changed().await;
     }
 
-    pub(crate) async fn acked(&mut self, id: u64, args: Vec<Value>) {
+    /// `stale`: the ack came through a client replaced since (it sent the
+    /// entry before a reconnect).
+    pub(crate) async fn acked(&mut self, id: u64, args: Vec<Value>, stale: bool) {
+        if stale && self.outbox.in_flight().is_some_and(|e| e.id == id) {
+            // Re-sent on the current client, whose own ack is pending: taking
+            // this one would free the ack slot and let the next message draw
+            // an ack id on that client while its first ack is still due (two
+            // in flight: rust_socketio may draw the same id, and panic). The
+            // server acks the re-send too (de-duplicated by `clientId`).
+            tracing::debug!(
+                id,
+                "stale ack for an entry in flight again: waiting for its own"
+            );
+            return;
+        }
         // The library nests ack arguments one level deeper than they were sent.
         let mut ack = args.into_iter().next().unwrap_or(Value::Null);
         while let Value::Array(items) = &mut ack {

@@ -16,7 +16,34 @@ function useSave() {
   return actions.saveSettings;
 }
 
-function ConnectionForm({ settings }: { settings: Settings }) {
+/** The demo keeps its own backend for this run: connecting to a real server is a restart. */
+function LeaveDemo({ serverUrl }: { serverUrl: string }) {
+  const { actions } = useAlora();
+  const [busy, setBusy] = useState(false);
+  const restart = async () => {
+    setBusy(true);
+    try {
+      await api.leaveDemo();
+    } catch (err) {
+      actions.reportError(err, "Couldn't leave the demo");
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="notice" data-testid="leave-demo">
+      <p className="small">
+        This is the demo, on a server inside the app. {serverUrl ? `Restart to connect to ${serverUrl}.` : "Save your server to connect to it."}
+      </p>
+      {serverUrl && (
+        <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void restart()}>
+          {busy ? "Restarting…" : "Restart and connect"}
+        </button>
+      )}
+    </div>
+  );
+}
+
+function ConnectionForm({ settings, demo }: { settings: Settings; demo: boolean }) {
   const save = useSave();
   const [saved, setSaved] = useState(false);
   const [serverUrl, setServerUrl] = useState(settings.serverUrl);
@@ -58,9 +85,10 @@ function ConnectionForm({ settings }: { settings: Settings }) {
           Save
         </button>
         <span className="muted small saved" role="status">
-          {saved && !dirty ? "Saved. The app reconnects with these settings." : ""}
+          {saved && !dirty && !demo ? "Saved. The app reconnects with these settings." : ""}
         </span>
       </div>
+      {demo && <LeaveDemo serverUrl={dirty ? "" : settings.serverUrl.trim()} />}
     </form>
   );
 }
@@ -163,7 +191,7 @@ export function SettingsView() {
         <h1 id="h-settings">Settings</h1>
       </div>
       <Account />
-      <ConnectionForm settings={settings} />
+      <ConnectionForm settings={settings} demo={state.snapshot?.demo ?? false} />
       <section className="form" aria-labelledby="h-popups">
         <h2 id="h-popups">Desktop notifications</h2>
         {notifier === "unavailable" && (

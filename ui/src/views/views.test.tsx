@@ -365,6 +365,32 @@ describe("settings & diagnostics", () => {
     expect(ipc.callsOf("update_settings")[2]).toEqual({ patch: { startAtLogin: true } });
   });
 
+  it("in the demo, a saved server is reached by restarting, and a refusal is shown", async () => {
+    const ipc = installIpc({
+      snapshot: { demo: true },
+      settings: { serverUrl: "" },
+      handlers: {
+        update_settings: (a) => ({ ...(ipc.handlers.get_settings({}) as object), ...(a.patch as object) }),
+        leave_demo: () => {
+          throw { code: "invalid_input", message: "the demo was asked for (--demo or ALORA_USE_MOCK_SOCKET): start Alora without it" };
+        },
+      },
+    });
+    await renderApp();
+    await openTab(/Settings/);
+    const notice = screen.getByTestId("leave-demo");
+    expect(notice.textContent).toContain("Save your server");
+    expect(within(notice).queryByRole("button")).toBeNull();
+    const url = screen.getByLabelText("Server URL");
+    await userEvent.type(url, "https://alora.example");
+    await userEvent.click(screen.getByRole("button", { name: "Save" }));
+    expect(screen.getByTestId("leave-demo").textContent).toContain("Restart to connect to https://alora.example");
+    await userEvent.click(screen.getByRole("button", { name: "Restart and connect" }));
+    expect(ipc.callsOf("leave_demo")).toHaveLength(1);
+    expect(screen.getByRole("alert").textContent).toContain("start Alora without it");
+    expect(screen.getByRole("button", { name: "Restart and connect" })).toHaveProperty("disabled", false);
+  });
+
   it("diagnostics show the state history with reasons, counters and version", async () => {
     installIpc();
     await renderApp();
