@@ -44,6 +44,13 @@ pub async fn pump(core: Core, mut events: LinkEvents) {
     tracing::debug!("the link's event stream ended");
 }
 
+/// What the popup rules read, the same for a whole batch.
+#[derive(Debug)]
+struct Env {
+    settings: crate::models::Settings,
+    own: Option<String>,
+}
+
 /// What storing an event's history item came to.
 #[derive(Debug)]
 enum Kept {
@@ -86,6 +93,11 @@ impl Core {
     /// in one transaction, before any popup is decided.
     pub fn on_link_events(&self, events: Vec<LinkEvent>) {
         let kept = self.store_incoming(&events);
+        // Once per batch, not per event: a flood is thousands of events a second.
+        let env = Env {
+            settings: self.inner.settings.effective(),
+            own: self.own_user_id(),
+        };
         let mut added = false;
         for (event, kept) in events.into_iter().zip(kept) {
             self.emit(UiEvent::from(event.clone()));
@@ -95,7 +107,7 @@ impl Core {
                     self.record_state(&state);
                     self.refresh_tray();
                 }
-                LinkEvent::Incoming(incoming) => added |= self.on_incoming(&incoming, kept),
+                LinkEvent::Incoming(incoming) => added |= self.on_incoming(&incoming, kept, &env),
                 LinkEvent::Malformed(e) => {
                     tracing::debug!(event = %e.event, reason = %e.reason, "malformed payload")
                 }
@@ -177,11 +189,11 @@ impl Core {
     }
 
     /// Returns whether a new item was added to the history.
-    fn on_incoming(&self, incoming: &Incoming, kept: Kept) -> bool {
-        tracing::debug!(event = incoming.event_name(), "incoming");
+    fn on_incoming(&self, incoming: &Incoming, kept: Kept, env: &Env) -> bool {
+        tracing::trace!(event = incoming.event_name(), "incoming");
         if let Incoming::StatusUpdated(s) = incoming {
             // Our own status, echoed from another session, is ours too.
-            if self.own_user_id().is_some_and(|me| me == s.user_id.0) {
+            if env.own.as_deref() == Some(s.user_id.0.as_str()) {
                 if let Ok(status) = s.status.parse::<UserStatus>() {
                     *lock(&self.inner.status) = status;
                     self.refresh_tray();
@@ -197,18 +209,16 @@ impl Core {
             }
             Kept::Not => false,
         };
-        let settings = self.inner.settings.effective();
-        let own = self.own_user_id();
         let focus = lock(&self.inner.focus);
         let focused = focus
             .conversation
             .as_deref()
             .filter(|_| focus.window_focused);
         let ctx = PopupContext {
-            prefs: &settings.popups,
-            dnd: settings.dnd,
+            prefs: &env.settings.popups,
+            dnd: env.settings.dnd,
             focused_conversation: focused,
-            own_user_id: own.as_deref(),
+            own_user_id: env.own.as_deref(),
         };
         let popup = lock(&self.inner.popups).decide(incoming, &ctx, Instant::now());
         drop(focus);

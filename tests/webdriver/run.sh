@@ -32,4 +32,4 @@ if [ ! -x "$ALORA_TRAY_BIN" ] || [ ! -x "$ALORA_BACKEND_BIN" ]; then
 fi
 
 cd "$here"
-exec node --test --test-concurrency=1 app.test.mjs
+exec node --test --test-concurrency=1 app.test.mjs demo.test.mjs

@@ -3,6 +3,7 @@
 //! the retention limits. The same methods as the app's in-memory `History`,
 //! returning `Result`s.
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
 // IMMEDIATE: a write transaction takes the write lock at BEGIN, waiting
@@ -26,6 +27,11 @@ pub struct HistoryStore {
     pub(crate) path: PathBuf,
     retention: Retention,
     added_since_prune: u32,
+    /// The unread count and the `PRAGMA data_version` it holds for: kept up
+    /// to date by this connection's own writes (the tray asks after every
+    /// batch of a flood, and counting 20 000 rows each time capped it),
+    /// counted again once another connection wrote.
+    unread: Cell<Option<(i64, usize)>>,
 }
 
 fn now_ms() -> i64 {
@@ -57,6 +63,7 @@ impl HistoryStore {
             path,
             retention,
             added_since_prune: 0,
+            unread: Cell::new(None),
         })
     }
 
@@ -140,6 +147,12 @@ impl HistoryStore {
             }
         }
         tx.commit().at(&self.path)?;
+        let unread = items
+            .iter()
+            .zip(&new)
+            .filter(|(it, n)| **n && !it.read)
+            .count();
+        self.adjust_unread(|n| n + unread);
         let added = new.iter().filter(|n| **n).count();
         self.after_adding(u32::try_from(added).unwrap_or(u32::MAX));
         Ok(new)
@@ -180,26 +193,45 @@ impl HistoryStore {
 
     /// Marks these ids read (all when `ids` is empty); how many changed.
     pub fn mark_read(&mut self, ids: &[String]) -> Result<usize, StoreError> {
-        if ids.is_empty() {
-            return self
-                .conn
+        let changed = if ids.is_empty() {
+            self.conn
                 .execute("UPDATE history SET read = 1 WHERE read = 0", [])
-                .at(&self.path);
-        }
-        let list = serde_json::to_string(ids)
-            .map_err(|e| StoreError::InvalidInput(format!("ids: {e}")))?;
-        self.conn
-            .execute(
-                "UPDATE history SET read = 1
-                 WHERE read = 0 AND id IN (SELECT value FROM json_each(?1))",
-                [list],
-            )
-            .at(&self.path)
+                .at(&self.path)?
+        } else {
+            let list = serde_json::to_string(ids)
+                .map_err(|e| StoreError::InvalidInput(format!("ids: {e}")))?;
+            self.conn
+                .execute(
+                    "UPDATE history SET read = 1
+                     WHERE read = 0 AND id IN (SELECT value FROM json_each(?1))",
+                    [list],
+                )
+                .at(&self.path)?
+        };
+        self.adjust_unread(|n| n.saturating_sub(changed));
+        Ok(changed)
     }
 
     /// How many items are unread.
     pub fn unread(&self) -> Result<usize, StoreError> {
-        self.count("SELECT count(*) FROM history WHERE read = 0")
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .at(&self.path)?;
+        if let Some((_, n)) = self.unread.get().filter(|(at, _)| *at == version) {
+            return Ok(n);
+        }
+        let n = self.count("SELECT count(*) FROM history WHERE read = 0")?;
+        self.unread.set(Some((version, n)));
+        Ok(n)
+    }
+
+    /// After this connection's own write: the cache follows it (a write by
+    /// another connection shows in `data_version`, and the count is redone).
+    fn adjust_unread(&self, change: impl FnOnce(usize) -> usize) {
+        if let Some((version, n)) = self.unread.get() {
+            self.unread.set(Some((version, change(n))));
+        }
     }
 
     /// How many items are kept.
@@ -248,6 +280,7 @@ impl HistoryStore {
         tx.commit().at(&self.path)?;
         self.added_since_prune = 0;
         if dropped > 0 {
+            self.unread.set(None);
             tracing::info!(dropped, "history pruned");
         }
         Ok(dropped)

@@ -221,9 +221,61 @@ fn prunes_by_age_and_by_rows() {
     assert_eq!(
         h.list(&q("new")).unwrap().len(),
         5,
-        "the search index follows deletes"
+        "search sees the deletes"
     );
     assert_eq!(h.prune().unwrap(), 0);
+}
+
+#[test]
+fn the_unread_count_follows_own_writes_pruning_and_other_connections() {
+    let retention = Retention {
+        max_age_days: 0,
+        max_rows: 5,
+        prune_every: 0,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open_with(dir.path(), retention).unwrap();
+    let mut h = store.history().unwrap();
+    let mut other = store.history().unwrap();
+    let batch: Vec<_> = (0..4)
+        .map(|n| item(n, "newNotification", "t", ""))
+        .collect();
+    h.add_many(&batch).unwrap();
+    assert_eq!(h.unread().unwrap(), 4, "counted");
+    let mut read = item(4, "newNotification", "t", "");
+    read.read = true;
+    h.add_many(&[
+        item(5, "newNotification", "t", ""),
+        read,
+        item(0, "newNotification", "t", ""),
+    ])
+    .unwrap();
+    assert_eq!(
+        h.unread().unwrap(),
+        5,
+        "one new unread, one read, one re-delivery"
+    );
+    assert_eq!(
+        h.mark_read(&["notification:1".into(), "nope".into()])
+            .unwrap(),
+        1
+    );
+    assert_eq!(h.unread().unwrap(), 4);
+    // Another connection's write (another process, a test) is seen.
+    other.add(&item(6, "newNotification", "t", "")).unwrap();
+    other.mark_read(&["notification:2".into()]).unwrap();
+    assert_eq!(h.unread().unwrap(), 4, "+1 unread, -1 read, counted again");
+    // Pruning drops unread rows too: 7 rows -> the newest 5.
+    assert_eq!(h.prune().unwrap(), 2);
+    let counted = h
+        .list(&HistoryQuery::default())
+        .unwrap()
+        .iter()
+        .filter(|i| !i.read)
+        .count();
+    assert_eq!(h.unread().unwrap(), counted);
+    assert_eq!(h.mark_read(&[]).unwrap(), counted);
+    assert_eq!(h.unread().unwrap(), 0);
 }
 
 #[test]

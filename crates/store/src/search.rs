@@ -1,13 +1,9 @@
-//! The history's query: the SQL for `list`, and its search, which behaves as
-//! the app's in-memory one did (title or body contains the trimmed needle,
-//! compared after Unicode lowercasing) but uses a trigram index to find the
-//! candidates first.
-//!
-//! The index (`history_fts`, FTS5 trigram, `detail=none`) stores only which
-//! rows hold which three-character sequences: a quarter of the size of a
-//! positional index. A needle of 3+ characters becomes "all its trigrams"
-//! (a superset of the matches), and `alora_contains` then checks each
-//! candidate exactly. Needles of 1–2 characters check every row.
+//! The history's query: the SQL for `list`, and its search: title or body
+//! contains the trimmed needle, compared after Unicode lowercasing. A scan
+//! (`alora_contains` on each row, newest first, stopping at the limit): the
+//! history is bounded (20 000 rows by default), where a scan answers in
+//! ~15 ms, and an index cost more on every stored event than it saved
+//! (migrate.rs, step 2).
 
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::{Value, ValueRef};
@@ -42,27 +38,6 @@ pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
     )
 }
 
-/// The FTS5 query for a needle: each distinct trigram, quoted, ANDed;
-/// `None` when the needle is shorter than a trigram.
-fn trigram_query(needle: &str) -> Option<String> {
-    let chars: Vec<char> = needle.chars().collect();
-    let mut seen = Vec::new();
-    for w in chars.windows(3) {
-        let t: String = w.iter().collect();
-        if !seen.contains(&t) {
-            seen.push(t);
-        }
-    }
-    if seen.is_empty() {
-        return None;
-    }
-    let quoted: Vec<String> = seen
-        .iter()
-        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
-        .collect();
-    Some(quoted.join(" AND "))
-}
-
 /// The statement and its arguments for `HistoryStore::list`: newest first.
 pub(crate) fn list_sql(q: &HistoryQuery) -> (String, Vec<Value>) {
     let mut sql = format!("SELECT {COLUMNS} FROM history WHERE 1");
@@ -80,12 +55,6 @@ pub(crate) fn list_sql(q: &HistoryQuery) -> (String, Vec<Value>) {
     }
     let needle = q.query.as_deref().map(str::trim).filter(|s| !s.is_empty());
     if let Some(needle) = needle {
-        if let Some(fts) = trigram_query(needle) {
-            let p = arg(fts);
-            sql.push_str(&format!(
-                " AND seq IN (SELECT rowid FROM history_fts WHERE history_fts MATCH {p})"
-            ));
-        }
         let p = arg(needle.to_lowercase());
         sql.push_str(&format!(
             " AND ({CONTAINS_FN}(title, {p}) OR {CONTAINS_FN}(body, {p}))"
@@ -104,17 +73,6 @@ pub(crate) fn list_sql(q: &HistoryQuery) -> (String, Vec<Value>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn trigram_queries_are_quoted_and_deduplicated() {
-        assert_eq!(trigram_query("ab"), None);
-        assert_eq!(trigram_query("abc").as_deref(), Some("\"abc\""));
-        assert_eq!(
-            trigram_query("aaaa\"").as_deref(),
-            Some("\"aaa\" AND \"aa\"\"\"")
-        );
-        assert_eq!(trigram_query("été").as_deref(), Some("\"été\""));
-    }
 
     #[test]
     fn contains_lowercases_the_haystack_only() {

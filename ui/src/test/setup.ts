@@ -9,3 +9,9 @@ afterEach(() => {
   cleanup();
   clearMocks();
 });
+
+// jsdom has no CSS.escape (useFocusTarget finds the item it scrolls to with it).
+const css = globalThis as { CSS?: { escape?: (s: string) => string } };
+if (typeof css.CSS?.escape !== "function") {
+  css.CSS = { ...css.CSS, escape: (s: string) => s.replace(/[^a-zA-Z0-9_-]/g, (c) => `\\${c}`) };
+}

@@ -1,4 +1,4 @@
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { useAlora } from "../AloraProvider";
 import type { HistoryItem } from "../api";
 import { Icon } from "../components/Icon";
@@ -53,6 +53,13 @@ function HistoryRow({ item, highlighted }: { item: HistoryItem; highlighted: boo
   );
 }
 
+/**
+ * How many rows are rendered at first, and added per "Show more": the history
+ * holds up to 20 000 items, and every rendered card costs the web process
+ * memory (1 000 cards took WebKit's process to ~200 MB).
+ */
+export const PAGE = 50;
+
 export function NotificationsView() {
   const { state, actions } = useAlora();
   const [query, setQuery] = useState("");
@@ -71,6 +78,15 @@ export function NotificationsView() {
   }, [state.history]);
   const unread = state.history.filter((h) => !h.read).length;
   const filtered = query !== "" || event !== "" || unreadOnly;
+  const [limit, setLimit] = useState(PAGE);
+  useEffect(() => setLimit(PAGE), [query, event, unreadOnly]);
+  // An item opened from a popup is shown even when it lies past the page.
+  const target = highlighted === null ? -1 : items.findIndex((h) => h.id === highlighted);
+  useEffect(() => {
+    if (target >= limit) setLimit(target + 1);
+  }, [target, limit]);
+  const shown = items.slice(0, Math.max(limit, target + 1));
+  const more = items.length - shown.length;
 
   return (
     <section className="view" aria-labelledby="h-notifications">
@@ -115,11 +131,20 @@ export function NotificationsView() {
               : "Loading…"}
         </p>
       ) : (
-        <ul className="list" aria-label="Notification history, newest first">
-          {items.map((h) => (
-            <HistoryRow key={h.id} item={h} highlighted={highlighted === h.id} />
-          ))}
-        </ul>
+        <>
+          <ul className="list" aria-label="Notification history, newest first">
+            {shown.map((h) => (
+              <HistoryRow key={h.id} item={h} highlighted={highlighted === h.id} />
+            ))}
+          </ul>
+          {more > 0 && (
+            <div className="row more">
+              <button type="button" className="btn" onClick={() => setLimit(shown.length + PAGE)}>
+                Show {Math.min(more, PAGE)} more of {more}
+              </button>
+            </div>
+          )}
+        </>
       )}
     </section>
   );

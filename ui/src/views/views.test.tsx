@@ -105,6 +105,27 @@ describe("notifications", () => {
     expect(screen.getByTestId("unread-count").textContent).toBe("0 unread");
   });
 
+  it("renders a long history a page at a time, and reaches an item opened past the page", async () => {
+    const long = Array.from({ length: 120 }, (_, i) => historyItem({ id: `p${119 - i}`, title: `Item ${119 - i}` }));
+    const ipc = installIpc({ history: long });
+    await renderApp();
+    expect(screen.getAllByTestId("history-item")).toHaveLength(50);
+    await userEvent.click(screen.getByRole("button", { name: "Show 50 more of 70" }));
+    expect(screen.getAllByTestId("history-item")).toHaveLength(100);
+    await userEvent.click(screen.getByRole("button", { name: "Show 20 more of 20" }));
+    expect(screen.getAllByTestId("history-item")).toHaveLength(120);
+    expect(screen.queryByRole("button", { name: /^Show \d+ more/ })).toBeNull();
+    // A filter starts again at one page.
+    await userEvent.type(screen.getByLabelText("Search notifications"), "Item");
+    expect(screen.getAllByTestId("history-item")).toHaveLength(50);
+    await userEvent.clear(screen.getByLabelText("Search notifications"));
+    // The popup of an old item opens the window on it: it is rendered, and stays.
+    await ipc.emitEvent("app://navigate", { view: "notifications", id: "p3" });
+    const rows = screen.getAllByTestId("history-item");
+    expect(rows).toHaveLength(117);
+    expect(rows.at(-1)?.textContent).toContain("Item 3");
+  });
+
   it("adds arriving items on top with a toast", async () => {
     const ipc = installIpc({ history });
     await renderApp();
