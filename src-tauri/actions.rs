@@ -19,22 +19,27 @@ impl Core {
         AppSnapshot {
             link: link.state(),
             stats: link.stats(),
-            outbox: *lock(&self.inner.outbox),
+            outbox: self.outbox_counts(),
             demo: self.inner.demo_mode,
             dnd: self.inner.settings.effective().dnd,
-            status: *lock(&self.inner.status),
+            status: self.status(),
             user_id: self.own_user_id(),
             signed_in: self.inner.demo_mode || self.inner.secrets.token().is_some(),
             keyring: self.inner.secrets.mode(),
             notifier: self.inner.notifier.status(),
-            unread: lock(&self.inner.history).unread(),
+            unread: self.unread(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
         }
     }
 
+    fn outbox_counts(&self) -> alora_link::OutboxCounts {
+        *lock(&self.inner.outbox)
+    }
+
     pub fn diagnostics(&self) -> Diagnostics {
+        let state_history = lock(&self.inner.states).clone();
         Diagnostics {
-            state_history: lock(&self.inner.states).clone(),
+            state_history,
             stats: self.inner.link.stats(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             demo: self.inner.demo_mode,

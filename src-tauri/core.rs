@@ -274,11 +274,22 @@ impl Core {
     pub fn tray_view(&self) -> TrayView {
         TrayView {
             state: self.inner.link.state(),
-            unread: lock(&self.inner.history).unread(),
-            status: *lock(&self.inner.status),
+            unread: self.unread(),
+            status: self.status(),
             dnd: self.inner.settings.effective().dnd,
             demo: self.inner.demo_mode,
         }
+    }
+
+    // A guard taken inside a struct literal lives to the end of the whole
+    // expression: two of them there, in two orders in two places, deadlocked
+    // the pipeline against `get_snapshot`. Each of these releases its own.
+    pub(crate) fn unread(&self) -> usize {
+        lock(&self.inner.history).unread()
+    }
+
+    pub(crate) fn status(&self) -> UserStatus {
+        *lock(&self.inner.status)
     }
 
     pub fn refresh_tray(&self) {
