@@ -8,28 +8,12 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use alora_link::{
-    BookingUpdate, EntryStatus, Outbox, OutboxStore, Outgoing, SendMessage, StatusUpdate,
-    UserStatus,
-};
+use alora_link::{BookingUpdate, EntryStatus, OutboxStore, Outgoing, UserStatus};
 use alora_store::Store;
 use proptest::prelude::*;
 
-fn msg(n: usize) -> Outgoing {
-    Outgoing::SendMessage(SendMessage {
-        client_id: format!("client-{n}"),
-        conversation_id: format!("c{}", n % 3),
-        content: format!("message {n}"),
-    })
-}
-
-fn status(s: UserStatus) -> Outgoing {
-    Outgoing::UpdateStatus(StatusUpdate { status: s })
-}
-
-fn open(store: &Store) -> Outbox {
-    Outbox::open(Box::new(store.outbox().unwrap())).unwrap()
-}
+mod common;
+use common::{msg, open, status};
 
 /// A temporary folder; on tmpfs when there is one, since the property test
 /// is about logic and fsyncs to a real disk would only make it slow.

@@ -4,27 +4,11 @@
 //! a history storm, and the joined conversations kept through the link's port.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use alora_link::{
-    BookingUpdate, EntryStatus, Outbox, OutboxStore, Outgoing, SendMessage, StatusUpdate,
-    UserStatus,
-};
+use alora_link::{BookingUpdate, EntryStatus, Outbox, OutboxStore, Outgoing, UserStatus};
 use alora_store::Store;
 
-fn msg(n: usize) -> Outgoing {
-    Outgoing::SendMessage(SendMessage {
-        client_id: format!("client-{n}"),
-        conversation_id: format!("c{}", n % 3),
-        content: format!("message {n}"),
-    })
-}
-
-fn status(s: UserStatus) -> Outgoing {
-    Outgoing::UpdateStatus(StatusUpdate { status: s })
-}
-
-fn open(store: &Store) -> Outbox {
-    Outbox::open(Box::new(store.outbox().unwrap())).unwrap()
-}
+mod common;
+use common::{msg, open, status};
 
 /// A temporary folder; on tmpfs when there is one, since the property test
 /// is about logic and fsyncs to a real disk would only make it slow.
