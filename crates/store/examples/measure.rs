@@ -199,8 +199,7 @@ fn history_size(dir: &Path) -> Res<()> {
     );
     let conn = rusqlite::Connection::open(store.path())?;
     let mut stmt = conn.prepare(
-        "SELECT CASE WHEN name LIKE 'history_fts%' THEN 'trigram search index (history_fts*)'
-                     WHEN name = 'history' THEN 'history rows'
+        "SELECT CASE WHEN name = 'history' THEN 'history rows'
                      WHEN name LIKE 'sqlite_autoindex_history%' THEN 'unique index on id'
                      WHEN name LIKE 'history_%' THEN 'event/unread/age indexes'
                      ELSE 'schema, other tables' END AS part,
