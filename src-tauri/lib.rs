@@ -11,6 +11,7 @@ pub mod core;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod freedesktop;
 pub mod headless;
 pub mod history;
 pub mod icons;

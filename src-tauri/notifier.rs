@@ -1,4 +1,4 @@
-//! Desktop notifications: notify-rust behind the small `Notifier` trait.
+//! Desktop notifications behind the small `Notifier` trait.
 //! Texts are escaped for freedesktop body markup and cut cleanly; "Open" is
 //! the default action; a missing notification server is reported once and
 //! the app carries on without popups.
@@ -7,9 +7,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
-use notify_rust::{Hint, Notification, NotificationResponse, Timeout};
-
+use crate::freedesktop::{NotificationBus, NotifyCall};
 use crate::models::{NotifierStatus, Problem, Target};
 use crate::popups::Popup;
 
@@ -86,7 +86,8 @@ pub struct DesktopNotifier {
     icon: String,
     available: AtomicBool,
     reported: AtomicBool,
-    hooks: OnceLock<NotifierHooks>,
+    hooks: OnceLock<Arc<NotifierHooks>>,
+    bus: Arc<NotificationBus>,
 }
 
 impl DesktopNotifier {
@@ -97,24 +98,33 @@ impl DesktopNotifier {
             available: AtomicBool::new(true),
             reported: AtomicBool::new(false),
             hooks: OnceLock::new(),
+            bus: NotificationBus::new(),
         })
     }
 
     pub fn set_hooks(&self, hooks: NotifierHooks) {
+        let hooks = Arc::new(hooks);
+        let for_clicks = hooks.clone();
         if self.hooks.set(hooks).is_err() {
             tracing::debug!("notifier hooks were set already");
+            return;
         }
+        self.bus
+            .set_on_open(Arc::new(move |target| (for_clicks.open)(target)));
     }
 
     /// Asks the server who it is; marks the notifier unavailable (and reports
-    /// it) when nobody answers.
+    /// it) when nobody answers. Bounded in time so that a wedged bus cannot
+    /// stall the start.
     pub async fn probe(&self) -> NotifierStatus {
-        match server_name().await {
-            Ok(name) => {
+        let asked = tokio::time::timeout(Duration::from_secs(3), self.bus.server_name()).await;
+        match asked {
+            Ok(Ok(name)) => {
                 tracing::info!(server = %name, "notification server found");
                 self.available.store(true, Ordering::Relaxed);
             }
-            Err(e) => self.unavailable(&e),
+            Ok(Err(e)) => self.unavailable(&e.to_string()),
+            Err(_) => self.unavailable("the session bus did not answer in 3 s"),
         }
         self.status()
     }
@@ -144,74 +154,39 @@ impl DesktopNotifier {
         }
     }
 
+    /// Returns once the server has the popup; its click comes back through
+    /// the hooks' `open`.
     async fn show_now(&self, popup: Popup) -> Result<(), NotifyError> {
         let (summary, body) = render(&popup);
-        let mut n = Notification::new();
-        n.appname(APP_NAME)
-            .summary(&summary)
-            .body(&body)
-            .icon(&self.icon)
-            .hint(Hint::Category(popup.category.to_owned()))
-            .hint(Hint::DesktopEntry("alora-tray".to_owned()))
-            .action("default", "Open")
-            .timeout(Timeout::Default);
-        let shown = tokio::time::timeout(std::time::Duration::from_secs(5), n.show_async()).await;
-        let handle = match shown.unwrap_or_else(|_| Err(timed_out())) {
-            Ok(h) => h,
-            Err(e) => {
+        let call = NotifyCall {
+            app_name: APP_NAME,
+            icon: &self.icon,
+            summary: &summary,
+            body: &body,
+            category: popup.category,
+            desktop_entry: "alora-tray",
+        };
+        let shown =
+            tokio::time::timeout(Duration::from_secs(5), self.bus.notify(&call, popup.target))
+                .await;
+        match shown {
+            Ok(Ok(_id)) => {
+                if !self.available.swap(true, Ordering::Relaxed) {
+                    tracing::info!("the notification server is back");
+                }
+                Ok(())
+            }
+            Ok(Err(e)) => {
                 self.unavailable(&e.to_string());
-                return Err(NotifyError(e.to_string()));
+                Err(NotifyError(e.to_string()))
             }
-        };
-        if !self.available.swap(true, Ordering::Relaxed) {
-            tracing::info!("the notification server is back");
+            Err(_) => {
+                let why = "the notification server did not answer in 5 s";
+                self.unavailable(why);
+                Err(NotifyError(why.to_owned()))
+            }
         }
-        let Some(hooks) = self.hooks.get() else {
-            return Ok(());
-        };
-        let target = popup.target;
-        // Waits on its own D-Bus connection until the popup is clicked or closed.
-        let open = &hooks.open;
-        let wait = handle.wait_for_action_async(move |response: &NotificationResponse| {
-            if matches!(response, NotificationResponse::Default)
-                || matches!(response, NotificationResponse::Action(a) if a == "default")
-            {
-                open(target);
-            }
-        });
-        wait.await;
-        Ok(())
     }
-}
-
-fn timed_out() -> notify_rust::error::Error {
-    notify_rust::error::Error::from("the notification server did not answer in 5 s")
-}
-
-/// `GetServerInformation` on the session bus, bounded in time so that a
-/// wedged bus cannot stall the start.
-async fn server_name() -> Result<String, String> {
-    let call = async {
-        let bus = zbus::Connection::session()
-            .await
-            .map_err(|e| e.to_string())?;
-        let reply = bus
-            .call_method(
-                Some("org.freedesktop.Notifications"),
-                "/org/freedesktop/Notifications",
-                Some("org.freedesktop.Notifications"),
-                "GetServerInformation",
-                &(),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        let (name, _vendor, _version, _spec): (String, String, String, String) =
-            reply.body().deserialize().map_err(|e| e.to_string())?;
-        Ok(name)
-    };
-    tokio::time::timeout(std::time::Duration::from_secs(3), call)
-        .await
-        .unwrap_or_else(|_| Err("the session bus did not answer in 3 s".to_owned()))
 }
 
 impl Notifier for Arc<DesktopNotifier> {
