@@ -11,6 +11,7 @@ pub mod core;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod footprint;
 pub mod freedesktop;
 pub mod headless;
 pub mod history;
@@ -116,6 +117,9 @@ fn prefer_lean_rendering() {
     }
 }
 
+/// Long enough for the connection and the first catch-up to be done.
+const RELEASE_AFTER_START: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// The tray app on the real runtime.
 pub fn run(cli: Cli, listener: std::os::unix::net::UnixListener) -> ExitCode {
     prefer_lean_rendering();
@@ -141,6 +145,8 @@ pub fn run(cli: Cli, listener: std::os::unix::net::UnixListener) -> ExitCode {
                 tauri::async_runtime::spawn(ipc::serve(core.clone(), l));
             }
             tauri::async_runtime::spawn(async move { notifier.probe().await });
+            // Start-up code and data are not needed again until the next start.
+            tauri::async_runtime::spawn(footprint::release_after(RELEASE_AFTER_START, "started"));
             if !minimized {
                 window::open(&handle, None)?;
             }

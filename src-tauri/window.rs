@@ -93,6 +93,34 @@ fn relaunch_now() {
 }
 
 /// Shows the window (creating it), and leads it to `target`.
+/// A window reopened within this time finds WebKit as it left it.
+const RELEASE_AFTER_CLOSE: Duration = Duration::from_secs(10);
+
+/// Once the window has been closed a while: WebKit's network process ends
+/// and the pages the window used go back (see `footprint`). The check for a
+/// window and the stop run together on the main thread, where windows are
+/// made, so a window opened meanwhile keeps its network process.
+async fn release_after_close<R: Runtime>(app: AppHandle<R>) {
+    tokio::time::sleep(RELEASE_AFTER_CLOSE).await;
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    let on_main = app.clone();
+    let asked = app.run_on_main_thread(move || {
+        let stopped = if on_main.webview_windows().is_empty() {
+            Some(crate::footprint::stop_webkit_network_process())
+        } else {
+            None
+        };
+        let _ = done_tx.send(stopped);
+    });
+    if asked.is_err() {
+        return;
+    }
+    if let Ok(Some(stopped)) = done_rx.await {
+        tracing::info!(stopped, "no window left: WebKit's network process stopped");
+        crate::footprint::release_now("window closed").await;
+    }
+}
+
 pub fn open<R: Runtime>(app: &AppHandle<R>, target: Option<Target>) -> tauri::Result<()> {
     if let Some(window) = app.get_webview_window(MAIN) {
         window.unminimize()?;
@@ -159,6 +187,7 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, target: Option<Target>) -> tauri::Re
                 if let Some(core) = &core {
                     core.window_closed();
                 }
+                tauri::async_runtime::spawn(release_after_close(app.clone()));
             }
             _ => {}
         }

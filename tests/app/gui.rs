@@ -118,6 +118,27 @@ impl TrayMenu {
     }
 }
 
+/// How many of `parent`'s children have this kernel name (15 characters).
+fn children_named(parent: u32, name: &str) -> usize {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .filter(|stat| {
+            let Some(close) = stat.rfind(')') else {
+                return false;
+            };
+            let comm = stat.get(stat.find('(').map_or(0, |o| o + 1)..close);
+            let ppid = stat[close + 1..].split_whitespace().nth(1);
+            comm == Some(name) && ppid == Some(&parent.to_string())
+        })
+        .count()
+}
+
+const NETWORK_PROCESS: &str = "WebKitNetworkPr";
+
 fn window_open() -> bool {
     Command::new("xwininfo")
         .args(["-root", "-tree"])
@@ -265,6 +286,16 @@ async fn tray_menu_over_dbus_reaches_the_server() {
             child.try_wait().unwrap().is_none(),
             "closing the window does not end the app"
         );
+        // With no window left, WebKit's network process ends (after 10 s)
+        // and the app says what memory it handed back.
+        let pid = child.id();
+        let stopped = eventually(Duration::from_secs(30), || {
+            (children_named(pid, NETWORK_PROCESS) == 0 && stderr().contains("window closed"))
+                .then_some(())
+        })
+        .await;
+        assert!(stopped.is_some(), "{}", stderr());
+        assert!(stderr().contains("idle memory released"), "{}", stderr());
     } else {
         crate::support::skip(
             "close-window.py could not run (python3-xlib missing?): close not checked",
@@ -273,6 +304,13 @@ async fn tray_menu_over_dbus_reaches_the_server() {
     menu.click("Open Alora");
     let reopened = eventually(Duration::from_secs(15), || window_open().then_some(())).await;
     assert!(reopened.is_some());
+    // WebKit starts a network process again for the new window's page.
+    let pid = child.id();
+    let network = eventually(Duration::from_secs(15), || {
+        (children_named(pid, NETWORK_PROCESS) == 1).then_some(())
+    })
+    .await;
+    assert!(network.is_some(), "{}", stderr());
 
     menu.click("Quit");
     let ended = eventually(Duration::from_secs(10), || child.try_wait().ok().flatten()).await;
