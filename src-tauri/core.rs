@@ -27,6 +27,11 @@ const STATE_HISTORY: usize = 50;
 /// headless. Called from any thread.
 pub trait Shell: Send + Sync + 'static {
     fn emit(&self, event: &UiEvent);
+    /// Whether anything would receive `emit` now: when not, the pipeline
+    /// skips making the UI's copy of each event.
+    fn listening(&self) -> bool {
+        true
+    }
     /// Tray icon and menu, after any change of what `TrayView` holds.
     fn refresh(&self, view: &TrayView);
     /// Opens (creating it if needed) the window, at `target` when given.
@@ -57,6 +62,9 @@ pub struct NoShell;
 
 impl Shell for NoShell {
     fn emit(&self, _: &UiEvent) {}
+    fn listening(&self) -> bool {
+        false
+    }
     fn refresh(&self, _: &TrayView) {}
     fn open(&self, _: Option<Target>) -> AppResult<()> {
         Err(crate::error::AppError::Unavailable(

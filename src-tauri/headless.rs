@@ -27,6 +27,9 @@ impl Shell for HeadlessShell {
     fn emit(&self, event: &UiEvent) {
         tracing::trace!(event = event.name(), "ui event (no window)");
     }
+    fn listening(&self) -> bool {
+        false
+    }
     fn refresh(&self, view: &TrayView) {
         tracing::debug!(state = ?view.state, unread = view.unread, "tray (none)");
     }

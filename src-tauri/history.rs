@@ -31,6 +31,16 @@ impl History {
         self.store.add_many(items)
     }
 
+    /// `add_many`, moving the catch-up cursor to `newest` in the same
+    /// transaction (one commit per batch).
+    pub fn add_many_advancing(
+        &mut self,
+        items: &[HistoryItem],
+        newest: Option<DateTime<Utc>>,
+    ) -> Result<Vec<bool>, StoreError> {
+        self.store.add_many_advancing(items, newest)
+    }
+
     /// Stores one item; true when it was new.
     pub fn add(&mut self, item: &HistoryItem) -> Result<bool, StoreError> {
         self.store.add(item)

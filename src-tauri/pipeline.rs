@@ -98,9 +98,12 @@ impl Core {
             settings: self.inner.settings.effective(),
             own: self.own_user_id(),
         };
+        let ui = self.shell().listening();
         let mut added = false;
         for (event, kept) in events.into_iter().zip(kept) {
-            self.emit(UiEvent::from(event.clone()));
+            if ui {
+                self.emit(UiEvent::from(event.clone()));
+            }
             match event {
                 LinkEvent::State(state) => {
                     tracing::info!(state = ?state, "link state");
@@ -120,8 +123,8 @@ impl Core {
         }
     }
 
-    /// Stores the history items of the incoming events, then moves the
-    /// catch-up cursor past them (so a crash in between only replays).
+    /// Stores the history items of the incoming events and moves the
+    /// catch-up cursor past them, in one transaction.
     fn store_incoming(&self, events: &[LinkEvent]) -> Vec<Kept> {
         let incoming = events.iter().map(|e| match e {
             LinkEvent::Incoming(i) => Some(i),
@@ -136,16 +139,7 @@ impl Core {
             return items.into_iter().map(|_| Kept::Not).collect();
         }
         let newest = incoming.filter_map(|i| i.and_then(history::stamp_of)).max();
-        let stored = {
-            let mut history = lock(&self.inner.history);
-            let stored = history.add_many(&to_store);
-            if let (Ok(_), Some(at)) = (&stored, newest) {
-                if let Err(e) = history.advance_to(at) {
-                    tracing::warn!(error = %e, "the catch-up cursor was not moved");
-                }
-            }
-            stored
-        };
+        let stored = lock(&self.inner.history).add_many_advancing(&to_store, newest);
         let mut fresh = match stored {
             Ok(fresh) => {
                 self.history_recovered();

@@ -30,12 +30,16 @@ impl<R: Runtime> std::fmt::Debug for TauriShell<R> {
 impl<R: Runtime> Shell for TauriShell<R> {
     fn emit(&self, event: &UiEvent) {
         // Nobody listens while the window is closed: skip the work.
-        if self.app.get_webview_window(MAIN).is_none() {
+        if !self.listening() {
             return;
         }
         if let Err(e) = self.app.emit(event.name(), event.payload()) {
             tracing::debug!(error = %e, event = event.name(), "emit failed");
         }
+    }
+
+    fn listening(&self) -> bool {
+        self.app.get_webview_window(MAIN).is_some()
     }
 
     fn refresh(&self, view: &TrayView) {

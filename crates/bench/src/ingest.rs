@@ -13,7 +13,7 @@ use alora_backend::Backend;
 use serde_json::{json, Value};
 
 use crate::app::{history_rows, App, Mode};
-use crate::diagnostics;
+use crate::link_only::{self, flood_events, FLOOD};
 use crate::node::NodeClient;
 use crate::recorder::wait_for;
 use crate::report::Report;
@@ -21,28 +21,8 @@ use crate::server::{self, Emitted};
 use crate::stats::median;
 use crate::Ctx;
 
-/// Events per flood (the history keeps 20 000 rows, so one flood fits).
-pub const FLOOD: usize = 15_000;
 const PAIRS: usize = 5;
 const DONE_WITHIN: Duration = Duration::from_secs(180);
-
-fn flood_events(run: &str) -> Vec<(String, Value)> {
-    let mut events: Vec<(String, Value)> = (0..FLOOD)
-        .map(|k| {
-            let id = format!("{run}-{k}");
-            (
-                "newNotification".to_owned(),
-                server::notification(&id, &format!("Flood {k}")),
-            )
-        })
-        .collect();
-    let sentinel = format!("sentinel-{run}");
-    events.push((
-        "bookingUpdated".to_owned(),
-        json!({"bookingId": sentinel, "status": "confirmed", "title": format!("Done [{sentinel}]")}),
-    ));
-    events
-}
 
 struct Run {
     rate: f64,
@@ -52,7 +32,7 @@ struct Run {
 
 async fn ours(ctx: &Ctx, backend: &Backend, run: &str) -> anyhow::Result<Run> {
     let user = format!("ingest-{run}");
-    let events = flood_events(run);
+    let events = flood_events(run, FLOOD);
     let mut reg = backend.subscribe();
     let dir = ctx.work.join(format!("ingest-{run}"));
     let app = App::spawn(&ctx.app, &dir, Mode::Headless, backend, &user)?;
@@ -116,7 +96,7 @@ fn profile(pid: u32, dir: &std::path::Path) -> std::io::Result<std::process::Chi
 
 async fn node(ctx: &Ctx, backend: &Backend, run: &str) -> anyhow::Result<Run> {
     let user = format!("ingest-{run}");
-    let events = flood_events(run);
+    let events = flood_events(run, FLOOD);
     let mut reg = backend.subscribe();
     let mut client = NodeClient::spawn(&ctx.node_client, backend, &user, "ingest")?;
     if server::wait_register(&mut reg, &user, Duration::from_secs(30))
@@ -172,8 +152,12 @@ pub async fn run(ctx: &Ctx, report: &mut Report) -> anyhow::Result<()> {
             o.rate, n.rate
         );
         let link = format!("l{pair}");
-        let link =
-            diagnostics::link_only(&backend, &format!("ingest-{link}"), &flood_events(&link)).await;
+        let link = link_only::link_only(
+            &backend,
+            &format!("ingest-{link}"),
+            &flood_events(&link, FLOOD),
+        )
+        .await;
         let link = match link {
             Ok(rate) => {
                 link_rates.push(rate);

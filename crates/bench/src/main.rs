@@ -14,6 +14,7 @@ mod diagnostics;
 mod gui;
 mod ingest;
 mod latency;
+mod link_only;
 mod node;
 mod procfs;
 mod recorder;

@@ -18,6 +18,10 @@ use crate::socket::{self, Conn, Tagged};
 use crate::state::{AuthReason, LinkCounters, LinkState};
 use crate::token::TokenClaims;
 
+/// The most signals handled in one pass of the actor's loop: small enough
+/// that a command or a timer waits for at most a few hundred microseconds.
+const SIGNAL_BATCH: usize = 64;
+
 /// Where the connection is; `LinkState` is what the world sees of it.
 pub(crate) enum Phase {
     Idle,
@@ -99,6 +103,10 @@ impl Actor {
             // Entries restored from an earlier run: the UI's badge starts right.
             self.outbox_changed().await;
         }
+        // Signals are taken as many as are waiting: in a flood one pass of
+        // the loop (its timer, its wake-up) then serves a batch of events,
+        // not each one. Handled in order, as one by one.
+        let mut batch = Vec::with_capacity(SIGNAL_BATCH);
         loop {
             let deadline = self.next_deadline();
             tokio::select! {
@@ -110,7 +118,12 @@ impl Actor {
                     Some(command) => self.command(command).await,
                     None => break,
                 },
-                Some(tagged) = self.signals.recv() => self.signal(tagged).await,
+                // Never 0: the actor holds a sender, so the channel stays open.
+                _ = self.signals.recv_many(&mut batch, SIGNAL_BATCH) => {
+                    for tagged in batch.drain(..) {
+                        self.signal(tagged).await;
+                    }
+                }
                 () = sleep_until(deadline) => self.timer().await,
             }
         }
@@ -252,7 +265,11 @@ impl Actor {
     }
 
     pub(crate) async fn publish(&mut self, event: LinkEvent) {
-        let _ = self.broadcast.send(event.clone());
+        // With no subscriber the copy would only be dropped again, and in a
+        // flood that is every event's strings copied for nothing.
+        if self.broadcast.receiver_count() > 0 {
+            let _ = self.broadcast.send(event.clone());
+        }
         let _ = self.events.send(event).await;
     }
 

@@ -155,7 +155,7 @@ impl Actor {
                 self.link_lost("the server closed the connection".into())
                     .await
             }
-            Signal::Event { name, args } => self.incoming(&name, &args).await,
+            Signal::Event { name, args } => self.incoming(&name, args).await,
             Signal::Binary { name } => {
                 LinkCounters::bump(&self.counters.malformed);
                 tracing::warn!(event = %name, "ignored a binary payload");
@@ -216,9 +216,9 @@ impl Actor {
         self.pump().await;
     }
 
-    pub(crate) async fn incoming(&mut self, name: &str, args: &[Value]) {
+    pub(crate) async fn incoming(&mut self, name: &str, args: Vec<Value>) {
         let arrived = Utc::now();
-        match Incoming::decode(name, args, arrived) {
+        match Incoming::decode_owned(name, args, arrived) {
             Ok(Some(event)) => {
                 LinkCounters::bump(&self.counters.events_in);
                 let stamped = match &event {

@@ -153,6 +153,17 @@ impl Incoming {
         args: &[Value],
         arrived: DateTime<Utc>,
     ) -> Result<Option<Incoming>, PayloadError> {
+        Self::decode_owned(event, args.first().cloned().into_iter().collect(), arrived)
+    }
+
+    /// As [`Incoming::decode`], taking the arguments by value: the payload's
+    /// strings move into the typed event instead of being copied, which is
+    /// what the link does with every event it receives.
+    pub fn decode_owned(
+        event: &str,
+        args: Vec<Value>,
+        arrived: DateTime<Utc>,
+    ) -> Result<Option<Incoming>, PayloadError> {
         let payload = unwrap_payload(args);
         let fit = |e: serde_json::Error| PayloadError::new(event, e.to_string());
         let decoded = match event {
@@ -161,16 +172,16 @@ impl Incoming {
                     user_id: None,
                     socket_id: None,
                 },
-                p => serde_json::from_value(p).map_err(fit)?,
+                p => from(p).map_err(fit)?,
             }),
             "newNotification" => {
-                let mut n: Notification = serde_json::from_value(payload).map_err(fit)?;
+                let mut n: Notification = from(payload).map_err(fit)?;
                 n.created_at.get_or_insert(arrived);
                 Incoming::NewNotification(n)
             }
             "bookingUpdated" => Incoming::BookingUpdated(from(payload).map_err(fit)?),
             "newMessage" => {
-                let mut m: ChatMessage = serde_json::from_value(payload).map_err(fit)?;
+                let mut m: ChatMessage = from(payload).map_err(fit)?;
                 m.created_at.get_or_insert(arrived);
                 Incoming::NewMessage(m)
             }
@@ -203,8 +214,8 @@ fn from<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, serde_json::Error
 }
 
 /// The first argument, unwrapped from a one-element array.
-fn unwrap_payload(args: &[Value]) -> Value {
-    let mut payload = args.first().cloned().unwrap_or(Value::Null);
+fn unwrap_payload(args: Vec<Value>) -> Value {
+    let mut payload = args.into_iter().next().unwrap_or(Value::Null);
     while let Value::Array(items) = &mut payload {
         if items.len() != 1 {
             break;

@@ -130,3 +130,25 @@ fn serialises_camel_case_for_the_ui() {
     assert_eq!(v["event"], "bookingUpdated");
     assert_eq!(v["data"]["bookingId"], "b1");
 }
+
+#[test]
+fn decoding_by_value_gives_what_decoding_by_reference_does() {
+    let cases = [
+        (
+            "newNotification",
+            json!({"id": 3, "title": "T", "body": "B"}),
+        ),
+        ("newNotification", json!({"title": "no id"})),
+        ("userTyping", json!([{"userId": "u2", "isTyping": true}])),
+        ("somethingNew", json!({"x": 1})),
+        ("connected", Value::Null),
+    ];
+    for (event, payload) in cases {
+        let args = vec![payload, json!("offset-1")];
+        assert_eq!(
+            Incoming::decode_owned(event, args.clone(), now()),
+            Incoming::decode(event, &args, now()),
+            "{event}"
+        );
+    }
+}

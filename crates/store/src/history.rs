@@ -106,13 +106,25 @@ impl HistoryStore {
     /// events); for each, whether it was new. A repeated id, in the store or
     /// earlier in `items`, is not new.
     pub fn add_many(&mut self, items: &[HistoryItem]) -> Result<Vec<bool>, StoreError> {
-        self.add_many_at(items, now_ms())
+        self.add_many_at(items, now_ms(), None)
+    }
+
+    /// `add_many`, and the catch-up cursor moved to `newest` in the same
+    /// transaction: one commit per batch, and the cursor can never run
+    /// ahead of what is stored.
+    pub fn add_many_advancing(
+        &mut self,
+        items: &[HistoryItem],
+        newest: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Vec<bool>, StoreError> {
+        self.add_many_at(items, now_ms(), newest)
     }
 
     pub(crate) fn add_many_at(
         &mut self,
         items: &[HistoryItem],
         received_at: i64,
+        newest: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Vec<bool>, StoreError> {
         let tx = self
             .conn
@@ -145,6 +157,9 @@ impl HistoryStore {
                     .at(&self.path)?;
                 new.push(changed == 1);
             }
+        }
+        if let Some(at) = newest {
+            crate::meta::advance_cursor(&tx, at).at(&self.path)?;
         }
         tx.commit().at(&self.path)?;
         let unread = items

@@ -96,6 +96,35 @@ fn add_many_reports_each_item_and_duplicates_within_the_batch() {
 }
 
 #[test]
+fn a_batch_moves_the_cursor_with_it_and_never_back() {
+    let (_dir, mut h) = filled();
+    let t = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    let batch = [item(20, "newNotification", "c", "")];
+    let later = t("2026-03-01T10:00:00Z");
+    assert_eq!(h.add_many_advancing(&batch, Some(later)).unwrap(), [true]);
+    assert_eq!(h.last_event_at().unwrap(), Some(later));
+    let older = [item(21, "newNotification", "d", "")];
+    h.add_many_advancing(&older, Some(t("2026-02-01T10:00:00Z")))
+        .unwrap();
+    assert_eq!(h.last_event_at().unwrap(), Some(later));
+    assert_eq!(h.len().unwrap(), 6);
+    // A batch that fails stores nothing and leaves the cursor.
+    h.limit_pages(1).ok();
+    let big: Vec<_> = (100..400)
+        .map(|n| item(n, "newNotification", &"x".repeat(500), ""))
+        .collect();
+    assert!(h
+        .add_many_advancing(&big, Some(t("2026-04-01T10:00:00Z")))
+        .is_err());
+    assert_eq!(h.last_event_at().unwrap(), Some(later));
+    assert_eq!(h.len().unwrap(), 6);
+}
+
+#[test]
 fn searches_filters_and_marks_read() {
     let (_dir, mut h) = filled();
     assert_eq!(
@@ -194,7 +223,7 @@ fn prunes_by_age_and_by_rows() {
     let batch: Vec<_> = (0..3)
         .map(|n| item(n, "newNotification", "old", ""))
         .collect();
-    h.add_many_at(&batch, old).unwrap();
+    h.add_many_at(&batch, old, None).unwrap();
     let batch: Vec<_> = (3..10)
         .map(|n| item(n, "newNotification", "new", ""))
         .collect();

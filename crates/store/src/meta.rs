@@ -16,6 +16,21 @@ use crate::history::HistoryStore;
 const LAST_EVENT_AT: &str = "last_event_at";
 
 /// One fixed format, so that stored times compare as strings.
+/// The cursor moved forward only (stamps compare as text), on `conn` or
+/// inside a caller's transaction; returns the stored value.
+pub(crate) fn advance_cursor(
+    conn: &rusqlite::Connection,
+    at: DateTime<Utc>,
+) -> rusqlite::Result<String> {
+    conn.query_row(
+        "INSERT INTO meta(key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)
+         RETURNING value",
+        [LAST_EVENT_AT, &stamp(at)],
+        |r| r.get(0),
+    )
+}
+
 fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
@@ -56,16 +71,7 @@ impl HistoryStore {
     /// Moves the cursor to `at` unless it is already later: a replayed older
     /// event never moves it back. Returns the cursor after the call.
     pub fn set_last_event_at(&mut self, at: DateTime<Utc>) -> Result<DateTime<Utc>, StoreError> {
-        let stored: String = self
-            .conn
-            .query_row(
-                "INSERT INTO meta(key, value) VALUES (?1, ?2)
-                 ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)
-                 RETURNING value",
-                [LAST_EVENT_AT, &stamp(at)],
-                |r| r.get(0),
-            )
-            .at(&self.path)?;
+        let stored = advance_cursor(&self.conn, at).at(&self.path)?;
         Ok(DateTime::parse_from_rfc3339(&stored)
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or(at))
