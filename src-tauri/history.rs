@@ -88,11 +88,6 @@ impl History {
         })
     }
 
-    /// Moves the cursor forward (never back) once the events up to `at` are stored.
-    pub fn advance_to(&mut self, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.store.set_last_event_at(at).map(|_| ())
-    }
-
     /// Caps the file's size, as a full disk would (tests).
     pub fn limit_pages(&self, pages: u32) -> Result<i64, StoreError> {
         self.store.limit_pages(pages)

@@ -99,8 +99,14 @@ fn the_cursor_follows_stamped_events_forward_only() {
         json!({"id": 1, "title": "t", "createdAt": "2026-03-01T10:00:00Z"}),
     );
     let at = stamp_of(&n).unwrap();
-    h.advance_to(at).unwrap();
-    h.advance_to(at - chrono::Duration::hours(1)).unwrap();
+    let item = item_for(&n).unwrap();
+    assert_eq!(
+        h.add_many_advancing(std::slice::from_ref(&item), Some(at))
+            .unwrap(),
+        [true]
+    );
+    let earlier = Some(at - chrono::Duration::hours(1));
+    assert_eq!(h.add_many_advancing(&[item], earlier).unwrap(), [false]);
     assert_eq!(h.last_event_at(), Some(at));
     let typing = incoming("userTyping", json!({"userId": "u2", "isTyping": true}));
     assert_eq!(stamp_of(&typing), None);
