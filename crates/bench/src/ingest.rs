@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use crate::app::{history_rows, App, Mode};
 use crate::link_only::{self, flood_events, FLOOD};
 use crate::node::NodeClient;
+use crate::procfs;
 use crate::recorder::wait_for;
 use crate::report::Report;
 use crate::server::{self, Emitted};
@@ -48,11 +49,15 @@ async fn ours(ctx: &Ctx, backend: &Backend, run: &str) -> anyhow::Result<Run> {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     let mut popups = ctx.recorder.subscribe();
+    let cpu0 = procfs::cpu_ns(app.pid());
+    let own0 = procfs::cpu_ns(std::process::id());
     let t0 = Instant::now();
     let emitted = server::flood(backend, &user, &events).await;
     let sent_in = t0.elapsed();
     let tag = format!("sentinel-{run}");
     let done = wait_for(&mut popups, &tag, DONE_WITHIN).await;
+    let cpu = procfs::cpu_ns(app.pid()).saturating_sub(cpu0);
+    let own = procfs::cpu_ns(std::process::id()).saturating_sub(own0);
     if let Some(Ok(mut perf)) = perf {
         let _ = std::process::Command::new("kill")
             .args(["-INT", &perf.id().to_string()])
@@ -76,6 +81,8 @@ async fn ours(ctx: &Ctx, backend: &Backend, run: &str) -> anyhow::Result<Run> {
         extra: json!({
             "took_ms": took.as_secs_f64() * 1000.0,
             "server_sent_ms": sent_in.as_secs_f64() * 1000.0,
+            "cpu_us_per_event": cpu as f64 / 1000.0 / FLOOD as f64,
+            "bench_cpu_us_per_event": own as f64 / 1000.0 / FLOOD as f64,
             "rss_mb_after": rss,
             "history_rows_kept": kept,
             "quit_cleanly": quit,
@@ -106,6 +113,8 @@ async fn node(ctx: &Ctx, backend: &Backend, run: &str) -> anyhow::Result<Run> {
         anyhow::bail!("the Node client did not connect");
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
+    let pid = client.pid().unwrap_or(0);
+    let cpu0 = procfs::cpu_ns(pid);
     let t0 = Instant::now();
     let emitted = server::flood(backend, &user, &events).await;
     let sent_in = t0.elapsed();
@@ -116,6 +125,7 @@ async fn node(ctx: &Ctx, backend: &Backend, run: &str) -> anyhow::Result<Run> {
                 .filter(|v| v["done"] == true)
         })
         .await;
+    let cpu = procfs::cpu_ns(pid).saturating_sub(cpu0);
     client.stop().await;
     let Some((at, report)) = done else {
         anyhow::bail!("the Node client never saw the sentinel");
@@ -127,6 +137,7 @@ async fn node(ctx: &Ctx, backend: &Backend, run: &str) -> anyhow::Result<Run> {
         extra: json!({
             "took_ms": took.as_secs_f64() * 1000.0,
             "server_sent_ms": sent_in.as_secs_f64() * 1000.0,
+            "cpu_us_per_event": cpu as f64 / 1000.0 / FLOOD as f64,
             "client_count": report["count"],
             "client_span_ms": report["spanMs"],
         }),

@@ -96,8 +96,11 @@ impl Store {
     /// A connection for the history, meta and conversations
     /// (`synchronous=NORMAL`: a crash of the app loses nothing committed).
     pub fn history(&self) -> Result<HistoryStore, StoreError> {
-        let conn = connect(&self.path, Durability::Normal)?;
-        HistoryStore::new(conn, self.path.clone(), self.retention)
+        let mut conn = connect(&self.path, Durability::Normal)?;
+        let wal_pages = crate::checkpoint::install(&mut conn, &self.path)?;
+        let mut history = HistoryStore::new(conn, self.path.clone(), self.retention)?;
+        history.wal_pages = Some(wal_pages);
+        Ok(history)
     }
 }
 

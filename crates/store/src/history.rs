@@ -5,6 +5,8 @@
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Arc;
 
 // IMMEDIATE: a write transaction takes the write lock at BEGIN, waiting
 // (busy_timeout) for another connection's, instead of failing later.
@@ -32,6 +34,9 @@ pub struct HistoryStore {
     /// batch of a flood, and counting 20 000 rows each time capped it),
     /// counted again once another connection wrote.
     unread: Cell<Option<(i64, usize)>>,
+    /// The WAL's size in pages after the latest commit, kept by the
+    /// checkpoint hook (none in memory).
+    pub(crate) wal_pages: Option<Arc<AtomicI32>>,
 }
 
 fn now_ms() -> i64 {
@@ -64,6 +69,7 @@ impl HistoryStore {
             retention,
             added_since_prune: 0,
             unread: Cell::new(None),
+            wal_pages: None,
         })
     }
 
@@ -74,6 +80,11 @@ impl HistoryStore {
         let mut conn = Connection::open_in_memory().at(&path)?;
         migrate(&mut conn, &path)?;
         HistoryStore::new(conn, path, retention)
+    }
+
+    /// The WAL's size in pages after the latest commit (none in memory).
+    pub fn wal_pages(&self) -> Option<i32> {
+        self.wal_pages.as_ref().map(|p| p.load(Ordering::Relaxed))
     }
 
     /// The database file (`:memory:` for the in-memory fallback).

@@ -21,6 +21,7 @@
 //! the history's are not (`NORMAL`: a crash of the app loses nothing, a
 //! power cut may lose the last moments). WAL mode lets both work at once.
 
+mod checkpoint;
 mod db;
 mod error;
 mod history;

@@ -1,0 +1,192 @@
+//! WAL checkpoints of the history's connection, moved off the commit path.
+//! SQLite's automatic checkpoint runs inside whichever commit takes the WAL
+//! past 1 000 pages, and that commit then waits for the checkpoint's fsyncs:
+//! in a flood of events the pipeline stalled on it for tens of milliseconds
+//! (the ingest benchmark's slow outliers). Here a commit only notes the WAL's
+//! size; past the same threshold it nudges a thread of its own, with its own
+//! connection, which checkpoints PASSIVE (never blocking a writer). The
+//! thread starts at the first nudge, so an idle app has none, and ends when
+//! the history's connection is dropped.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::Arc;
+
+use rusqlite::Connection;
+
+use crate::db::{connect, Durability};
+use crate::error::{At, StoreError};
+
+/// SQLite's own default threshold for its automatic checkpoint.
+const WAL_PAGES: i32 = 1000;
+
+/// Replaces the connection's automatic checkpoint; returns the WAL's size
+/// in pages after the latest commit (for tests and logs).
+pub(crate) fn install(conn: &mut Connection, path: &Path) -> Result<Arc<AtomicI32>, StoreError> {
+    let pages = Arc::new(AtomicI32::new(0));
+    let seen = pages.clone();
+    let mut thread = Checkpointer::new(path.to_path_buf());
+    // Setting a WAL hook replaces the automatic checkpoint (they share it).
+    conn.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, n: i32| {
+        seen.store(n, Ordering::Relaxed);
+        if n >= WAL_PAGES && !thread.nudge() {
+            // No thread: checkpoint in the commit, as SQLite would have. The
+            // commit is done; a failed checkpoint is retried at the next one.
+            if let Err(e) = wal.checkpoint() {
+                tracing::warn!(error = %e, "history checkpoint failed");
+            }
+        }
+        Ok(())
+    }))
+    .at(path)?;
+    Ok(pages)
+}
+
+/// The nudging side; the thread is started by the first nudge.
+struct Checkpointer {
+    path: PathBuf,
+    tx: Option<SyncSender<()>>,
+    /// Starting the thread failed once: do not try at every commit.
+    failed: bool,
+}
+
+impl Checkpointer {
+    fn new(path: PathBuf) -> Self {
+        Checkpointer {
+            path,
+            tx: None,
+            failed: false,
+        }
+    }
+
+    /// Asks for a checkpoint; false when there is no thread to do it.
+    fn nudge(&mut self) -> bool {
+        if self.tx.is_none() && !self.failed {
+            self.tx = self.start();
+            self.failed = self.tx.is_none();
+        }
+        match &self.tx {
+            // Full: a checkpoint is already asked for, which will cover this one.
+            Some(tx) => match tx.try_send(()) {
+                Ok(()) | Err(mpsc::TrySendError::Full(())) => true,
+                Err(mpsc::TrySendError::Disconnected(())) => {
+                    self.tx = None;
+                    false
+                }
+            },
+            None => false,
+        }
+    }
+
+    fn start(&self) -> Option<SyncSender<()>> {
+        let conn = match connect(&self.path, Durability::Normal) {
+            Ok(conn) => conn,
+            Err(e) => {
+                tracing::warn!(error = %e, "no checkpoint connection; the WAL will grow until the next start");
+                return None;
+            }
+        };
+        let (tx, rx) = mpsc::sync_channel(1);
+        let path = self.path.clone();
+        let spawned = std::thread::Builder::new()
+            .name("history-ckpt".into())
+            .spawn(move || run(&conn, &path, &rx));
+        match spawned {
+            Ok(_) => Some(tx),
+            Err(e) => {
+                tracing::warn!(error = %e, "no checkpoint thread; the WAL will grow until the next start");
+                None
+            }
+        }
+    }
+}
+
+fn run(conn: &Connection, path: &Path, nudges: &Receiver<()>) {
+    while nudges.recv().is_ok() {
+        let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+            Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+        });
+        match done.at(path) {
+            Ok((wal, copied)) => tracing::debug!(wal, copied, "history checkpoint"),
+            Err(e) => tracing::warn!(error = %e, "history checkpoint failed"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use crate::model::{HistoryItem, Retention, Target, View};
+    use crate::Store;
+
+    fn batch(from: u32) -> Vec<HistoryItem> {
+        (from..from + 200)
+            .map(|n| HistoryItem {
+                id: format!("notification:{n}"),
+                event: "newNotification".into(),
+                title: format!("Booking request {n}"),
+                body: "A new booking request for Friday 10:00, 60 minutes.".repeat(4),
+                created_at: "2026-01-01T00:00:00.000Z".into(),
+                read: false,
+                link: None,
+                target: Target::new(View::Bookings, Some(format!("b{n}"))),
+            })
+            .collect()
+    }
+
+    fn checkpoint_threads() -> usize {
+        std::fs::read_dir("/proc/self/task")
+            .map(|tasks| {
+                tasks
+                    .flatten()
+                    .filter(|t| {
+                        std::fs::read_to_string(t.path().join("comm"))
+                            .is_ok_and(|c| c.trim() == "history-ckpt")
+                    })
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn a_growing_wal_is_checkpointed_and_restarted_by_the_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open_with(
+            dir.path(),
+            Retention {
+                prune_every: 0,
+                ..Retention::default()
+            },
+        )
+        .unwrap();
+        let mut h = store.history().unwrap();
+        let mut next = 0;
+        // Past the threshold: the commit that crosses it only nudges.
+        while h.wal_pages().unwrap() < super::WAL_PAGES {
+            h.add_many(&batch(next)).unwrap();
+            next += 200;
+            assert!(next < 200_000, "the WAL never reached the threshold");
+        }
+        assert!(checkpoint_threads() >= 1, "no checkpoint thread started");
+        // Once the thread has copied the WAL back, the next commit starts it
+        // over from its first page, so its size falls under the threshold.
+        // Without the thread the automatic checkpoint is off and it never would.
+        let until = Instant::now() + Duration::from_secs(30);
+        while h.wal_pages().unwrap() >= super::WAL_PAGES {
+            assert!(Instant::now() < until, "the WAL was never checkpointed");
+            std::thread::sleep(Duration::from_millis(20));
+            h.add_many(&batch(next)).unwrap();
+            next += 200;
+        }
+        let all = h.len().unwrap();
+        assert_eq!(all, usize::try_from(next).unwrap(), "every item kept");
+    }
+
+    #[test]
+    fn a_history_in_memory_has_no_wal_to_report() {
+        let h = crate::HistoryStore::in_memory(Retention::default()).unwrap();
+        assert_eq!(h.wal_pages(), None);
+    }
+}
