@@ -126,40 +126,51 @@ impl Core {
     /// Stores the history items of the incoming events and moves the
     /// catch-up cursor past them, in one transaction.
     fn store_incoming(&self, events: &[LinkEvent]) -> Vec<Kept> {
-        let incoming = events.iter().map(|e| match e {
-            LinkEvent::Incoming(i) => Some(i),
-            _ => None,
-        });
-        let items: Vec<Option<HistoryItem>> = incoming
-            .clone()
-            .map(|i| i.and_then(history::item_for))
-            .collect();
-        let to_store: Vec<HistoryItem> = items.iter().flatten().cloned().collect();
-        if to_store.is_empty() {
-            return items.into_iter().map(|_| Kept::Not).collect();
+        let incoming = || {
+            events.iter().map(|e| match e {
+                LinkEvent::Incoming(i) => Some(i),
+                _ => None,
+            })
+        };
+        // The items are moved, not copied: which event has one is noted aside.
+        let mut kept_for = Vec::with_capacity(events.len());
+        let mut to_store = Vec::with_capacity(events.len());
+        for item in incoming().map(|i| i.and_then(history::item_for)) {
+            kept_for.push(item.is_some());
+            to_store.extend(item);
         }
-        let newest = incoming.filter_map(|i| i.and_then(history::stamp_of)).max();
+        if to_store.is_empty() {
+            return kept_for.into_iter().map(|_| Kept::Not).collect();
+        }
+        let newest = incoming()
+            .filter_map(|i| i.and_then(history::stamp_of))
+            .max();
         let stored = lock(&self.inner.history).add_many_advancing(&to_store, newest);
-        let mut fresh = match stored {
+        let fresh = match stored {
             Ok(fresh) => {
                 self.history_recovered();
-                fresh.into_iter()
+                fresh
             }
             Err(e) => {
                 self.history_failed(&e);
-                return items
+                let mut items = to_store.into_iter();
+                return kept_for
                     .into_iter()
-                    .map(|item| item.map_or(Kept::Not, Kept::Unstored))
+                    .map(|has| match has.then(|| items.next()).flatten() {
+                        Some(item) => Kept::Unstored(item),
+                        None => Kept::Not,
+                    })
                     .collect();
             }
         };
         // `fresh` has one flag per stored item, in order.
-        items
+        let mut items = to_store.into_iter().zip(fresh);
+        kept_for
             .into_iter()
-            .map(|item| match item {
+            .map(|has| match has.then(|| items.next()).flatten() {
+                Some((item, true)) => Kept::New(item),
+                Some((_, false)) => Kept::Again,
                 None => Kept::Not,
-                Some(item) if fresh.next() == Some(true) => Kept::New(item),
-                Some(_) => Kept::Again,
             })
             .collect()
     }
