@@ -96,7 +96,10 @@ pub fn run(cli: Cli, listener: UnixListener) -> ExitCode {
         };
         let shell = Arc::new(HeadlessShell::default());
         core.set_shell(shell.clone());
-        tokio::spawn(pipeline::pump(core.clone(), events));
+        if let Err(e) = pipeline::start(core.clone(), events) {
+            tracing::error!(error = %e, "cannot start the event pipeline");
+            return ExitCode::FAILURE;
+        }
         tokio::spawn(ipc::serve(core.clone(), listener));
         notifier.probe().await;
         tracing::info!("running headless");

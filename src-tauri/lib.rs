@@ -140,7 +140,7 @@ pub fn run(cli: Cli, listener: std::os::unix::net::UnixListener) -> ExitCode {
                 app: handle.clone(),
                 tray: Some(tray),
             }));
-            tauri::async_runtime::spawn(pipeline::pump(core.clone(), events));
+            pipeline::start(core.clone(), events)?;
             if let Some(l) = listener.lock().ok().and_then(|mut l| l.take()) {
                 tauri::async_runtime::spawn(ipc::serve(core.clone(), l));
             }

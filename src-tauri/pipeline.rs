@@ -20,6 +20,22 @@ use crate::popups::{Popup, PopupContext};
 /// stored and popped up at once.
 const BATCH: usize = 256;
 
+/// Runs `pump` on a thread of its own, until the link ends its stream.
+/// The link's tasks and the pump then work on two cores at once: as tasks of
+/// one runtime, each event's wake-up ran the pump right after the link on
+/// the same worker (tokio's LIFO slot), so a flood used about one core in
+/// all while the other waited. The history's writes, the slowest step,
+/// are synchronous anyway. Popups still go out on the core's runtime.
+pub fn start(core: Core, events: LinkEvents) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()?;
+    std::thread::Builder::new()
+        .name("pipeline".into())
+        .spawn(move || runtime.block_on(pump(core, events)))?;
+    Ok(())
+}
+
 /// Runs until the link ends its stream.
 pub async fn pump(core: Core, mut events: LinkEvents) {
     loop {
