@@ -1,10 +1,10 @@
 //! WAL checkpoints of the history's connection, moved off the commit path.
 //! SQLite's automatic checkpoint runs inside whichever commit takes the WAL
-//! past 1 000 pages, and that commit then waits for the checkpoint's fsyncs:
-//! in a flood of events the pipeline stalled on it for tens of milliseconds
-//! (the ingest benchmark's slow outliers). Here a commit only notes the WAL's
-//! size; past the same threshold it nudges a thread of its own, with its own
-//! connection, which checkpoints PASSIVE (never blocking a writer). The
+//! past 1 000 pages, and that commit then waits for the checkpoint's fsyncs,
+//! which in a flood of events holds up the pipeline behind it. Here a commit
+//! only notes the WAL's size; past the same threshold it nudges a thread of
+//! its own, with its own connection, which checkpoints PASSIVE (never
+//! blocking a writer). The
 //! thread starts at the first nudge, so an idle app has none, and ends when
 //! the history's connection is dropped.
 
