@@ -21,6 +21,7 @@ pub mod models;
 pub mod notifier;
 pub mod pipeline;
 pub mod popups;
+pub mod rendering;
 pub mod secrets;
 pub mod settings;
 pub mod storage;
@@ -101,28 +102,12 @@ fn init_tracing() {
         .try_init();
 }
 
-/// Software GL maps libLLVM (~26 MB PSS) into the main process even with no
-/// window, and GPU compositing nearly doubles WebKit's web process (measured
-/// under Xvfb: 96 → 65 MB idle, 318 → 232 MB with the window open). A small
-/// list UI does not need either. A user who sets these keeps theirs.
-fn prefer_lean_rendering() {
-    for (key, value) in [
-        ("GDK_GL", "disable"),
-        ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
-    ] {
-        if std::env::var_os(key).is_none() {
-            // Edition 2021: safe; called before Tauri starts any thread.
-            std::env::set_var(key, value);
-        }
-    }
-}
-
 /// Long enough for the connection and the first catch-up to be done.
 const RELEASE_AFTER_START: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// The tray app on the real runtime.
 pub fn run(cli: Cli, listener: std::os::unix::net::UnixListener) -> ExitCode {
-    prefer_lean_rendering();
+    rendering::prefer_lean();
     let minimized = cli.minimized;
     let overrides = Overrides::from_env().with(cli.overrides());
     let listener = std::sync::Mutex::new(Some(listener));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { linkWords, secondsUntil } from "./format";
+import { formatDateTime, formatTime, linkWords, secondsUntil } from "./format";
 
 const t0 = Date.parse("2030-01-01T12:00:00.000Z");
 
@@ -32,5 +32,19 @@ describe("link state in words", () => {
 
   it("falls back to nextInMs when retryAt is unreadable", () => {
     expect(secondsUntil("not a date", t0, 3000)).toBe(3);
+  });
+});
+
+describe("times", () => {
+  it("reads as the user's locale has it, today as a time and earlier days with the date", () => {
+    const now = new Date();
+    const earlier = new Date(now.getFullYear() - 1, 5, 3, 9, 7);
+    const hm = { hour: "2-digit", minute: "2-digit" } as const;
+    expect(formatTime(now.toISOString())).toBe(now.toLocaleTimeString(undefined, hm));
+    expect(formatDateTime(now.toISOString())).toBe(now.toLocaleTimeString(undefined, hm));
+    expect(formatDateTime(earlier.toISOString())).toBe(
+      earlier.toLocaleString(undefined, { month: "short", day: "numeric", ...hm }),
+    );
+    expect(formatTime("not a date")).toBe("not a date");
   });
 });

@@ -83,10 +83,24 @@ export function linkName(s: LinkState): string {
   }
 }
 
+// One formatter each for the page's life: toLocale*String with options
+// builds a new ICU formatter on every call, for every row rendered.
+let timeFormat: Intl.DateTimeFormat | undefined;
+let dateTimeFormat: Intl.DateTimeFormat | undefined;
+const clock = (d: Date) =>
+  (timeFormat ??= new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" })).format(d);
+const calendar = (d: Date) =>
+  (dateTimeFormat ??= new Intl.DateTimeFormat(undefined, {
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  })).format(d);
+
 export function formatTime(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+  return clock(d);
 }
 
 export function formatDateTime(iso: string): string {
@@ -95,9 +109,7 @@ export function formatDateTime(iso: string): string {
   const today = new Date();
   const sameDay =
     d.getFullYear() === today.getFullYear() && d.getMonth() === today.getMonth() && d.getDate() === today.getDate();
-  return sameDay
-    ? d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })
-    : d.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  return sameDay ? clock(d) : calendar(d);
 }
 
 export const EVENT_LABELS: Record<string, string> = {

@@ -58,12 +58,16 @@ pub async fn bare_tauri(ctx: &Ctx, report: &mut Report) -> anyhow::Result<()> {
             c.arg("--window");
         }
         if lean {
-            // What Alora Tray sets for itself at start (lib.rs, prefer_lean_rendering).
+            // What Alora Tray sets for itself at start (rendering.rs), all
+            // that an environment can set: keeping EGL out of the main
+            // process takes a call in it.
             c.env("GDK_GL", "disable")
-                .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+                .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+                .env("JSC_useJIT", "false");
         } else {
             c.env_remove("GDK_GL")
-                .env_remove("WEBKIT_DISABLE_COMPOSITING_MODE");
+                .env_remove("WEBKIT_DISABLE_COMPOSITING_MODE")
+                .env_remove("JSC_useJIT");
         }
         c
     };
@@ -94,8 +98,8 @@ pub async fn bare_tauri(ctx: &Ctx, report: &mut Report) -> anyhow::Result<()> {
     details.insert(
         "method".into(),
         json!("bench/tauri-bare (a tray icon; --window adds one 420×640 window with a one-line page), \
-               built with Alora's release profile; 'lean env' = GDK_GL=disable WEBKIT_DISABLE_COMPOSITING_MODE=1, \
-               which Alora Tray sets for itself"),
+               built with Alora's release profile; 'lean env' = GDK_GL=disable WEBKIT_DISABLE_COMPOSITING_MODE=1 \
+               JSC_useJIT=false, which Alora Tray sets for itself (it also keeps EGL out of its main process)"),
     );
     report.detail("bare_tauri", serde_json::Value::Object(details));
     Ok(())
