@@ -4,7 +4,7 @@
 //! follows the state (with a countdown ticking only while reconnecting).
 
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use alora_link::{Incoming, LinkEvent, LinkEvents, LinkState, UserStatus};
 use tokio::time::{sleep_until, Instant as TokioInstant};
@@ -19,6 +19,14 @@ use crate::popups::{Popup, PopupContext};
 /// what has already arrived: nothing waits for more, so a lone event is
 /// stored and popped up at once.
 const BATCH: usize = 256;
+
+/// In a flood, a transaction at most this often. A commit writes each page
+/// it touched to the WAL (the row's and each index's leaf: about six pages),
+/// however few events it holds; keeping pace one event at a time, the
+/// pipeline spent most of its time on that. Only an event that comes within
+/// this time of the last batch waits, so a lone one is stored and popped up
+/// at once, and a flood's events wait at most this long.
+const COALESCE: Duration = Duration::from_micros(500);
 
 /// Runs `pump` on a thread of its own, until the link ends its stream.
 /// The link's tasks and the pump then work on two cores at once: as tasks of
@@ -38,19 +46,19 @@ pub fn start(core: Core, events: LinkEvents) -> std::io::Result<()> {
 
 /// Runs until the link ends its stream.
 pub async fn pump(core: Core, mut events: LinkEvents) {
+    let mut last_batch: Option<Instant> = None;
     loop {
         let deadline = next_wake(&core);
         tokio::select! {
             event = events.recv() => match event {
                 Some(first) => {
                     let mut batch = vec![first];
-                    while batch.len() < BATCH {
-                        match events.try_recv() {
-                            Ok(event) => batch.push(event),
-                            Err(_) => break,
-                        }
+                    take_waiting(&mut events, &mut batch);
+                    if batch.len() < BATCH && hold_for_more(last_batch) {
+                        take_waiting(&mut events, &mut batch);
                     }
                     core.on_link_events(batch);
+                    last_batch = Some(Instant::now());
                 }
                 None => break,
             },
@@ -77,6 +85,27 @@ enum Kept {
     Again,
     /// Could not be stored; shown anyway, better than losing it twice.
     Unstored(HistoryItem),
+}
+
+/// Adds to `batch` what has already arrived, up to `BATCH`.
+fn take_waiting(events: &mut LinkEvents, batch: &mut Vec<LinkEvent>) {
+    while batch.len() < BATCH {
+        match events.try_recv() {
+            Ok(event) => batch.push(event),
+            Err(_) => break,
+        }
+    }
+}
+
+/// Waits out the rest of `COALESCE` after the last batch; whether any was
+/// left. It blocks this thread's own runtime, which only the pump uses, for
+/// less than a millisecond: tokio's timers would round it up to one.
+fn hold_for_more(last_batch: Option<Instant>) -> bool {
+    let left = last_batch.and_then(|at| (at + COALESCE).checked_duration_since(Instant::now()));
+    if let Some(left) = left {
+        std::thread::sleep(left);
+    }
+    left.is_some()
 }
 
 async fn wait(deadline: Option<Instant>) {

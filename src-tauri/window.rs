@@ -96,7 +96,9 @@ fn relaunch_now() {
     }
 }
 
-/// Shows the window (creating it), and leads it to `target`.
+/// Long enough for the page to have rendered and loaded its first data.
+const RELEASE_AFTER_SHOWN: Duration = Duration::from_secs(3);
+
 /// A window reopened within this time finds WebKit as it left it.
 const RELEASE_AFTER_CLOSE: Duration = Duration::from_secs(10);
 
@@ -125,6 +127,7 @@ async fn release_after_close<R: Runtime>(app: AppHandle<R>) {
     }
 }
 
+/// Shows the window (creating it), and leads it to `target`.
 pub fn open<R: Runtime>(app: &AppHandle<R>, target: Option<Target>) -> tauri::Result<()> {
     if let Some(window) = app.get_webview_window(MAIN) {
         window.unminimize()?;
@@ -157,6 +160,12 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, target: Option<Target>) -> tauri::Re
             if payload.event() != tauri::webview::PageLoadEvent::Finished {
                 return;
             }
+            // Making the window and the page's first render touched code
+            // here that showing it does not use again (see `footprint`).
+            tauri::async_runtime::spawn(crate::footprint::release_after(
+                RELEASE_AFTER_SHOWN,
+                "window shown",
+            ));
             if let Some(t) = pending.clone() {
                 let w = webview.clone();
                 tauri::async_runtime::spawn(async move {
