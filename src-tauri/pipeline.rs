@@ -304,3 +304,21 @@ impl Core {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_batch_close_behind_the_last_one_waits() {
+        assert!(!hold_for_more(None), "the first batch waits for nothing");
+        let long_ago = Instant::now().checked_sub(Duration::from_secs(3600));
+        assert!(!hold_for_more(long_ago), "a lone event is not held");
+        let t0 = Instant::now();
+        let held = hold_for_more(Some(t0));
+        // Only when this thread was not descheduled past the window itself.
+        if held {
+            assert!(t0.elapsed() >= COALESCE, "held for the rest of the window");
+        }
+    }
+}
