@@ -57,6 +57,11 @@ else
   gotify_args=(--gotify-unavailable "pip install gotify-tray failed: $(tail -n 1 "$OUT/gotify-install.log")")
 fi
 
+# A fresh build leaves gigabytes of dirty pages, written back during the
+# first benchmarks; with 3 GB dirty, 2 of 5 ingest pairs stalled for 200-450
+# ms with both cores half idle (the app is the client that writes to disk).
+echo "bench: writing the build out to disk first (sync)"
+sync
 echo "bench: running (several minutes; nothing else should load this machine meanwhile)"
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
   tests/app/with-keyring.sh target/release/alora-bench \
