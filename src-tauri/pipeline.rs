@@ -22,8 +22,8 @@ const BATCH: usize = 256;
 
 /// In a flood, a transaction at most this often. A commit writes each page
 /// it touched to the WAL (the row's and each index's leaf: about six pages),
-/// however few events it holds; keeping pace one event at a time, the
-/// pipeline spent most of its time on that. Only an event that comes within
+/// however few events it holds, so a pipeline that keeps pace with a few
+/// events per batch pays that for each few. Only an event that comes within
 /// this time of the last batch waits, so a lone one is stored and popped up
 /// at once, and a flood's events wait at most this long.
 const COALESCE: Duration = Duration::from_micros(500);
