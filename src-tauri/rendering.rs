@@ -2,10 +2,12 @@
 //! of GL and JavaScriptCore, and no more. Set once, before Tauri starts any
 //! thread; a variable the user has set is left as it is.
 //!
-//! Measured under Xvfb on the bench's 1 000-entry list (`make bench`'s
-//! `pss_mb_window_open`): 242 MB with compositing and GDK's GL off; 222 MB
-//! with GL also kept out of this process (and 60 → 30 MB once the window
-//! has closed); 207 MB with the JIT off too.
+//! Measured under Xvfb on the bench's 1 000-entry list (`alora-bench --only
+//! gui`, `pss_mb_window_open`): 242 MB with compositing and GDK's GL off;
+//! 222 MB with GL also kept out of this process (and 60 → 30 MB once the
+//! window has closed); 207 MB with the JIT off too. The last two were first
+//! taken with an LD_PRELOAD shim making the same call; this code gave 204
+//! MB with the UI's formatter change (ui/src/format.ts) as well.
 
 use std::ffi::{c_char, c_int, c_void, CStr};
 
@@ -19,12 +21,12 @@ const NO_VENDOR: &str = "/nonexistent/alora-tray-ui-process.json";
 pub fn prefer_lean() {
     // Software GL maps libLLVM (~26 MB PSS) and GPU compositing nearly
     // doubles WebKit's web process (318 → 232 MB with the window open).
-    let composited = set_unless_user_did("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    let compositing_off = set_unless_user_did("WEBKIT_DISABLE_COMPOSITING_MODE", "1") == "1";
     set_unless_user_did("GDK_GL", "disable");
     // A list of 50 rows gains nothing from compiled JavaScript, and the
     // JIT's code and profiling data cost the web process about 15 MB.
     set_unless_user_did("JSC_useJIT", "false");
-    if composited == "1" {
+    if compositing_off {
         keep_gl_out_of_this_process();
     }
 }
