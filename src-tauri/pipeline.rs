@@ -316,7 +316,9 @@ mod tests {
         assert!(!hold_for_more(long_ago), "a lone event is not held");
         let t0 = Instant::now();
         let held = hold_for_more(Some(t0));
-        // Only when this thread was not descheduled past the window itself.
+        // Held or not (if this thread was descheduled past the window
+        // itself), the batch cannot go before the window has passed.
+        assert!(t0.elapsed() >= COALESCE, "returned inside the window");
         if held {
             assert!(t0.elapsed() >= COALESCE, "held for the rest of the window");
         }
