@@ -40,6 +40,9 @@ pub struct BackendConfig {
     pub ping_interval: Duration,
     /// Engine.io ping timeout. Default 20 s.
     pub ping_timeout: Duration,
+    /// Packets queued per socket before an emit to it is refused (it is
+    /// logged, and dropped). Default 128, socketioxide's own.
+    pub max_buffer_size: usize,
 }
 
 impl Default for BackendConfig {
@@ -50,6 +53,7 @@ impl Default for BackendConfig {
             secret: random_secret(),
             ping_interval: Duration::from_secs(25),
             ping_timeout: Duration::from_secs(20),
+            max_buffer_size: 128,
         }
     }
 }
@@ -62,6 +66,7 @@ impl std::fmt::Debug for BackendConfig {
             .field("secret", &format_args!("<{} bytes>", self.secret.len()))
             .field("ping_interval", &self.ping_interval)
             .field("ping_timeout", &self.ping_timeout)
+            .field("max_buffer_size", &self.max_buffer_size)
             .finish()
     }
 }

@@ -70,6 +70,7 @@ impl Backend {
             .req_path(cfg.path.clone())
             .ping_interval(cfg.ping_interval)
             .ping_timeout(cfg.ping_timeout)
+            .max_buffer_size(cfg.max_buffer_size)
             .with_state(ctx.clone())
             .build_layer();
         handlers::install(&io);

@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use alora_backend::Backend;
+use alora_backend::{Backend, BackendConfig};
 use serde_json::{json, Value};
 
 use crate::app::{history_rows, App, Mode};
@@ -149,7 +149,15 @@ async fn node(ctx: &Ctx, backend: &Backend, run: &str) -> anyhow::Result<Run> {
 }
 
 pub async fn run(ctx: &Ctx, report: &mut Report) -> anyhow::Result<()> {
-    let backend = server::start(None).await?;
+    // The whole flood fits in the socket's queue: the server hands it over
+    // at once and its writer sends as fast as the client reads. With
+    // socketioxide's 128 a refused emit was retried in a loop, which spun on
+    // the cores the client needed (thousands of retries per flood).
+    let backend = server::start(Some(BackendConfig {
+        max_buffer_size: FLOOD + 64,
+        ..BackendConfig::default()
+    }))
+    .await?;
     let (mut ratios, mut our_rates, mut node_rates, mut runs) = (vec![], vec![], vec![], vec![]);
     let mut link_rates = vec![];
     for pair in 0..PAIRS {

@@ -290,8 +290,18 @@ impl HistoryStore {
         let mut dropped = 0;
         if max_age_days > 0 {
             let cutoff = now_ms() - i64::from(max_age_days) * DAY_MS;
+            // `received_at` grows with `seq` (it is the clock at insert), so
+            // the cut is the first fresh row in `seq` order: with no index on
+            // the age, this reads the old rows and one more, not the table.
+            // Should the clock have gone back, a row is kept longer, never
+            // dropped early.
             dropped += tx
-                .execute("DELETE FROM history WHERE received_at < ?1", [cutoff])
+                .execute(
+                    "DELETE FROM history WHERE seq < coalesce(
+                       (SELECT seq FROM history WHERE received_at >= ?1 ORDER BY seq LIMIT 1),
+                       (SELECT max(seq) + 1 FROM history))",
+                    [cutoff],
+                )
                 .at(&self.path)?;
         }
         if max_rows > 0 {

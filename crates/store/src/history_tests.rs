@@ -256,6 +256,43 @@ fn prunes_by_age_and_by_rows() {
 }
 
 #[test]
+fn pruning_by_age_cuts_at_the_first_fresh_row() {
+    let retention = Retention {
+        max_age_days: 30,
+        max_rows: 0,
+        prune_every: 0,
+    };
+    let (_dir, mut h) = opened(retention);
+    let old = now_ms() - 31 * DAY_MS;
+    let items = |r: std::ops::Range<u32>| -> Vec<_> {
+        r.map(|n| item(n, "newNotification", "t", "")).collect()
+    };
+    h.add_many_at(&items(0..3), old, None).unwrap();
+    assert_eq!(h.prune().unwrap(), 3, "every row old: all of them go");
+    assert_eq!(h.len().unwrap(), 0);
+    h.add_many_at(&items(3..5), old, None).unwrap();
+    h.add_many(&items(5..7)).unwrap();
+    // The clock went back: an old stamp after fresh rows.
+    h.add_many_at(&items(7..8), old, None).unwrap();
+    assert_eq!(
+        h.prune().unwrap(),
+        2,
+        "the old rows before the first fresh one"
+    );
+    let ids: Vec<_> = h
+        .list(&HistoryQuery::default())
+        .unwrap()
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(
+        ids,
+        ["notification:7", "notification:6", "notification:5"],
+        "kept longer, never dropped early"
+    );
+}
+
+#[test]
 fn the_unread_count_follows_own_writes_pruning_and_other_connections() {
     let retention = Retention {
         max_age_days: 0,

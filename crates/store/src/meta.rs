@@ -22,13 +22,13 @@ pub(crate) fn advance_cursor(
     conn: &rusqlite::Connection,
     at: DateTime<Utc>,
 ) -> rusqlite::Result<String> {
-    conn.query_row(
+    // Cached: this runs in every batch's transaction.
+    conn.prepare_cached(
         "INSERT INTO meta(key, value) VALUES (?1, ?2)
          ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)
          RETURNING value",
-        [LAST_EVENT_AT, &stamp(at)],
-        |r| r.get(0),
-    )
+    )?
+    .query_row([LAST_EVENT_AT, &stamp(at)], |r| r.get(0))
 }
 
 fn stamp(t: DateTime<Utc>) -> String {
