@@ -4,6 +4,7 @@
 //! with no window.
 
 mod actions;
+pub mod allocator;
 pub mod autostart;
 pub mod cli;
 pub mod commands;
