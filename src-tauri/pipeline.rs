@@ -21,7 +21,7 @@ use crate::popups::{Popup, PopupContext};
 const BATCH: usize = 256;
 
 /// In a flood, a transaction at most this often. A commit costs about
-/// 100 µs however few events it holds (the WAL's frames, the cursor's row),
+/// 60 µs however few events it holds (the WAL's frames, the cursor's row),
 /// so a pipeline that keeps pace with a few events per batch pays that for
 /// each few: the store's `ingest` example stores an event in 5.5 µs in
 /// 32-event transactions, 4.1 in 128-event ones. Only an event that comes
