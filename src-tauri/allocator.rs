@@ -6,9 +6,8 @@
 //! by rust_socketio, typed, and freed on the pipeline's thread, and glibc is
 //! slow at memory freed on another thread than the one that took it. With
 //! mimalloc the app's CPU per event was 15.7 µs instead of 16.6 (medians of
-//! 15 flood pairs each, the bench's ingest alone), and the ingest ratio in
-//! those runs 1.76, 1.51, 1.49 against 1.50, 1.42, 1.40. The C libraries
-//! (GTK, WebKit, SQLite) keep glibc's heap, which `footprint` trims.
+//! 15 flood pairs each, the bench's ingest alone). The C libraries (GTK,
+//! WebKit, SQLite) keep glibc's heap, which `footprint` trims.
 //!
 //! Why the options: with mimalloc's defaults (memory purged a second after
 //! it is freed, arenas committed up front) the bench measured 53.8 MB idle with
