@@ -19,11 +19,21 @@ use std::{
     },
 };
 
+/// What the engine.io stream brings up to the client.
+// Alora: the server's PING is passed up too, for `ClientBuilder::on_ping`.
+#[derive(Clone, Debug)]
+pub(crate) enum Received {
+    /// A socket.io packet.
+    Packet(Packet),
+    /// An engine.io PING of the server's heartbeat (already answered with a PONG).
+    Ping,
+}
+
 #[derive(Clone)]
 pub(crate) struct Socket {
     engine_client: Arc<EngineClient>,
     connected: Arc<AtomicBool>,
-    generator: StreamGenerator<Packet>,
+    generator: StreamGenerator<Received>,
 }
 
 impl Socket {
@@ -92,7 +102,7 @@ impl Socket {
     fn stream(
         client: EngineClient,
         is_connected: Arc<AtomicBool>,
-    ) -> Pin<Box<impl Stream<Item = Result<Packet>> + Send>> {
+    ) -> Pin<Box<impl Stream<Item = Result<Received>> + Send>> {
         Box::pin(try_stream! {
                 for await received_data in client.clone() {
                     let packet = received_data?;
@@ -103,7 +113,9 @@ impl Socket {
                         let packet = Self::handle_engineio_packet(packet, client.clone()).await?;
                         Self::handle_socketio_packet(&packet, is_connected.clone());
 
-                        yield packet;
+                        yield Received::Packet(packet);
+                    } else if packet.packet_id == EnginePacketId::Ping {
+                        yield Received::Ping;
                     }
                 }
         })
@@ -167,7 +179,7 @@ impl Socket {
 }
 
 impl Stream for Socket {
-    type Item = Result<Packet>;
+    type Item = Result<Received>;
 
     fn poll_next(
         mut self: Pin<&mut Self>,

@@ -12,7 +12,8 @@ use crate::{error::Result, Event, Payload, TransportType};
 
 use super::{
     callback::{
-        Callback, DynAsyncAnyCallback, DynAsyncCallback, DynAsyncReconnectSettingsCallback,
+        Callback, DynAsyncAnyCallback, DynAsyncCallback, DynAsyncPingCallback,
+        DynAsyncReconnectSettingsCallback,
     },
     client::{Client, ReconnectSettings},
 };
@@ -27,6 +28,7 @@ pub struct ClientBuilder {
     pub(crate) on: HashMap<Event, Callback<DynAsyncCallback>>,
     pub(crate) on_any: Option<Callback<DynAsyncAnyCallback>>,
     pub(crate) on_reconnect: Option<Callback<DynAsyncReconnectSettingsCallback>>,
+    pub(crate) on_ping: Option<Callback<DynAsyncPingCallback>>,
     pub(crate) namespace: String,
     tls_config: Option<TlsConnector>,
     opening_headers: Option<HeaderMap>,
@@ -86,6 +88,7 @@ impl ClientBuilder {
             on: HashMap::new(),
             on_any: None,
             on_reconnect: None,
+            on_ping: None,
             namespace: "/".to_owned(),
             tls_config: None,
             opening_headers: None,
@@ -229,6 +232,32 @@ impl ClientBuilder {
             + Sync,
     {
         self.on_reconnect = Some(Callback::<DynAsyncReconnectSettingsCallback>::new(callback));
+        self
+    }
+
+    /// Registers a callback called every time an engine.io PING of the
+    /// server's heartbeat arrives on this client (after its PONG is sent).
+    /// It is awaited before the next packet is read, as the `on` callbacks are.
+    ///
+    /// # Example
+    /// ```rust
+    /// use rust_socketio::asynchronous::ClientBuilder;
+    /// use futures_util::future::FutureExt;
+    ///
+    /// #[tokio::main]
+    /// async fn main() {
+    ///     let client = ClientBuilder::new("http://localhost:4200/")
+    ///         .on_ping(|| async { println!("the server is alive") }.boxed())
+    ///         .connect()
+    ///         .await;
+    /// }
+    /// ```
+    // Alora: added; upstream 0.6.0 gives no sign of the heartbeat.
+    pub fn on_ping<F>(mut self, callback: F) -> Self
+    where
+        F: for<'a> std::ops::FnMut() -> BoxFuture<'static, ()> + 'static + Send + Sync,
+    {
+        self.on_ping = Some(Callback::<DynAsyncPingCallback>::new(callback));
         self
     }
 

@@ -19,6 +19,10 @@ pub(crate) type DynAsyncAnyCallback = Box<
 pub(crate) type DynAsyncReconnectSettingsCallback =
     Box<dyn for<'a> FnMut() -> BoxFuture<'static, ReconnectSettings> + 'static + Send + Sync>;
 
+// Alora: the callback of `ClientBuilder::on_ping`.
+pub(crate) type DynAsyncPingCallback =
+    Box<dyn for<'a> FnMut() -> BoxFuture<'static, ()> + 'static + Send + Sync>;
+
 pub(crate) struct Callback<T> {
     inner: T,
 }
@@ -100,6 +104,31 @@ impl Callback<DynAsyncReconnectSettingsCallback> {
     pub(crate) fn new<T>(callback: T) -> Self
     where
         T: for<'a> FnMut() -> BoxFuture<'static, ReconnectSettings> + 'static + Sync + Send,
+    {
+        Callback {
+            inner: Box::new(callback),
+        }
+    }
+}
+
+impl Deref for Callback<DynAsyncPingCallback> {
+    type Target = dyn for<'a> FnMut() -> BoxFuture<'static, ()> + 'static + Sync + Send;
+
+    fn deref(&self) -> &Self::Target {
+        self.inner.as_ref()
+    }
+}
+
+impl DerefMut for Callback<DynAsyncPingCallback> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.inner.as_mut()
+    }
+}
+
+impl Callback<DynAsyncPingCallback> {
+    pub(crate) fn new<T>(callback: T) -> Self
+    where
+        T: for<'a> FnMut() -> BoxFuture<'static, ()> + 'static + Sync + Send,
     {
         Callback {
             inner: Box::new(callback),

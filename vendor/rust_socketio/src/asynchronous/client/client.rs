@@ -16,7 +16,7 @@ use super::{
     callback::{Callback, DynAsyncCallback},
 };
 use crate::{
-    asynchronous::socket::Socket as InnerSocket,
+    asynchronous::socket::{Received, Socket as InnerSocket},
     error::{Error, Result},
     packet::{Packet, PacketId},
     Event, Payload,
@@ -397,6 +397,14 @@ impl Client {
         Ok(())
     }
 
+    // Alora: `ClientBuilder::on_ping`.
+    async fn handle_ping(&self) {
+        let mut builder = self.builder.write().await;
+        if let Some(callback) = builder.on_ping.as_mut() {
+            callback().await;
+        }
+    }
+
     /// Handles the incoming acks and classifies what callbacks to call and how.
     #[inline]
     async fn handle_ack(&self, socket_packet: &Packet) -> Result<()> {
@@ -540,22 +548,31 @@ impl Client {
         let socket_clone = (*self.socket.read().await).clone();
 
         stream::unfold(socket_clone, |mut socket| async {
-            // wait for the next payload
-            let packet: Option<std::result::Result<Packet, Error>> = socket.next().await;
-            match packet {
-                // end the stream if the underlying one is closed
-                None => None,
-                Some(Err(err)) => {
-                    // call the error callback
-                    match self.callback(&Event::Error, err.to_string()).await {
-                        Err(callback_err) => Some((Err(callback_err), socket)),
-                        Ok(_) => Some((Err(err), socket)),
+            loop {
+                // wait for the next payload
+                let packet: Option<std::result::Result<Received, Error>> = socket.next().await;
+                return match packet {
+                    // end the stream if the underlying one is closed
+                    None => None,
+                    Some(Err(err)) => {
+                        // call the error callback
+                        match self.callback(&Event::Error, err.to_string()).await {
+                            Err(callback_err) => Some((Err(callback_err), socket)),
+                            Ok(_) => Some((Err(err), socket)),
+                        }
                     }
-                }
-                Some(Ok(packet)) => match self.handle_socketio_packet(&packet).await {
-                    Err(callback_err) => Some((Err(callback_err), socket)),
-                    Ok(_) => Some((Ok(packet), socket)),
-                },
+                    // Alora: a heartbeat is no socket.io packet; tell `on_ping`, read on.
+                    Some(Ok(Received::Ping)) => {
+                        self.handle_ping().await;
+                        continue;
+                    }
+                    Some(Ok(Received::Packet(packet))) => {
+                        match self.handle_socketio_packet(&packet).await {
+                            Err(callback_err) => Some((Err(callback_err), socket)),
+                            Ok(_) => Some((Ok(packet), socket)),
+                        }
+                    }
+                };
             }
         })
         .boxed()
