@@ -22,6 +22,20 @@ impl Event {
     }
 }
 
+impl Event {
+    /// The event of an EVENT packet from the server, by its name.
+    // Alora: `Event::from` made a server's `error`, `open` and `close` into
+    // the library's own events (a lost link, a connect); only `message`,
+    // what a server's `send()` emits, keeps its built-in meaning here.
+    pub(crate) fn from_server(name: &str) -> Self {
+        if name == "message" {
+            Event::Message
+        } else {
+            Event::Custom(name.to_owned())
+        }
+    }
+}
+
 impl From<String> for Event {
     fn from(string: String) -> Self {
         match &string.to_lowercase()[..] {
@@ -55,5 +69,19 @@ impl From<Event> for String {
 impl Display for Event {
     fn fmt(&self, f: &mut Formatter<'_>) -> FmtResult {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod alora_test {
+    use super::Event;
+
+    #[test]
+    fn server_events_never_become_library_events() {
+        for name in ["error", "close", "open", "connect", "Error", "CLOSE"] {
+            assert_eq!(Event::from_server(name), Event::Custom(name.to_owned()));
+        }
+        assert_eq!(Event::from_server("message"), Event::Message);
+        assert_eq!(Event::from_server("foo"), Event::Custom("foo".to_owned()));
     }
 }

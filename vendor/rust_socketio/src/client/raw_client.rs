@@ -305,7 +305,8 @@ impl RawClient {
     #[inline]
     fn handle_binary_event(&self, packet: &Packet) -> Result<()> {
         let event = if let Some(string_data) = &packet.data {
-            string_data.replace('\"', "").into()
+            // Alora: a server's event, never one of the library's own.
+            Event::from_server(&string_data.replace('\"', ""))
         } else {
             Event::Message
         };
@@ -336,7 +337,8 @@ impl RawClient {
                 1 => (Event::Message, contents.as_slice()),
                 // get rest of data if first is a event
                 _ => match contents.first() {
-                    Some(Value::String(ev)) => (Event::from(ev.as_str()), &contents[1..]),
+                    // Alora: a server's event, never one of the library's own.
+                    Some(Value::String(ev)) => (Event::from_server(ev), &contents[1..]),
                     // get rest(1..) of them as data, not just take the 2nd element
                     _ => (Event::Message, contents.as_slice()),
                     // take them all as data

@@ -1,9 +1,15 @@
-use std::{ops::DerefMut, pin::Pin, sync::Arc};
+use std::{
+    ops::DerefMut,
+    pin::Pin,
+    sync::{
+        atomic::{AtomicU32, Ordering},
+        Arc,
+    },
+};
 
 use backoff::{backoff::Backoff, ExponentialBackoffBuilder};
 use futures_util::{future::BoxFuture, stream, Stream, StreamExt};
 use log::trace;
-use rand::{thread_rng, Rng};
 use serde_json::Value;
 use tokio::{
     sync::RwLock,
@@ -31,6 +37,13 @@ enum DisconnectReason {
     Manual,
     /// The server disconnected
     Server,
+}
+
+/// Alora: the next ack id of a client, 0, 1, 2, ... and round to 0 after
+/// `i32::MAX` (a packet's id is an `i32`).
+pub(crate) fn next_ack_id(ids: &AtomicU32) -> i32 {
+    let n = ids.fetch_add(1, Ordering::Relaxed) & (i32::MAX as u32);
+    n as i32
 }
 
 /// Settings that can be updated before reconnecting to a server
@@ -68,6 +81,8 @@ pub struct Client {
     /// The inner socket client to delegate the methods to.
     socket: Arc<RwLock<InnerSocket>>,
     outstanding_acks: Arc<RwLock<Vec<Ack>>>,
+    // Alora: the next ack id, shared by every clone.
+    ack_ids: Arc<AtomicU32>,
     // namespace, for multiplexing messages
     nsp: String,
     // Data send in the opening packet (commonly used as for auth)
@@ -86,6 +101,7 @@ impl Client {
             socket: Arc::new(RwLock::new(socket)),
             nsp: builder.namespace.to_owned(),
             outstanding_acks: Arc::new(RwLock::new(Vec::new())),
+            ack_ids: Arc::new(AtomicU32::new(0)),
             auth: builder.auth.clone(),
             builder: Arc::new(RwLock::new(builder)),
             disconnect_reason: Arc::new(RwLock::new(DisconnectReason::default())),
@@ -359,7 +375,9 @@ impl Client {
         E: Into<Event>,
         D: Into<Payload>,
     {
-        let id = thread_rng().gen_range(0..999);
+        // Alora: ids in sequence, as socket.io's own clients draw them; upstream
+        // drew them at random in 0..999, so two acks in flight could share one.
+        let id = next_ack_id(&self.ack_ids);
         let socket_packet =
             Packet::new_from_payload(data.into(), event.into(), &self.nsp, Some(id))?;
 
@@ -370,8 +388,13 @@ impl Client {
             callback: Callback::<DynAsyncCallback>::new(callback),
         };
 
+        let mut acks = self.outstanding_acks.write().await;
+        // Alora: an ack past its timeout is never called; without this, each
+        // one that never came stayed in the list for the client's life.
+        acks.retain(|ack| ack.time_started.elapsed() < ack.timeout);
         // add the ack to the tuple of outstanding acks
-        self.outstanding_acks.write().await.push(ack);
+        acks.push(ack);
+        drop(acks);
 
         self.socket.read().await.send(socket_packet).await
     }
@@ -408,37 +431,33 @@ impl Client {
     /// Handles the incoming acks and classifies what callbacks to call and how.
     #[inline]
     async fn handle_ack(&self, socket_packet: &Packet) -> Result<()> {
-        let mut to_be_removed = Vec::new();
-        if let Some(id) = socket_packet.id {
-            for (index, ack) in self.outstanding_acks.write().await.iter_mut().enumerate() {
-                if ack.id == id {
-                    to_be_removed.push(index);
-
-                    if ack.time_started.elapsed() < ack.timeout {
-                        if let Some(ref payload) = socket_packet.data {
-                            ack.callback.deref_mut()(
-                                Payload::from(payload.to_owned()),
-                                self.clone(),
-                            )
-                            .await;
-                        }
-                        if let Some(ref attachments) = socket_packet.attachments {
-                            if let Some(payload) = attachments.get(0) {
-                                ack.callback.deref_mut()(
-                                    Payload::Binary(payload.to_owned()),
-                                    self.clone(),
-                                )
-                                .await;
-                            }
-                        }
-                    } else {
-                        trace!("Received an Ack that is now timed out (elapsed time was longer than specified duration)");
-                    }
+        let Some(id) = socket_packet.id else {
+            return Ok(());
+        };
+        // Alora: the one ack of this id is taken out, then called without the
+        // list locked (a callback may emit with an ack itself). Upstream
+        // removed every match by stale index, which panicked.
+        let ack = {
+            let mut acks = self.outstanding_acks.write().await;
+            acks.iter()
+                .position(|ack| ack.id == id)
+                .map(|index| acks.swap_remove(index))
+        };
+        let Some(mut ack) = ack else {
+            return Ok(());
+        };
+        if ack.time_started.elapsed() < ack.timeout {
+            if let Some(ref payload) = socket_packet.data {
+                ack.callback.deref_mut()(Payload::from(payload.to_owned()), self.clone()).await;
+            }
+            if let Some(ref attachments) = socket_packet.attachments {
+                if let Some(payload) = attachments.get(0) {
+                    ack.callback.deref_mut()(Payload::Binary(payload.to_owned()), self.clone())
+                        .await;
                 }
             }
-            for index in to_be_removed {
-                self.outstanding_acks.write().await.remove(index);
-            }
+        } else {
+            trace!("Received an Ack that is now timed out (elapsed time was longer than specified duration)");
         }
         Ok(())
     }
@@ -447,7 +466,8 @@ impl Client {
     #[inline]
     async fn handle_binary_event(&self, packet: &Packet) -> Result<()> {
         let event = if let Some(string_data) = &packet.data {
-            string_data.replace('\"', "").into()
+            // Alora: a server's event, never one of the library's own.
+            Event::from_server(&string_data.replace('\"', ""))
         } else {
             Event::Message
         };
@@ -480,7 +500,8 @@ impl Client {
                 1 => (Event::Message, contents.as_slice()),
                 // it's a message event
                 _ => match contents.first() {
-                    Some(Value::String(ev)) => (Event::from(ev.as_str()), &contents[1..]),
+                    // Alora: a server's event, never one of the library's own.
+                    Some(Value::String(ev)) => (Event::from_server(ev), &contents[1..]),
                     // get rest(1..) of them as data, not just take the 2nd element
                     _ => (Event::Message, contents.as_slice()),
                     // take them all as data
@@ -1166,5 +1187,28 @@ mod test {
 
     fn load(num: &AtomicUsize) -> usize {
         num.load(Ordering::Acquire)
+    }
+}
+
+#[cfg(test)]
+mod alora_test {
+    use std::collections::HashSet;
+    use std::sync::atomic::AtomicU32;
+
+    use super::next_ack_id;
+
+    #[test]
+    fn ack_ids_follow_each_other_and_stay_positive() {
+        let ids = AtomicU32::new(0);
+        let drawn: Vec<i32> = (0..5000).map(|_| next_ack_id(&ids)).collect();
+        assert_eq!(drawn, (0..5000).collect::<Vec<i32>>());
+        assert_eq!(drawn.iter().collect::<HashSet<_>>().len(), 5000);
+
+        let ids = AtomicU32::new(i32::MAX as u32);
+        assert_eq!(next_ack_id(&ids), i32::MAX);
+        assert_eq!(next_ack_id(&ids), 0);
+        let ids = AtomicU32::new(u32::MAX);
+        assert_eq!(next_ack_id(&ids), i32::MAX);
+        assert_eq!(next_ack_id(&ids), 0);
     }
 }
