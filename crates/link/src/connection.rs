@@ -47,6 +47,18 @@ pub(crate) fn connect_error_message(text: &str) -> String {
     }
 }
 
+/// The user's words for the library's error event on a live link, e.g.
+/// `EngineIO Error: The server did not send a PING packet in time`.
+pub(crate) fn lost_reason(text: &str) -> String {
+    match text.trim().strip_prefix("EngineIO Error") {
+        Some(rest) => match rest.trim_start_matches(':').trim() {
+            "" => "the connection was lost (no answer from the server)".to_owned(),
+            cause => format!("the connection was lost: {cause}"),
+        },
+        None => text.to_owned(),
+    }
+}
+
 pub(crate) fn is_auth_rejection(message: &str) -> bool {
     let lower = message.to_lowercase();
     AUTH_WORDS.iter().any(|w| lower.contains(w))
@@ -146,16 +158,7 @@ impl Actor {
                         .await;
                 }
             }
-            Signal::Error(text) => {
-                // The library's text for a dropped transport is bare
-                // ("EngineIO Error"): say what it means.
-                let reason = if text.trim() == "EngineIO Error" {
-                    "the connection was lost (no answer from the server)".to_owned()
-                } else {
-                    text
-                };
-                self.link_lost(reason).await
-            }
+            Signal::Error(text) => self.link_lost(lost_reason(&text)).await,
             Signal::Closed => {
                 self.link_lost("the server closed the connection".into())
                     .await
@@ -308,6 +311,19 @@ mod tests {
         assert_eq!(connect_error_message(plain), "unauthorized");
         let odd = "Received an ConnectError frame: {\"data\":1}";
         assert_eq!(connect_error_message(odd), "{\"data\":1}");
+    }
+
+    #[test]
+    fn says_why_the_link_was_lost() {
+        assert_eq!(
+            lost_reason("EngineIO Error"),
+            "the connection was lost (no answer from the server)"
+        );
+        assert_eq!(
+            lost_reason("EngineIO Error: The server did not send a PING packet in time"),
+            "the connection was lost: The server did not send a PING packet in time"
+        );
+        assert_eq!(lost_reason("Invalid packet id: 9"), "Invalid packet id: 9");
     }
 
     #[test]

@@ -91,6 +91,11 @@ pub mod transports;
 
 pub const ENGINE_IO_VERSION: i32 = 4;
 
+/// The largest websocket message (and frame) the async client takes from a
+/// server, in bytes. Alora: tungstenite's default is 64 MiB; a larger one is
+/// refused with `Message too long` and the transport closes.
+pub const MAX_MESSAGE_SIZE: usize = 1 << 20;
+
 /// Contains the error type which will be returned with every result in this
 /// crate. Handles all kinds of errors.
 pub mod error;

@@ -88,6 +88,15 @@ pub struct HandshakePacket {
     pub ping_timeout: u64,
 }
 
+impl HandshakePacket {
+    /// How long the client waits for the server's next PING, in ms.
+    // Alora: saturating; the sum of two server-chosen u64 overflowed (a
+    // panic in a debug build, a timeout of a few ms in a release one).
+    pub(crate) fn max_ping_timeout(&self) -> u64 {
+        self.ping_interval.saturating_add(self.ping_timeout)
+    }
+}
+
 impl TryFrom<Packet> for HandshakePacket {
     type Error = Error;
     fn try_from(packet: Packet) -> Result<HandshakePacket> {
@@ -357,5 +366,28 @@ mod tests {
             HandshakePacket::try_from(Packet::new(PacketId::Message, Bytes::from(encoded)))
                 .unwrap()
         );
+    }
+}
+
+#[cfg(test)]
+mod alora_test {
+    use super::*;
+
+    #[test]
+    fn the_servers_ping_values_cannot_overflow() {
+        let max = u64::MAX;
+        let data = format!(
+            r#"{{"sid":"s","upgrades":[],"pingInterval":{max},"pingTimeout":{max}}}"#
+        );
+        let handshake =
+            HandshakePacket::try_from(Packet::new(PacketId::Open, Bytes::from(data))).unwrap();
+        assert_eq!(handshake.max_ping_timeout(), u64::MAX);
+        let usual = HandshakePacket {
+            sid: "s".to_owned(),
+            upgrades: vec![],
+            ping_interval: 25_000,
+            ping_timeout: 20_000,
+        };
+        assert_eq!(usual.max_ping_timeout(), 45_000);
     }
 }

@@ -47,7 +47,7 @@ impl Socket {
         on_open: OptionalCallback<()>,
         on_packet: OptionalCallback<Packet>,
     ) -> Self {
-        let max_ping_timeout = handshake.ping_interval + handshake.ping_timeout;
+        let max_ping_timeout = handshake.max_ping_timeout(); // Alora: saturating
 
         Socket {
             on_close,

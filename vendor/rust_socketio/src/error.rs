@@ -40,7 +40,8 @@ pub enum Error {
     IncompleteIo(#[from] IoError),
     #[error("Error while parsing an integer")]
     InvalidInteger(#[from] ParseIntError),
-    #[error("EngineIO Error")]
+    // Alora: with the engine.io error itself ("EngineIO Error" alone said nothing).
+    #[error("EngineIO Error: {0}")]
     IncompleteResponseFromEngineIo(#[from] rust_engineio::Error),
     #[error("Invalid packet type while reading attachments")]
     InvalidAttachmentPacketType(u8),

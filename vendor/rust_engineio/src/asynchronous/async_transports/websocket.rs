@@ -14,7 +14,7 @@ use tokio_tungstenite::connect_async_with_config;
 use tungstenite::client::IntoClientRequest;
 use url::Url;
 
-use super::websocket_general::AsyncWebsocketGeneralTransport;
+use super::websocket_general::{websocket_config, AsyncWebsocketGeneralTransport};
 
 /// An asynchronous websocket transport type.
 /// This type only allows for plain websocket
@@ -38,8 +38,8 @@ impl WebsocketTransport {
             req.headers_mut().extend(map);
         }
 
-        // Alora: TCP_NODELAY (see VENDORED.md).
-        let (ws_stream, _) = connect_async_with_config(req, None, true).await?;
+        // Alora: TCP_NODELAY and a bounded message size (see VENDORED.md).
+        let (ws_stream, _) = connect_async_with_config(req, Some(websocket_config()), true).await?;
         let (sen, rec) = ws_stream.split();
 
         let inner = AsyncWebsocketGeneralTransport::new(sen, rec).await;

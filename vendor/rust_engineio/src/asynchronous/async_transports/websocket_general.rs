@@ -11,6 +11,15 @@ use tokio::{net::TcpStream, sync::Mutex};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tungstenite::Message;
 
+/// The websocket settings of the async transports.
+// Alora: a bounded message size (`crate::MAX_MESSAGE_SIZE`).
+pub(crate) fn websocket_config() -> tungstenite::protocol::WebSocketConfig {
+    let mut config = tungstenite::protocol::WebSocketConfig::default();
+    config.max_message_size = Some(crate::MAX_MESSAGE_SIZE);
+    config.max_frame_size = Some(crate::MAX_MESSAGE_SIZE);
+    config
+}
+
 type AsyncWebsocketSender = SplitSink<WebSocketStream<MaybeTlsStream<TcpStream>>, Message>;
 type AsyncWebsocketReceiver = SplitStream<WebSocketStream<MaybeTlsStream<TcpStream>>>;
 

@@ -16,7 +16,7 @@ use tokio_tungstenite::Connector;
 use tungstenite::client::IntoClientRequest;
 use url::Url;
 
-use super::websocket_general::AsyncWebsocketGeneralTransport;
+use super::websocket_general::{websocket_config, AsyncWebsocketGeneralTransport};
 
 /// An asynchronous websocket transport type.
 /// This type only allows for secure websocket
@@ -54,7 +54,7 @@ impl WebsocketSecureTransport {
         // See the docs: https://docs.rs/tokio/latest/tokio/net/struct.TcpStream.html#method.set_nodelay
         let (ws_stream, _) = connect_async_tls_with_config(
             req,
-            None,
+            Some(websocket_config()), // Alora: a bounded message size, see VENDORED.md
             /*disable_nagle=*/ true, // Alora: see VENDORED.md
             tls_config.map(Connector::NativeTls),
         )
