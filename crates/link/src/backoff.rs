@@ -67,6 +67,7 @@ mod tests {
             floor: Duration::from_millis(500),
             cap: Duration::from_secs(30),
             stable_after: Duration::from_secs(10),
+            ..BackoffPolicy::default()
         }
     }
 

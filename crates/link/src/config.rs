@@ -28,6 +28,11 @@ pub struct BackoffPolicy {
     /// does not, so that a server that accepts and drops at once is not
     /// hammered.
     pub stable_after: Duration,
+    /// After the server rejected the token, how often the link still tries it
+    /// again, quietly (the state stays `AuthRequired`): the rejection is read
+    /// from the server's words, and a wrong reading must not leave the tray
+    /// offline for good.
+    pub after_rejection: Duration,
 }
 
 impl Default for BackoffPolicy {
@@ -36,6 +41,7 @@ impl Default for BackoffPolicy {
             floor: Duration::from_millis(500),
             cap: Duration::from_secs(30),
             stable_after: Duration::from_secs(10),
+            after_rejection: Duration::from_secs(300),
         }
     }
 }

@@ -6,23 +6,42 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 
 use crate::actor::{Actor, Phase};
+use crate::config::BackoffPolicy;
 use crate::handle::LinkEvent;
 use crate::protocol::Incoming;
 use crate::socket::{self, Signal, Tagged};
 use crate::state::{AuthReason, LinkCounters, LinkState};
 
-/// Words in a CONNECT_ERROR that mean the token, not the network, is at
-/// fault. Anything else is retried with backoff.
-const AUTH_WORDS: &[&str] = &[
-    "unauthor",
-    "token",
-    "jwt",
-    "auth",
+/// Phrases of a CONNECT_ERROR's `message` that mean the token, not the
+/// network, is at fault (README, "For backend authors"). Matched as whole
+/// words of the message, case and punctuation aside, with camelCase split
+/// (`InvalidSignature` is "invalid signature"). Anything else is retried
+/// with backoff; a rejection too is retried, slowly
+/// (`BackoffPolicy::after_rejection`).
+const AUTH_PHRASES: &[&str] = &[
+    "unauthorized",
+    "unauthorised",
+    "unauthenticated",
+    "not authorized",
+    "not authorised",
+    "not authenticated",
     "forbidden",
-    "expired",
-    "credential",
-    "401",
-    "403",
+    "authentication error",
+    "authentication failed",
+    "authentication required",
+    "invalid credentials",
+    "invalid token",
+    "token invalid",
+    "invalid jwt",
+    "jwt malformed",
+    "jwt expired",
+    "token expired",
+    "expired token",
+    "invalid signature",
+    "expired signature",
+    "jwt must be provided",
+    "missing token",
+    "no token",
 ];
 
 /// How rust_socketio's error event starts for a CONNECT_ERROR packet; its
@@ -31,20 +50,30 @@ const AUTH_WORDS: &[&str] = &[
 const CONNECT_ERROR_PREFIX: &str = "Received an ConnectError frame:";
 
 /// The server's message out of rust_socketio's error text, e.g.
-/// `Received an ConnectError frame: {"message":"jwt expired"}`.
-pub(crate) fn connect_error_message(text: &str) -> String {
-    let raw = text
-        .split_once(CONNECT_ERROR_PREFIX)
-        .map_or(text, |(_, rest)| rest)
-        .trim();
-    match serde_json::from_str::<Value>(raw) {
+/// `Received an ConnectError frame: {"message":"jwt expired"}`: its
+/// `message` field, or the string it is; `None` when it has neither.
+pub(crate) fn connect_error_reason(text: &str) -> Option<String> {
+    match serde_json::from_str::<Value>(connect_error_data(text)) {
         Ok(Value::Object(map)) => match map.get("message") {
-            Some(Value::String(m)) => m.clone(),
-            _ => raw.to_owned(),
+            Some(Value::String(m)) => Some(m.clone()),
+            _ => None,
         },
-        Ok(Value::String(s)) => s,
-        _ => raw.trim_matches('"').to_owned(),
+        Ok(Value::String(s)) => Some(s),
+        Ok(_) => None,
+        // Not JSON at all: a bare text is the message.
+        Err(_) => Some(connect_error_data(text).trim_matches('"').to_owned()),
     }
+}
+
+fn connect_error_data(text: &str) -> &str {
+    text.split_once(CONNECT_ERROR_PREFIX)
+        .map_or(text, |(_, rest)| rest)
+        .trim()
+}
+
+/// What the user is shown of a CONNECT_ERROR: its message, or all of it.
+pub(crate) fn connect_error_message(text: &str) -> String {
+    connect_error_reason(text).unwrap_or_else(|| connect_error_data(text).to_owned())
 }
 
 /// The user's words for the library's error event on a live link, e.g.
@@ -59,9 +88,37 @@ pub(crate) fn lost_reason(text: &str) -> String {
     }
 }
 
+/// Whether a CONNECT_ERROR says the token is at fault: only its message is
+/// read (a status code elsewhere in it proves nothing).
+pub(crate) fn connect_error_is_auth(text: &str) -> bool {
+    connect_error_reason(text).is_some_and(|m| is_auth_rejection(&m))
+}
+
+/// Whether a message contains one of `AUTH_PHRASES` as whole words.
 pub(crate) fn is_auth_rejection(message: &str) -> bool {
-    let lower = message.to_lowercase();
-    AUTH_WORDS.iter().any(|w| lower.contains(w))
+    let words = format!(" {} ", words_of(message));
+    AUTH_PHRASES
+        .iter()
+        .any(|phrase| words.contains(&format!(" {phrase} ")))
+}
+
+/// The message's words, lowercase, one space apart: `TokenExpiredError:
+/// jwt-expired` is "token expired error jwt expired".
+fn words_of(message: &str) -> String {
+    let mut out = String::with_capacity(message.len() + 8);
+    let mut prev: Option<char> = None;
+    for c in message.chars() {
+        if c.is_alphanumeric() {
+            if c.is_uppercase() && prev.is_some_and(char::is_lowercase) {
+                out.push(' ');
+            }
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with(' ') && !out.is_empty() {
+            out.push(' ');
+        }
+        prev = Some(c);
+    }
+    out.trim_end().to_owned()
 }
 
 impl Actor {
@@ -82,6 +139,10 @@ impl Actor {
     }
 
     pub(crate) async fn start_attempt(&mut self) {
+        // The slow timer of a rejected token (`require_auth`): this attempt
+        // is quiet, the state stays `AuthRequired` unless it connects. Any
+        // other start (a new token, "reconnect now") comes from `Idle`.
+        let quiet = matches!(self.phase, Phase::Waiting { .. }) && self.rejected();
         let Some(mut config) = self.config.clone() else {
             self.phase = Phase::Idle;
             return self.set_state(LinkState::Idle).await;
@@ -92,6 +153,12 @@ impl Actor {
         if self.claims.is_expired_at(Utc::now()) {
             return self.require_auth(AuthReason::Expired).await;
         }
+        let attempt = self.backoff.retries();
+        if !quiet {
+            // Before anything can fail: a failure then is an attempt's, not
+            // a quiet retry's (`schedule_retry` reads the state).
+            self.set_state(LinkState::Connecting { attempt }).await;
+        }
         let endpoint = match config.endpoint() {
             Ok(url) => url,
             Err(e) => return self.attempt_failed(e.to_string()).await,
@@ -99,8 +166,7 @@ impl Actor {
         self.drop_client();
         config.since = self.last_event_at;
         LinkCounters::bump(&self.counters.attempts);
-        let attempt = self.backoff.retries();
-        tracing::debug!(%endpoint, attempt, "connecting");
+        tracing::debug!(%endpoint, attempt, quiet, "connecting");
         if let Err(e) = socket::open(
             &config,
             &endpoint,
@@ -115,7 +181,27 @@ impl Actor {
             opened: false,
             deadline: Instant::now() + config.timeouts.connect,
         };
-        self.set_state(LinkState::Connecting { attempt }).await;
+    }
+
+    /// Whether the state is a rejection of the token by the server.
+    fn rejected(&self) -> bool {
+        matches!(
+            *self.state_tx.borrow(),
+            LinkState::AuthRequired {
+                reason: AuthReason::Rejected { .. }
+            }
+        )
+    }
+
+    /// When the next quiet retry of a rejected token is due.
+    fn after_rejection(&self) -> Instant {
+        let pace = self
+            .config
+            .as_ref()
+            .map_or(BackoffPolicy::default().after_rejection, |c| {
+                c.backoff.after_rejection
+            });
+        Instant::now() + pace
     }
 
     pub(crate) async fn signal(&mut self, tagged: Tagged) {
@@ -149,7 +235,7 @@ impl Actor {
             Signal::Opened => self.mark_opened().await,
             Signal::Error(text) if text.starts_with(CONNECT_ERROR_PREFIX) => {
                 let message = connect_error_message(&text);
-                if is_auth_rejection(&message) {
+                if connect_error_is_auth(&text) {
                     LinkCounters::bump(&self.counters.auth_rejections);
                     tracing::warn!(%message, "the server rejected the token");
                     self.require_auth(AuthReason::Rejected { message }).await;
@@ -278,6 +364,15 @@ impl Actor {
     }
 
     async fn schedule_retry(&mut self, reason: String) {
+        if self.rejected() {
+            // A quiet retry of a rejected token failed otherwise: the
+            // rejection stands, the next try is at the slow pace again.
+            tracing::debug!(%reason, "a retry of the rejected token failed");
+            self.phase = Phase::Waiting {
+                until: self.after_rejection(),
+            };
+            return;
+        }
         let delay = self.backoff.next_delay();
         self.phase = Phase::Waiting {
             until: Instant::now() + delay,
@@ -294,7 +389,15 @@ impl Actor {
 
     pub(crate) async fn require_auth(&mut self, reason: AuthReason) {
         self.drop_client();
-        self.phase = Phase::AuthRequired;
+        self.phase = match reason {
+            // Read from the server's words, which can be wrong or change:
+            // tried again, slowly (`start_attempt` keeps it quiet).
+            AuthReason::Rejected { .. } => Phase::Waiting {
+                until: self.after_rejection(),
+            },
+            // No token, or one past its expiry: nothing to try until it changes.
+            AuthReason::Missing | AuthReason::Expired => Phase::AuthRequired,
+        };
         self.set_state(LinkState::AuthRequired { reason }).await;
     }
 }
@@ -340,5 +443,48 @@ mod tests {
         for m in ["Invalid namespace", "server full", "rate limited"] {
             assert!(!is_auth_rejection(m), "{m}");
         }
+    }
+
+    #[test]
+    fn auth_phrases_match_whole_words_of_the_message() {
+        for m in [
+            // jsonwebtoken (Node) and its Rust namesake's kinds.
+            "invalid signature",
+            "InvalidSignature",
+            "jwt malformed",
+            "TokenExpiredError",
+            "ExpiredSignature",
+            "invalid_token",
+            "401 Unauthorized",
+            "UNAUTHORIZED",
+            "Token expired",
+            "Authentication failed",
+            "not authorized",
+        ] {
+            assert!(is_auth_rejection(m), "{m}");
+        }
+        for m in [
+            "Authentication service temporarily unavailable",
+            "Error 4011: server overloaded",
+            "too many tokens in the bucket, slow down",
+            "authorization server unreachable",
+            "session store expired, try again",
+        ] {
+            assert!(!is_auth_rejection(m), "{m}");
+        }
+    }
+
+    #[test]
+    fn only_the_message_of_a_connect_error_is_read_for_auth() {
+        let p = CONNECT_ERROR_PREFIX;
+        let auth = |text: &str| connect_error_is_auth(&format!("{p} {text}"));
+        assert!(auth(
+            r#"{"message":"invalid signature","data":{"code":401}}"#
+        ));
+        assert!(auth(r#""unauthorized""#));
+        // No message: whatever else the object says, it is retried.
+        assert!(!auth(r#"{"data":{"status":401}}"#));
+        assert!(!auth(r#"{"code":"unauthorized"}"#));
+        assert!(!auth(r#"{"message":"Server busy","data":{"status":401}}"#));
     }
 }

@@ -201,6 +201,7 @@ async fn a_30_second_outage_follows_the_capped_backoff() {
         floor: Duration::from_millis(500),
         cap: Duration::from_secs(4),
         stable_after: Duration::from_secs(2),
+        ..BackoffPolicy::default()
     };
     cfg.backoff = policy;
     let mut p = Probe::connect(cfg).await;

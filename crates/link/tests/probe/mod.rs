@@ -27,6 +27,7 @@ pub fn config(url: &str, path: &str, token: &str) -> LinkConfig {
             floor: Duration::from_millis(200),
             cap: Duration::from_secs(2),
             stable_after: Duration::from_secs(2),
+            ..BackoffPolicy::default()
         },
         timeouts: Timeouts {
             connect: Duration::from_secs(5),

@@ -207,6 +207,18 @@ pub fn free_port() -> u16 {
         .unwrap_or(9)
 }
 
+/// Polls `check` every 20 ms until it holds; panics after `within`.
+pub async fn poll_until(within: Duration, mut check: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + within;
+    while !check() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still not so after {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// A search over `received` from index `from`, polled every 10 ms until `timeout`.
 pub(crate) async fn poll_received(
     mut received: impl FnMut() -> Vec<ReceivedEvent> + Send,
