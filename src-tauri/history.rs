@@ -100,13 +100,10 @@ impl History {
 }
 
 /// The time an event moves the catch-up cursor to, as the link counts it:
-/// notifications and messages, by `createdAt` (their arrival when missing).
+/// notifications and messages, by the server's `createdAt`, no later than
+/// their arrival plus `CURSOR_SKEW`; never by the client's clock.
 pub fn stamp_of(incoming: &Incoming) -> Option<DateTime<Utc>> {
-    match incoming {
-        Incoming::NewNotification(n) => n.created_at,
-        Incoming::NewMessage(m) => m.created_at,
-        _ => None,
-    }
+    incoming.cursor_time()
 }
 
 /// Where a notification leads: the app route in its `link`

@@ -136,10 +136,13 @@ impl Actor {
             Phase::Opening { deadline, .. } => Some(*deadline),
             Phase::Waiting { until } => Some(*until),
             Phase::Connected { .. } => {
-                let expiry = self.claims.expires_at.map(|exp| {
-                    let left = (exp - Utc::now()).to_std().unwrap_or_default();
-                    Instant::now() + left
-                });
+                let expiry = self
+                    .claims
+                    .expiry_deadline(self.expiry_leeway())
+                    .map(|exp| {
+                        let left = (exp - Utc::now()).to_std().unwrap_or_default();
+                        Instant::now() + left
+                    });
                 [self.ack_deadline, expiry].into_iter().flatten().min()
             }
             Phase::Idle | Phase::AuthRequired => None,
@@ -159,7 +162,7 @@ impl Actor {
             }
             Phase::Waiting { until } if *until <= now => self.start_attempt().await,
             Phase::Connected { .. } => {
-                if self.claims.is_expired_at(Utc::now()) {
+                if self.claims.is_expired_at(Utc::now(), self.expiry_leeway()) {
                     tracing::info!("the token expired while connected");
                     self.require_auth(AuthReason::Expired).await;
                 } else if self.ack_deadline.is_some_and(|d| d <= now) {

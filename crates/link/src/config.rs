@@ -67,7 +67,7 @@ impl Default for Timeouts {
 }
 
 /// Everything needed to connect. Cheap to clone.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct LinkConfig {
     /// e.g. `http://localhost:6001`; `https://` means TLS.
     pub server_url: String,
@@ -83,6 +83,30 @@ pub struct LinkConfig {
     pub extra_root_certs: Vec<Vec<u8>>,
     /// The time of the last event the client stored, for catch-up.
     pub since: Option<DateTime<Utc>>,
+    /// How long past its `exp` (by this machine's clock) a token is still
+    /// sent, and a live link kept: a clock a few minutes fast must not hold
+    /// back a valid token; the server decides. Default: 5 minutes.
+    pub expiry_leeway: Duration,
+}
+
+/// The default `LinkConfig::expiry_leeway`.
+pub const DEFAULT_EXPIRY_LEEWAY: Duration = Duration::from_secs(300);
+
+impl Default for LinkConfig {
+    fn default() -> Self {
+        LinkConfig {
+            server_url: String::new(),
+            socket_path: String::new(),
+            token: None,
+            user_id: None,
+            transport: Transport::default(),
+            timeouts: Timeouts::default(),
+            backoff: BackoffPolicy::default(),
+            extra_root_certs: Vec::new(),
+            since: None,
+            expiry_leeway: DEFAULT_EXPIRY_LEEWAY,
+        }
+    }
 }
 
 impl std::fmt::Debug for LinkConfig {
@@ -97,6 +121,7 @@ impl std::fmt::Debug for LinkConfig {
             .field("timeouts", &self.timeouts)
             .field("backoff", &self.backoff)
             .field("since", &self.since)
+            .field("expiry_leeway", &self.expiry_leeway)
             .finish()
     }
 }

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 
 use crate::actor::{Actor, Phase};
-use crate::config::BackoffPolicy;
+use crate::config::{BackoffPolicy, DEFAULT_EXPIRY_LEEWAY};
 use crate::handle::LinkEvent;
 use crate::protocol::Incoming;
 use crate::socket::{self, Signal, Tagged};
@@ -150,7 +150,7 @@ impl Actor {
         let Some(token) = config.token.clone() else {
             return self.require_auth(AuthReason::Missing).await;
         };
-        if self.claims.is_expired_at(Utc::now()) {
+        if self.claims.is_expired_at(Utc::now(), config.expiry_leeway) {
             return self.require_auth(AuthReason::Expired).await;
         }
         let attempt = self.backoff.retries();
@@ -181,6 +181,13 @@ impl Actor {
             opened: false,
             deadline: Instant::now() + config.timeouts.connect,
         };
+    }
+
+    /// How long past `exp` the token is still sent and a live link kept.
+    pub(crate) fn expiry_leeway(&self) -> std::time::Duration {
+        self.config
+            .as_ref()
+            .map_or(DEFAULT_EXPIRY_LEEWAY, |c| c.expiry_leeway)
     }
 
     /// Whether the state is a rejection of the token by the server.
@@ -315,12 +322,8 @@ impl Actor {
         match Incoming::decode_owned(name, args, arrived) {
             Ok(Some(event)) => {
                 LinkCounters::bump(&self.counters.events_in);
-                let stamped = match &event {
-                    Incoming::NewNotification(n) => n.created_at,
-                    Incoming::NewMessage(m) => m.created_at,
-                    _ => None,
-                };
-                self.last_event_at = self.last_event_at.max(stamped);
+                // The server's clock only, and never far past the arrival.
+                self.last_event_at = self.last_event_at.max(event.cursor_time());
                 let is_ack = matches!(event, Incoming::Connected(_));
                 self.publish(LinkEvent::Incoming(event)).await;
                 if is_ack {

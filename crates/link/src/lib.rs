@@ -37,7 +37,7 @@ pub use outgoing::{
 };
 pub use protocol::{
     BookingUpdated, ChatMessage, ConnectedAck, Id, Incoming, Notification, Presence, StatusUpdated,
-    TypingIndicator,
+    TypingIndicator, CURSOR_SKEW,
 };
 pub use state::{AuthReason, LinkState, LinkStats};
 pub use token::TokenClaims;

@@ -7,6 +7,11 @@ use serde_json::Value;
 
 use crate::error::PayloadError;
 
+/// How far past its arrival an event's `createdAt` may move the catch-up
+/// cursor: a wrong server clock or a bogus stamp (year 9999) must not stop
+/// catch-up for good.
+pub const CURSOR_SKEW: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// An id that the backend may send as a string or as a number.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
@@ -72,6 +77,9 @@ pub struct Notification {
     pub created_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub link: Option<String>,
+    /// The server's `createdAt` for the catch-up cursor (`cursor_time`).
+    #[serde(skip)]
+    server_time: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,6 +110,9 @@ pub struct ChatMessage {
     /// Present when the server echoes back one of our own messages.
     #[serde(default)]
     pub client_id: Option<String>,
+    /// The server's `createdAt` for the catch-up cursor (`cursor_time`).
+    #[serde(skip)]
+    server_time: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -176,12 +187,14 @@ impl Incoming {
             }),
             "newNotification" => {
                 let mut n: Notification = from(payload).map_err(fit)?;
+                n.server_time = clamp_to_arrival(n.created_at, arrived);
                 n.created_at.get_or_insert(arrived);
                 Incoming::NewNotification(n)
             }
             "bookingUpdated" => Incoming::BookingUpdated(from(payload).map_err(fit)?),
             "newMessage" => {
                 let mut m: ChatMessage = from(payload).map_err(fit)?;
+                m.server_time = clamp_to_arrival(m.created_at, arrived);
                 m.created_at.get_or_insert(arrived);
                 Incoming::NewMessage(m)
             }
@@ -192,6 +205,18 @@ impl Incoming {
             _ => return Ok(None),
         };
         Ok(Some(decoded))
+    }
+
+    /// The time this event moves the catch-up cursor to: the server's own
+    /// `createdAt`, no later than the arrival plus [`CURSOR_SKEW`]. `None`
+    /// for an event without one (its `created_at` is then the client's
+    /// clock, which must not move a cursor the server compares with its own).
+    pub fn cursor_time(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Incoming::NewNotification(n) => n.server_time,
+            Incoming::NewMessage(m) => m.server_time,
+            _ => None,
+        }
     }
 
     /// The protocol's name of this event.
@@ -207,6 +232,16 @@ impl Incoming {
             Incoming::UserTyping(_) => "userTyping",
         }
     }
+}
+
+/// A server's time, no later than `arrived` plus [`CURSOR_SKEW`].
+pub fn clamp_to_arrival(
+    server: Option<DateTime<Utc>>,
+    arrived: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let skew = chrono::Duration::from_std(CURSOR_SKEW).unwrap_or_default();
+    let ceiling = arrived.checked_add_signed(skew).unwrap_or(arrived);
+    server.map(|t| t.min(ceiling))
 }
 
 fn from<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, serde_json::Error> {

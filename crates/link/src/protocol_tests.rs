@@ -152,3 +152,59 @@ fn decoding_by_value_gives_what_decoding_by_reference_does() {
         );
     }
 }
+
+#[test]
+fn the_cursor_takes_the_servers_time_clamped_to_arrival_plus_skew() {
+    let skew = chrono::Duration::from_std(CURSOR_SKEW).unwrap();
+    let t = Utc.with_ymd_and_hms(2026, 11, 22, 8, 59, 0).unwrap();
+    let cursor = |event: &str, payload: Value| {
+        decode(event, payload)
+            .unwrap()
+            .and_then(|i| i.cursor_time())
+    };
+    // The server's own time, as it gave it.
+    let stamped = json!({"id": 1, "title": "T", "createdAt": "2026-11-22T08:59:00Z"});
+    assert_eq!(cursor("newNotification", stamped), Some(t));
+    let msg = json!({"id": 1, "conversationId": "c", "senderId": "u", "content": "x",
+                     "createdAt": t.timestamp_millis()});
+    assert_eq!(cursor("newMessage", msg), Some(t));
+    // A time far ahead: no later than the arrival plus the skew.
+    for created in [
+        json!("9999-12-31T23:59:59Z"),
+        json!(253_402_300_799_000_i64),
+    ] {
+        let far = json!({"id": 2, "title": "T", "createdAt": created});
+        assert_eq!(cursor("newNotification", far), Some(now() + skew));
+        let far_msg = json!({"id": 2, "conversationId": "c", "senderId": "u", "content": "x",
+                             "createdAt": created});
+        assert_eq!(cursor("newMessage", far_msg), Some(now() + skew));
+    }
+    // Just within the skew: kept.
+    let near = now() + skew - chrono::Duration::seconds(1);
+    let ok = json!({"id": 3, "title": "T", "createdAt": near.to_rfc3339()});
+    assert_eq!(cursor("newNotification", ok), Some(near));
+}
+
+#[test]
+fn an_event_without_a_server_time_never_moves_the_cursor() {
+    let n = decode("newNotification", json!({"id": 1, "title": "T"}))
+        .unwrap()
+        .unwrap();
+    // Shown with its arrival time, but the cursor is the server's clock only.
+    let Incoming::NewNotification(shown) = &n else {
+        panic!("{n:?}")
+    };
+    assert_eq!(shown.created_at, Some(now()));
+    assert_eq!(n.cursor_time(), None);
+    let m = decode(
+        "newMessage",
+        json!({"id": 1, "conversationId": "c", "senderId": "u", "content": "x", "createdAt": "garbage"}),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(m.cursor_time(), None);
+    let typing = decode("userTyping", json!({"userId": "u", "isTyping": true}))
+        .unwrap()
+        .unwrap();
+    assert_eq!(typing.cursor_time(), None);
+}

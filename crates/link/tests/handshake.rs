@@ -132,7 +132,10 @@ async fn no_token_asks_for_sign_in_without_a_handshake() {
 async fn a_token_expiring_while_connected_drops_the_link() {
     let server = support::embedded_backend().await;
     let token = server.token_for("u1", Duration::from_secs(2));
-    let mut p = Probe::connect(config(&server.url(), server.path(), &token)).await;
+    let mut cfg = config(&server.url(), server.path(), &token);
+    // At `exp` itself (the default leeway of 5 minutes: tests/token_leeway.rs).
+    cfg.expiry_leeway = Duration::ZERO;
+    let mut p = Probe::connect(cfg).await;
     p.connected().await;
     let state = p.wait_state(SECS_5, "AuthRequired", auth_required).await;
     assert_eq!(

@@ -410,3 +410,51 @@ fn the_in_memory_fallback_behaves_the_same() {
 }
 
 use chrono::{DateTime, Utc};
+
+#[test]
+fn the_cursor_never_runs_ahead_of_now_plus_the_skew() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path()).unwrap();
+    let mut h = store.history().unwrap();
+    let skew = chrono::Duration::from_std(alora_link::CURSOR_SKEW).unwrap();
+    let far = DateTime::parse_from_rfc3339("9999-12-31T23:59:59Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let before = Utc::now();
+    let moved = h.set_last_event_at(far).unwrap();
+    let after = Utc::now();
+    assert!(moved <= after + skew, "{moved}");
+    assert!(
+        moved >= before + skew - chrono::Duration::milliseconds(1),
+        "{moved}"
+    );
+    let read = h.last_event_at().unwrap().unwrap();
+    assert!(read <= Utc::now() + skew, "{read}");
+}
+
+#[test]
+fn a_cursor_stored_in_the_future_heals() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path()).unwrap();
+    let mut h = store.history().unwrap();
+    let skew = chrono::Duration::from_std(alora_link::CURSOR_SKEW).unwrap();
+    // As an older version stored it from an event dated 9999.
+    h.set_meta("last_event_at", "9999-12-31T23:59:59.000Z")
+        .unwrap();
+    let read = h.last_event_at().unwrap().unwrap();
+    assert!(read <= Utc::now() + skew, "read back as {read}");
+    // The next real event moves it again, back to the server's time.
+    let real = Utc::now() - chrono::Duration::minutes(5);
+    let real =
+        DateTime::parse_from_rfc3339(&real.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+            .unwrap()
+            .with_timezone(&Utc);
+    assert_eq!(h.set_last_event_at(real).unwrap(), real);
+    assert_eq!(h.last_event_at().unwrap(), Some(real));
+    // And forward only from there, as before.
+    assert_eq!(
+        h.set_last_event_at(real - chrono::Duration::hours(1))
+            .unwrap(),
+        real
+    );
+}
