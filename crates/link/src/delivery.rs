@@ -30,20 +30,29 @@ fn delivery(entry: &OutboxEntry, outcome: Outcome) -> Delivery {
     }
 }
 
-/// An ack payload that says no: `{"ok": false, ...}` or `{"error": ...}`.
+/// An ack payload that says no: `{"ok": false, ...}`, or an `error` that is
+/// not `null` where `ok` is absent (`{"ok": true, "error": null}` is a yes).
+/// The reason: its `error`, else its `message`, when not `null`.
 fn refusal(ack: &Value) -> Option<String> {
-    let reason = || {
-        ack.get("error").or_else(|| ack.get("message")).map_or_else(
+    let Value::Object(map) = ack else {
+        return None;
+    };
+    let present = |key: &str| map.get(key).filter(|v| !v.is_null());
+    let refused = match map.get("ok") {
+        Some(Value::Bool(ok)) => !ok,
+        _ => present("error").is_some(),
+    };
+    refused.then(|| {
+        present("error").or_else(|| present("message")).map_or_else(
             || "refused by the server".to_owned(),
             |e| e.as_str().map_or_else(|| e.to_string(), str::to_owned),
         )
-    };
-    match ack {
-        Value::Object(map) if map.get("ok") == Some(&Value::Bool(false)) => Some(reason()),
-        Value::Object(map) if map.contains_key("error") => Some(reason()),
-        _ => None,
-    }
+    })
 }
+
+#[cfg(test)]
+#[path = "refusal_tests.rs"]
+mod refusal_tests;
 
 impl Actor {
     pub(crate) async fn send(&mut self, mut outgoing: Outgoing) -> Result<Delivery, LinkError> {

@@ -41,6 +41,40 @@ impl From<&str> for Id {
     }
 }
 
+/// An optional id: missing, `null` or an empty string is no id (a backend
+/// that sends `"updatedBy": ""` still delivers its event).
+fn optional_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Id>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(v) => Id::deserialize(v)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+    }
+}
+
+/// A text the backend may send under several names (`message` as `body`):
+/// the first of `names` that holds something is kept, the others go, so that
+/// both present is no "duplicate field" and a `null` gives way.
+fn one_text(payload: &mut Value, names: &[&str]) {
+    let Value::Object(map) = payload else {
+        return;
+    };
+    let mut kept = false;
+    for name in names {
+        match map.get(*name) {
+            Some(Value::Null) => {
+                map.remove(*name);
+            }
+            Some(_) if kept => {
+                map.remove(*name);
+            }
+            Some(_) => kept = true,
+            None => {}
+        }
+    }
+}
+
 /// A timestamp that may be RFC 3339, epoch milliseconds, or missing; `None`
 /// means "use the arrival time", which `Incoming::decode` fills in.
 fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
@@ -58,7 +92,7 @@ fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectedAck {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_id")]
     pub user_id: Option<Id>,
     #[serde(default)]
     pub socket_id: Option<String>,
@@ -91,7 +125,7 @@ pub struct BookingUpdated {
     pub title: Option<String>,
     #[serde(default, alias = "body")]
     pub message: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_id")]
     pub updated_by: Option<Id>,
 }
 
@@ -135,7 +169,7 @@ pub struct StatusUpdated {
 pub struct TypingIndicator {
     pub user_id: Id,
     pub is_typing: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_id")]
     pub conversation_id: Option<Id>,
 }
 
@@ -175,7 +209,12 @@ impl Incoming {
         args: Vec<Value>,
         arrived: DateTime<Utc>,
     ) -> Result<Option<Incoming>, PayloadError> {
-        let payload = unwrap_payload(args);
+        let mut payload = unwrap_payload(args);
+        match event {
+            "newNotification" | "bookingUpdated" => one_text(&mut payload, &["message", "body"]),
+            "newMessage" => one_text(&mut payload, &["content", "message", "body"]),
+            _ => {}
+        }
         let fit = |e: serde_json::Error| PayloadError::new(event, e.to_string());
         let decoded = match event {
             "connected" => Incoming::Connected(match payload {

@@ -208,3 +208,85 @@ fn an_event_without_a_server_time_never_moves_the_cursor() {
         .unwrap();
     assert_eq!(typing.cursor_time(), None);
 }
+
+#[test]
+fn a_text_under_both_names_is_no_duplicate_field() {
+    let n = decode(
+        "newNotification",
+        json!({"id": 1, "title": "T", "message": "M", "body": "B"}),
+    );
+    let Ok(Some(Incoming::NewNotification(n))) = n else {
+        panic!("{n:?}")
+    };
+    assert_eq!(n.message, "M", "message wins over body");
+    // A null under the protocol's name gives way to the other one.
+    let n = decode(
+        "newNotification",
+        json!({"id": 1, "title": "T", "message": null, "body": "B"}),
+    );
+    let Ok(Some(Incoming::NewNotification(n))) = n else {
+        panic!("{n:?}")
+    };
+    assert_eq!(n.message, "B");
+
+    let m = decode(
+        "newMessage",
+        json!({"id": 1, "conversationId": "c", "senderId": "u",
+               "content": "C", "message": "M", "body": "B"}),
+    );
+    let Ok(Some(Incoming::NewMessage(m))) = m else {
+        panic!("{m:?}")
+    };
+    assert_eq!(m.content, "C");
+    let m = decode(
+        "newMessage",
+        json!({"id": 1, "conversationId": "c", "senderId": "u", "message": "M", "body": "B"}),
+    );
+    let Ok(Some(Incoming::NewMessage(m))) = m else {
+        panic!("{m:?}")
+    };
+    assert_eq!(m.content, "M");
+
+    let b = decode(
+        "bookingUpdated",
+        json!({"bookingId": "b1", "status": "confirmed", "message": "M", "body": "B"}),
+    );
+    let Ok(Some(Incoming::BookingUpdated(b))) = b else {
+        panic!("{b:?}")
+    };
+    assert_eq!(b.message.as_deref(), Some("M"));
+}
+
+#[test]
+fn an_empty_optional_id_is_no_id() {
+    let b = decode(
+        "bookingUpdated",
+        json!({"bookingId": "b1", "status": "confirmed", "updatedBy": ""}),
+    );
+    let Ok(Some(Incoming::BookingUpdated(b))) = b else {
+        panic!("{b:?}")
+    };
+    assert_eq!(b.updated_by, None);
+    let c = decode("connected", json!({"userId": "", "socketId": "s"}));
+    let Ok(Some(Incoming::Connected(c))) = c else {
+        panic!("{c:?}")
+    };
+    assert_eq!(c.user_id, None);
+    let t = decode(
+        "userTyping",
+        json!({"userId": "u", "isTyping": true, "conversationId": "  "}),
+    );
+    let Ok(Some(Incoming::UserTyping(t))) = t else {
+        panic!("{t:?}")
+    };
+    assert_eq!(t.conversation_id, None);
+    // Present and usable: kept, numbers too.
+    let b = decode(
+        "bookingUpdated",
+        json!({"bookingId": "b1", "status": "confirmed", "updatedBy": 7}),
+    );
+    let Ok(Some(Incoming::BookingUpdated(b))) = b else {
+        panic!("{b:?}")
+    };
+    assert_eq!(b.updated_by, Some(Id("7".into())));
+}
