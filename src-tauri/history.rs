@@ -155,8 +155,18 @@ pub fn item_for(incoming: &Incoming) -> Option<HistoryItem> {
             it
         }
         Incoming::BookingUpdated(b) => item(
-            // One item per booking and status: a re-sent update is the same item.
-            format!("booking:{}:{}", b.booking_id, b.status),
+            // One item per booking, status and server time: a re-sent update is
+            // the same item, a status that comes back later a new one. Without
+            // a time the two cannot be told apart: one item per status.
+            match b.updated_at {
+                Some(t) => format!(
+                    "booking:{}:{}:{}",
+                    b.booking_id,
+                    b.status,
+                    t.timestamp_millis()
+                ),
+                None => format!("booking:{}:{}", b.booking_id, b.status),
+            },
             b.title
                 .clone()
                 .unwrap_or_else(|| format!("Booking {}", b.status)),

@@ -154,3 +154,32 @@ fn items_point_at_their_view() {
         to(View::Notifications, "n1")
     );
 }
+
+#[test]
+fn a_booking_status_that_comes_back_is_a_new_item_and_a_resend_is_not() {
+    let at = |status: &str, when: &str| {
+        item_for(&incoming(
+            "bookingUpdated",
+            json!({"bookingId": "b1", "status": status, "updatedAt": when}),
+        ))
+        .unwrap()
+    };
+    let confirmed = at("confirmed", "2026-03-01T10:00:00Z");
+    let cancelled = at("cancelled", "2026-03-01T11:00:00Z");
+    let confirmed_again = at("confirmed", "2026-03-01T12:00:00Z");
+    let resent = at("confirmed", "2026-03-01T12:00:00Z");
+    let mut h = History::in_memory().unwrap();
+    let fresh = h
+        .add_many_advancing(&[confirmed, cancelled, confirmed_again, resent], None)
+        .unwrap();
+    assert_eq!(fresh, [true, true, true, false]);
+    // Without a server time a repeat cannot be told from a re-send: one item.
+    let plain = |status: &str| {
+        item_for(&incoming(
+            "bookingUpdated",
+            json!({"bookingId": "b2", "status": status}),
+        ))
+        .unwrap()
+    };
+    assert_eq!(plain("confirmed").id, plain("confirmed").id);
+}

@@ -127,6 +127,15 @@ pub struct BookingUpdated {
     pub message: Option<String>,
     #[serde(default, deserialize_with = "optional_id")]
     pub updated_by: Option<Id>,
+    /// The server's time of this change, when it sends one (`updatedAt`,
+    /// or `createdAt`): it tells a status that comes back from a re-send.
+    #[serde(
+        default,
+        alias = "createdAt",
+        deserialize_with = "lenient_time",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -211,7 +220,11 @@ impl Incoming {
     ) -> Result<Option<Incoming>, PayloadError> {
         let mut payload = unwrap_payload(args);
         match event {
-            "newNotification" | "bookingUpdated" => one_text(&mut payload, &["message", "body"]),
+            "newNotification" => one_text(&mut payload, &["message", "body"]),
+            "bookingUpdated" => {
+                one_text(&mut payload, &["message", "body"]);
+                one_text(&mut payload, &["updatedAt", "createdAt"]);
+            }
             "newMessage" => one_text(&mut payload, &["content", "message", "body"]),
             _ => {}
         }

@@ -290,3 +290,25 @@ fn an_empty_optional_id_is_no_id() {
     };
     assert_eq!(b.updated_by, Some(Id("7".into())));
 }
+
+#[test]
+fn a_booking_update_keeps_the_servers_time_of_the_change() {
+    let t = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    for payload in [
+        json!({"bookingId": "b1", "status": "confirmed", "updatedAt": "2026-03-01T12:00:00Z"}),
+        json!({"bookingId": "b1", "status": "confirmed", "createdAt": t.timestamp_millis()}),
+        json!({"bookingId": "b1", "status": "confirmed", "updatedAt": "2026-03-01T12:00:00Z",
+               "createdAt": "2020-01-01T00:00:00Z"}),
+    ] {
+        let b = decode("bookingUpdated", payload.clone());
+        let Ok(Some(Incoming::BookingUpdated(b))) = b else {
+            panic!("{payload}: {b:?}")
+        };
+        assert_eq!(b.updated_at, Some(t), "{payload}");
+    }
+    let plain = decode("bookingUpdated", json!({"bookingId": "b1", "status": "x"}))
+        .unwrap()
+        .unwrap();
+    let v = serde_json::to_value(&plain).unwrap();
+    assert!(v["data"].get("updatedAt").is_none(), "{v}");
+}
