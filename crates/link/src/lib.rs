@@ -22,6 +22,7 @@ mod handle;
 mod outbox;
 mod outgoing;
 mod protocol;
+mod server_words;
 mod socket;
 mod state;
 mod token;
