@@ -313,8 +313,12 @@ async fn tray_menu_over_dbus_reaches_the_server() {
             .is_some()
     );
     // The window's WebKit processes started with none of the token.
-    let webkit = descendants(child.id());
-    assert!(!webkit.is_empty(), "WebKit's processes");
+    let pid = child.id();
+    let webkit = eventually(Duration::from_secs(15), || {
+        Some(descendants(pid)).filter(|d| !d.is_empty())
+    })
+    .await
+    .expect("WebKit's processes");
     for pid in webkit.into_iter().chain([child.id()]) {
         let (cmdline, environ) = cmdline_and_environ(pid);
         assert!(!cmdline.contains(&token), "{pid}: {cmdline}");
