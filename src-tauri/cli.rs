@@ -124,7 +124,10 @@ impl TypedValueParser for TokenOnArgv {
         _arg: Option<&clap::Arg>,
         _value: &OsStr,
     ) -> Result<String, clap::Error> {
-        Err(clap::Error::raw(ErrorKind::ValueValidation, format!("{TOKEN_ON_ARGV}\n")).with_cmd(cmd))
+        Err(
+            clap::Error::raw(ErrorKind::ValueValidation, format!("{TOKEN_ON_ARGV}\n"))
+                .with_cmd(cmd),
+        )
     }
 }
 

@@ -102,7 +102,10 @@ fn a_token_on_the_command_line_is_refused_and_the_ways_in_named() {
 #[test]
 fn the_token_comes_from_a_file_or_stdin_not_both() {
     let cli = parse(&["--headless", "--token-file", "/run/t"]).unwrap();
-    assert_eq!(cli.token_file.as_deref(), Some(std::path::Path::new("/run/t")));
+    assert_eq!(
+        cli.token_file.as_deref(),
+        Some(std::path::Path::new("/run/t"))
+    );
     assert!(!cli.token_stdin);
     let cli = parse(&["--token-stdin"]).unwrap();
     assert!(cli.token_stdin && cli.token_file.is_none());

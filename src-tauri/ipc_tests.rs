@@ -59,7 +59,10 @@ fn a_fallback_that_is_a_symlink_or_open_to_others_is_refused() {
     std::fs::create_dir(&dir).unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     let e = endpoint_in(None, &tmp, me()).unwrap_err().to_string();
-    assert!(e.contains("not a private folder") && e.contains("755"), "{e}");
+    assert!(
+        e.contains("not a private folder") && e.contains("755"),
+        "{e}"
+    );
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
@@ -228,7 +231,11 @@ fn an_idle_connection_is_closed_and_a_busy_one_kept() {
         assert!(answer.contains("done"), "{answer}");
     }
     let mut idle = StdStream::connect(&socket).unwrap();
-    assert_eq!(read_to_close(&mut idle).as_deref(), Some(""), "never closed");
+    assert_eq!(
+        read_to_close(&mut idle).as_deref(),
+        Some(""),
+        "never closed"
+    );
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
@@ -277,6 +284,9 @@ fn a_client_of_another_user_is_refused() {
     // It reached the socket (so the folder and mode let it): the peer
     // check alone turned it away.
     assert!(theirs.contains("connected;"), "{theirs}");
-    assert!(!theirs.contains("done"), "another user was served: {theirs}");
+    assert!(
+        !theirs.contains("done"),
+        "another user was served: {theirs}"
+    );
     let _ = std::fs::remove_dir_all(&tmp);
 }

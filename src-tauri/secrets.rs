@@ -225,7 +225,9 @@ fn first_line(input: impl Read, what: &str) -> Result<String, String> {
         .read_line(&mut line)
         .map_err(|e| format!("cannot read {what}: {e}"))?;
     if u64::try_from(line.len()).unwrap_or(u64::MAX) > MAX_TOKEN {
-        return Err(format!("more than {MAX_TOKEN} bytes before a newline in {what}"));
+        return Err(format!(
+            "more than {MAX_TOKEN} bytes before a newline in {what}"
+        ));
     }
     let token = line.trim();
     if token.is_empty() {

@@ -66,7 +66,10 @@ fn stdin_gives_one_line() {
         read_token_line(&b"eyJ.a.b\r\nnext line\n"[..]).unwrap(),
         "eyJ.a.b"
     );
-    assert_eq!(read_token_line(&b"eyJ.no.newline"[..]).unwrap(), "eyJ.no.newline");
+    assert_eq!(
+        read_token_line(&b"eyJ.no.newline"[..]).unwrap(),
+        "eyJ.no.newline"
+    );
     let e = read_token_line(&b""[..]).unwrap_err().to_string();
     assert!(e.contains("--token-stdin") && e.contains("no token"), "{e}");
     let long = vec![b'x'; 70 * 1024];

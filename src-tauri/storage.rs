@@ -36,9 +36,13 @@ pub enum Location {
 /// `None` with neither (never a shared temp folder in their place).
 pub fn xdg_home(var: &str, under_home: &str) -> Option<PathBuf> {
     let absolute = |v: std::ffi::OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
-    std::env::var_os(var)
-        .and_then(absolute)
-        .or_else(|| Some(std::env::var_os("HOME").and_then(absolute)?.join(under_home)))
+    std::env::var_os(var).and_then(absolute).or_else(|| {
+        Some(
+            std::env::var_os("HOME")
+                .and_then(absolute)?
+                .join(under_home),
+        )
+    })
 }
 
 impl Location {
@@ -51,13 +55,13 @@ impl Location {
     fn resolve(self, demo: bool) -> Result<Option<PathBuf>, StoreError> {
         Ok(match self {
             Location::Default if demo => None,
-            Location::Default => Some(Location::data_dir().ok_or_else(|| {
-                StoreError::Unwritable {
+            Location::Default => {
+                Some(Location::data_dir().ok_or_else(|| StoreError::Unwritable {
                     path: PathBuf::from("$XDG_DATA_HOME"),
-                    reason: "there is no home folder (neither HOME nor XDG_DATA_HOME is set)"
-                        .into(),
-                }
-            })?),
+                    reason:
+                        "there is no home folder (neither HOME nor XDG_DATA_HOME is set)".into(),
+                })?)
+            }
             Location::Dir(dir) => Some(dir),
             Location::Memory => None,
         })
@@ -84,7 +88,10 @@ fn private_dir(dir: &Path) -> std::io::Result<()> {
         Ok(()) => {}
         Err(e) if e.kind() == ErrorKind::AlreadyExists => {
             if !std::fs::metadata(dir)?.is_dir() {
-                return Err(std::io::Error::new(ErrorKind::NotADirectory, "not a folder"));
+                return Err(std::io::Error::new(
+                    ErrorKind::NotADirectory,
+                    "not a folder",
+                ));
             }
         }
         Err(e) => return Err(e),

@@ -323,7 +323,10 @@ async fn tray_menu_over_dbus_reaches_the_server() {
         let (cmdline, environ) = cmdline_and_environ(pid);
         assert!(!cmdline.contains(&token), "{pid}: {cmdline}");
         if pid != child.id() {
-            assert!(!environ.contains("ALORA_TOKEN"), "{pid}: {cmdline} inherited it");
+            assert!(
+                !environ.contains("ALORA_TOKEN"),
+                "{pid}: {cmdline} inherited it"
+            );
         }
         assert!(!environ.contains(&token), "{pid}: {cmdline}");
     }

@@ -140,7 +140,10 @@ fn with_no_home_nothing_lands_in_a_shared_temp_folder() {
         .env("TMPDIR", &tmp);
     let (status, err) = run_briefly(c);
     let left: Vec<_> = walk(&tmp);
-    assert!(left.is_empty(), "written to the temp folder: {left:?}\n{err}");
+    assert!(
+        left.is_empty(),
+        "written to the temp folder: {left:?}\n{err}"
+    );
     assert!(
         status.is_some_and(|s| !s.success()),
         "it must stop, saying why: {err}"

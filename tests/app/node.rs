@@ -95,7 +95,10 @@ async fn against_the_node_reference_server() {
         .expect("a token");
     let url = format!("http://127.0.0.1:{port}");
     let token_file = TokenFile::new(&token);
-    let app = Instance::headless("node", &["--server-url", &url, "--token-file", token_file.path()]);
+    let app = Instance::headless(
+        "node",
+        &["--server-url", &url, "--token-file", token_file.path()],
+    );
     let accepted = eventually(Duration::from_secs(20), || {
         (!node.find("accepted").is_empty()).then_some(())
     })

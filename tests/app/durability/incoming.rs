@@ -97,9 +97,14 @@ async fn bad_storage_is_reported_and_the_app_keeps_working() {
 
     let blocker = dir.0.join("not-a-folder");
     std::fs::write(&blocker, b"").unwrap();
-    let run = Run::start_with(&dir.0, "unusable", &args(url, &TokenFile::new(token)), |c| {
-        c.env("XDG_DATA_HOME", &blocker);
-    })
+    let run = Run::start_with(
+        &dir.0,
+        "unusable",
+        &args(url, &TokenFile::new(token)),
+        |c| {
+            c.env("XDG_DATA_HOME", &blocker);
+        },
+    )
     .await;
     let d = run.cli(&[
         "send",

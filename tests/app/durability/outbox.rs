@@ -159,7 +159,12 @@ async fn a_sigkill_in_the_middle_of_a_flush_loses_nothing() {
         assert!(reached.is_some(), "stalled before {at}:\n{}", run.stderr());
         kills.push(backend.messages().len());
         run.kill9();
-        run = Run::start(&dir.0, &format!("run{}", k + 1), &args(&url, &TokenFile::new(&token))).await;
+        run = Run::start(
+            &dir.0,
+            &format!("run{}", k + 1),
+            &args(&url, &TokenFile::new(&token)),
+        )
+        .await;
     }
     all_stored(&backend, n, &run).await;
     let repeats = assert_once_in_order(&backend, &ids);
