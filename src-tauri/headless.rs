@@ -14,7 +14,7 @@ use crate::models::Target;
 use crate::notifier::{DesktopNotifier, NotifierHooks};
 use crate::secrets::OsKeyring;
 use crate::settings::{JsonFile, Overrides};
-use crate::{icons, ipc, pipeline};
+use crate::{icons, instance, ipc, pipeline};
 
 /// Logs what a window would show; `quit` ends the run.
 #[derive(Debug, Default)]
@@ -75,7 +75,7 @@ pub fn run(overrides: Overrides, listener: UnixListener) -> ExitCode {
     // Never a shared temp folder as a stand-in for a home.
     let Some(settings_file) = JsonFile::default_path() else {
         eprintln!("alora-tray: no folder for the settings and data: set HOME or XDG_DATA_HOME");
-        ipc::release();
+        instance::release();
         return ExitCode::FAILURE;
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -114,7 +114,7 @@ pub fn run(overrides: Overrides, listener: UnixListener) -> ExitCode {
         core.shutdown().await;
         ExitCode::SUCCESS
     });
-    ipc::release();
+    instance::release();
     // Popups waiting for a click hold D-Bus connections: do not wait for them.
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     code

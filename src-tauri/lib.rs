@@ -17,6 +17,7 @@ pub mod freedesktop;
 pub mod headless;
 pub mod history;
 pub mod icons;
+pub mod instance;
 pub mod ipc;
 pub mod models;
 pub mod notifier;
@@ -69,7 +70,7 @@ pub fn main() -> ExitCode {
         eprintln!("alora-tray: no folder for the settings and data: set HOME or XDG_DATA_HOME");
         return ExitCode::FAILURE;
     }
-    let listener = match ipc::claim() {
+    let listener = match instance::claim() {
         Ok(Some(listener)) => listener,
         Ok(None) if cli.minimized => {
             eprintln!("Alora Tray is already running.");
@@ -184,7 +185,7 @@ pub fn run(
         Ok(app) => app,
         Err(e) => {
             tracing::error!(error = %e, "the app could not start");
-            ipc::release();
+            instance::release();
             return ExitCode::FAILURE;
         }
     };
@@ -198,6 +199,6 @@ pub fn run(
             api.prevent_exit();
         }
     });
-    ipc::release();
+    instance::release();
     ExitCode::SUCCESS
 }

@@ -196,7 +196,7 @@ pub fn read_token_file(path: &Path) -> AppResult<String> {
     if !meta.is_file() {
         return Err(bad("not a regular file".into()));
     }
-    let uid = crate::ipc::current_uid();
+    let uid = crate::instance::current_uid();
     if meta.uid() != uid {
         return Err(bad(format!(
             "owned by uid {}, not by you (uid {uid})",

@@ -80,7 +80,7 @@ impl<R: Runtime> TauriShell<R> {
             if let Some(core) = core {
                 core.shutdown().await;
             }
-            crate::ipc::release();
+            crate::instance::release();
             if again {
                 relaunch_now(token);
             }
