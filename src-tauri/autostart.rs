@@ -6,21 +6,15 @@ use std::path::PathBuf;
 
 const FILE: &str = "alora-tray.desktop";
 
-fn dir() -> PathBuf {
-    std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let home = std::env::var_os("HOME")
-                .map(PathBuf::from)
-                .unwrap_or_else(std::env::temp_dir);
-            home.join(".config")
-        })
-        .join("autostart")
+/// `None` with no home: a shared temp folder is no stand-in.
+fn dir() -> Option<PathBuf> {
+    Some(crate::storage::xdg_home("XDG_CONFIG_HOME", ".config")?.join("autostart"))
 }
 
 /// Adds or removes the entry.
 pub fn set(on: bool) -> Result<(), String> {
-    let path = dir().join(FILE);
+    let dir = dir().ok_or("there is no home folder (neither HOME nor XDG_CONFIG_HOME is set)")?;
+    let path = dir.join(FILE);
     if !on {
         return match std::fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.to_string()),
@@ -32,6 +26,6 @@ pub fn set(on: bool) -> Result<(), String> {
         "[Desktop Entry]\nType=Application\nName=Alora\nComment=Alora in the system tray\nExec=\"{}\" --minimized\nX-GNOME-Autostart-enabled=true\n",
         exe.display()
     );
-    std::fs::create_dir_all(dir()).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     std::fs::write(path, entry).map_err(|e| e.to_string())
 }

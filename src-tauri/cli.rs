@@ -1,7 +1,14 @@
 //! The command line: options for this run and subcommands that are
 //! forwarded to the running instance (see `ipc.rs`), which executes them.
+//! A token never comes in on it (argv is readable by every user in
+//! `/proc/<pid>/cmdline`): `--token-file` or `--token-stdin` instead.
 
 use alora_link::UserStatus;
+use std::ffi::{OsStr, OsString};
+use std::path::PathBuf;
+
+use clap::builder::TypedValueParser;
+use clap::error::ErrorKind;
 use clap::{Parser, Subcommand, ValueEnum};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -32,9 +39,24 @@ pub struct Cli {
     /// The engine.io path, e.g. /socket/notification.
     #[arg(long, value_name = "PATH")]
     pub socket_path: Option<String>,
-    /// A token for this run only (not stored).
-    #[arg(long, value_name = "JWT")]
-    pub token: Option<String>,
+    /// A token for this run only (not stored), read from this file, which
+    /// must be yours and not readable by group or others (chmod 600).
+    #[arg(long, value_name = "PATH", conflicts_with = "token_stdin")]
+    pub token_file: Option<PathBuf>,
+    /// A token for this run only (not stored), read as one line from
+    /// standard input.
+    #[arg(long)]
+    pub token_stdin: bool,
+    /// Gone: refused with a pointer to the two ways above.
+    #[arg(
+        long,
+        hide = true,
+        value_name = "JWT",
+        num_args = 0..=1,
+        default_missing_value = "",
+        value_parser = TokenOnArgv
+    )]
+    token: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -85,15 +107,66 @@ pub enum Forward {
     Quit,
 }
 
+const TOKEN_ON_ARGV: &str = "--token is no longer accepted: a command line is readable by every \
+user of the machine. Give the token with --token-file PATH (a file only you can read, \
+chmod 600) or --token-stdin (one line on standard input).";
+
+/// Refuses `--token` without echoing its value (clap's own message would
+/// quote it, into a terminal or a log).
+#[derive(Debug, Clone, Copy)]
+struct TokenOnArgv;
+
+impl TypedValueParser for TokenOnArgv {
+    type Value = String;
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        _value: &OsStr,
+    ) -> Result<String, clap::Error> {
+        Err(
+            clap::Error::raw(ErrorKind::ValueValidation, format!("{TOKEN_ON_ARGV}\n"))
+                .with_cmd(cmd),
+        )
+    }
+}
+
 impl Cli {
+    /// The options laid over settings; the token is not among them: the
+    /// caller reads it (`--token-file`, `--token-stdin`, `ALORA_TOKEN`).
     pub fn overrides(&self) -> Overrides {
         Overrides {
             server_url: self.server_url.clone(),
             socket_path: self.socket_path.clone(),
-            token: self.token.clone(),
+            token: None,
             demo: self.demo,
         }
     }
+}
+
+/// The arguments a relaunch passes on: this run's, less `--minimized` (the
+/// user asked from the open window) and less every way a token came in;
+/// with `--token-stdin` when this run had a token of its own, which the
+/// relauncher then writes to the new process's stdin (not argv, not env).
+pub fn relaunch_args(args: impl IntoIterator<Item = OsString>, hand_token: bool) -> Vec<OsString> {
+    let mut out = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let text = arg.to_string_lossy();
+        match text.as_ref() {
+            "--minimized" | "--token-stdin" => {}
+            // Their value is the next argument.
+            "--token-file" | "--token" => {
+                args.next();
+            }
+            t if t.starts_with("--token-file=") || t.starts_with("--token=") => {}
+            _ => out.push(arg),
+        }
+    }
+    if hand_token {
+        out.push("--token-stdin".into());
+    }
+    out
 }
 
 impl Command {
@@ -179,84 +252,5 @@ fn request_name(request: &Forward) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
-        Cli::try_parse_from(std::iter::once("alora-tray").chain(args.iter().copied()))
-    }
-
-    #[test]
-    fn parses_options_and_subcommands() {
-        let cli = parse(&[
-            "--demo",
-            "--minimized",
-            "--server-url",
-            "http://h:1",
-            "--token",
-            "t",
-        ])
-        .unwrap();
-        assert!(cli.demo && cli.minimized && !cli.headless);
-        assert_eq!(cli.overrides().server_url.as_deref(), Some("http://h:1"));
-        assert_eq!(cli.command, None);
-        let cli = parse(&["--headless", "status", "busy"]).unwrap();
-        assert_eq!(
-            cli.command.unwrap().to_forward().unwrap(),
-            Forward::Status {
-                status: UserStatus::Busy
-            }
-        );
-        assert_eq!(
-            parse(&["dnd", "on"])
-                .unwrap()
-                .command
-                .unwrap()
-                .to_forward()
-                .unwrap(),
-            Forward::Dnd { on: true }
-        );
-        assert!(parse(&["status", "offline"]).is_err());
-        assert!(parse(&["bogus"]).is_err());
-        assert_eq!(
-            parse(&["--version"]).unwrap_err().kind(),
-            clap::error::ErrorKind::DisplayVersion
-        );
-        assert_eq!(
-            parse(&["--help"]).unwrap_err().kind(),
-            clap::error::ErrorKind::DisplayHelp
-        );
-    }
-
-    #[test]
-    fn send_checks_event_and_json() {
-        let send = |e: &str, j: &str| {
-            Command::Send {
-                event: e.into(),
-                json: j.into(),
-            }
-            .to_forward()
-        };
-        let ok = send(
-            "bookingUpdate",
-            r#"{"bookingId":"b1","status":"confirmed"}"#,
-        )
-        .unwrap();
-        assert!(matches!(ok, Forward::Send { ref event, .. } if event == "bookingUpdate"));
-        let unknown = send("register", "{}").unwrap_err().to_string();
-        assert!(
-            unknown.contains("unknown event \"register\"") && unknown.contains("sendMessage"),
-            "{unknown}"
-        );
-        assert!(send("typing", "{oops")
-            .unwrap_err()
-            .to_string()
-            .contains("not valid JSON"));
-        assert!(send("typing", "[1]")
-            .unwrap_err()
-            .to_string()
-            .contains("JSON object"));
-        let wire = serde_json::to_value(Forward::Dnd { on: false }).unwrap();
-        assert_eq!(wire, serde_json::json!({"cmd": "dnd", "on": false}));
-    }
-}
+#[path = "cli_tests.rs"]
+mod tests;

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use crate::cli::Cli;
 use crate::core::{Core, Parts, Shell, TrayView};
 use crate::error::{AppError, AppResult};
 use crate::events::UiEvent;
@@ -15,7 +14,7 @@ use crate::models::Target;
 use crate::notifier::{DesktopNotifier, NotifierHooks};
 use crate::secrets::OsKeyring;
 use crate::settings::{JsonFile, Overrides};
-use crate::{icons, ipc, pipeline};
+use crate::{icons, instance, ipc, pipeline};
 
 /// Logs what a window would show; `quit` ends the run.
 #[derive(Debug, Default)]
@@ -72,7 +71,13 @@ pub(crate) async fn desktop_core(
     Ok((core, events, notifier))
 }
 
-pub fn run(cli: Cli, listener: UnixListener) -> ExitCode {
+pub fn run(overrides: Overrides, listener: UnixListener) -> ExitCode {
+    // Never a shared temp folder as a stand-in for a home.
+    let Some(settings_file) = JsonFile::default_path() else {
+        eprintln!("alora-tray: no folder for the settings and data: set HOME or XDG_DATA_HOME");
+        instance::release();
+        return ExitCode::FAILURE;
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -85,8 +90,7 @@ pub fn run(cli: Cli, listener: UnixListener) -> ExitCode {
         }
     };
     let code = runtime.block_on(async move {
-        let overrides = Overrides::from_env().with(cli.overrides());
-        let store = Box::new(JsonFile(JsonFile::default_path()));
+        let store = Box::new(JsonFile(settings_file));
         let (core, events, notifier) = match desktop_core(overrides, store).await {
             Ok(parts) => parts,
             Err(e) => {
@@ -110,7 +114,7 @@ pub fn run(cli: Cli, listener: UnixListener) -> ExitCode {
         core.shutdown().await;
         ExitCode::SUCCESS
     });
-    ipc::release();
+    instance::release();
     // Popups waiting for a click hold D-Bus connections: do not wait for them.
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     code

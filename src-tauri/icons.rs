@@ -1,8 +1,6 @@
 //! The icon set, compiled in: one tray icon per link state, each with an
 //! unread-marker twin, and the app icon the notifications show.
 
-use std::path::PathBuf;
-
 use alora_link::LinkState;
 
 /// The tray's look for a state.
@@ -43,15 +41,13 @@ pub const APP_ICON: &[u8] = include_bytes!("../icons/128x128.png");
 
 /// The app icon as a file, for notification servers that take a path:
 /// written once into the user's cache dir. Falls back to an icon name.
+/// With no home, the name: never a file in a shared temp folder, which
+/// another user could have put there first.
 pub fn notification_icon() -> String {
-    let dir = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let home = std::env::var_os("HOME")
-                .map(PathBuf::from)
-                .unwrap_or_else(std::env::temp_dir);
-            home.join(".cache")
-        });
+    const NAME: &str = "dialog-information";
+    let Some(dir) = crate::storage::xdg_home("XDG_CACHE_HOME", ".cache") else {
+        return NAME.to_owned();
+    };
     let path = dir.join(crate::settings::IDENTIFIER).join("alora.png");
     let current = std::fs::read(&path).map(|b| b == APP_ICON).unwrap_or(false);
     if !current {
@@ -61,7 +57,7 @@ pub fn notification_icon() -> String {
             .and_then(|()| std::fs::write(&path, APP_ICON));
         if let Err(e) = written {
             tracing::debug!(error = %e, "cannot write the notification icon");
-            return "dialog-information".to_owned();
+            return NAME.to_owned();
         }
     }
     path.display().to_string()

@@ -1,27 +1,32 @@
-//! One instance per user, and forwarding to it: the first instance listens
-//! on a Unix socket (`$XDG_RUNTIME_DIR/alora-tray-<uid>.sock`, else /tmp);
-//! a later launch sends its subcommand (or "open") as one JSON line and
-//! prints the answer. One mechanism for the GUI and `--headless` alike, and
-//! unlike the single-instance plugin it carries an answer back, so `send`
-//! with a bad payload fails in the terminal that typed it.
+//! Forwarding to the running instance (which `instance.rs` decides): a
+//! later launch sends its subcommand (or "open") as one JSON line over the
+//! instance's Unix socket and prints the answer. One mechanism for the GUI
+//! and `--headless` alike, and unlike the single-instance plugin it carries
+//! an answer back, so `send` with a bad payload fails in the terminal that
+//! typed it.
+//!
+//! Another user of the machine must not be served nor tie the instance up:
+//! the peer's uid is checked on every connection, a line is at most 64 KiB
+//! and a connection idle for 30 s is closed; a client sends only to a
+//! socket of its own user.
 
 use std::io::{BufRead, BufReader, ErrorKind, Write};
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::os::unix::net::{UnixListener as StdListener, UnixStream as StdStream};
-use std::path::PathBuf;
-use std::time::Duration;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader as TokioBufReader};
-use tokio::net::UnixListener;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader as TokioBufReader};
+use tokio::net::{UnixListener, UnixStream};
 
 use crate::cli::Forward;
 use crate::core::Core;
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::instance::{current_uid, endpoint, Endpoint};
 
-/// Tests run several instances side by side: each names its own socket.
-pub const SOCKET_ENV: &str = "ALORA_TRAY_SOCKET";
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,31 +38,17 @@ pub struct Reply {
     pub error: Option<ErrorBody>,
 }
 
-pub fn socket_path() -> PathBuf {
-    if let Some(p) = std::env::var_os(SOCKET_ENV).filter(|p| !p.is_empty()) {
-        return PathBuf::from(p);
-    }
-    let uid = std::fs::metadata("/proc/self")
-        .map(|m| m.uid())
-        .unwrap_or(0);
-    let dir = std::env::var_os("XDG_RUNTIME_DIR")
-        .map(PathBuf::from)
-        .filter(|d| d.is_dir())
-        .unwrap_or_else(|| PathBuf::from("/tmp"));
-    dir.join(format!("alora-tray-{uid}.sock"))
-}
-
 /// Sends one request to the running instance and waits for its answer.
 /// `NotRunning` when nobody listens.
 pub fn forward(request: &Forward) -> AppResult<Value> {
-    let path = socket_path();
-    let mut stream = match StdStream::connect(&path) {
-        Ok(s) => s,
-        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::ConnectionRefused) => {
-            return Err(AppError::NotRunning)
-        }
-        Err(e) => return Err(AppError::Forward(e.to_string())),
-    };
+    forward_within(request, Duration::ZERO)
+}
+
+/// `forward`, waiting up to `patience` for an instance that holds the lock
+/// but does not listen yet (it is starting).
+pub fn forward_within(request: &Forward, patience: Duration) -> AppResult<Value> {
+    let endpoint = endpoint().map_err(|e| AppError::Forward(e.to_string()))?;
+    let mut stream = connect(&endpoint, patience)?;
     let io = |e: std::io::Error| AppError::Forward(e.to_string());
     stream.set_read_timeout(Some(ANSWER_TIMEOUT)).map_err(io)?;
     let mut line = serde_json::to_string(request).map_err(|e| AppError::Forward(e.to_string()))?;
@@ -76,30 +67,63 @@ pub fn forward(request: &Forward) -> AppResult<Value> {
     }
 }
 
-/// Becomes the instance: `None` when another one answers on the socket.
-/// A stale socket file (left by a crash) is replaced.
-pub fn claim() -> std::io::Result<Option<StdListener>> {
-    let path = socket_path();
-    if StdStream::connect(&path).is_ok() {
-        return Ok(None);
+fn connect(endpoint: &Endpoint, patience: Duration) -> AppResult<StdStream> {
+    let until = Instant::now() + patience;
+    loop {
+        match StdStream::connect(&endpoint.socket) {
+            Ok(s) => {
+                // What `send` forwards goes only to an instance of ours: the
+                // socket file belongs to whoever bound it.
+                let owner = std::fs::symlink_metadata(&endpoint.socket).map(|m| m.uid());
+                return match owner {
+                    Ok(uid) if uid == current_uid() => Ok(s),
+                    Ok(uid) => Err(AppError::Forward(format!(
+                        "{} belongs to uid {uid}, not to this user: not sending to it",
+                        endpoint.socket.display()
+                    ))),
+                    Err(e) => Err(AppError::Forward(e.to_string())),
+                };
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::ConnectionRefused) => {
+                if Instant::now() >= until {
+                    return Err(AppError::NotRunning);
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => return Err(AppError::Forward(e.to_string())),
+        }
     }
-    match std::fs::remove_file(&path) {
-        Err(e) if e.kind() != ErrorKind::NotFound => return Err(e),
-        _ => {}
-    }
-    let listener = match StdListener::bind(&path) {
-        Ok(l) => l,
-        // Two launches at once: the other won.
-        Err(e) if e.kind() == ErrorKind::AddrInUse => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
-    listener.set_nonblocking(true)?;
-    Ok(Some(listener))
 }
+
+/// Limits on one forwarding connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The longest request line; a longer one is refused and the
+    /// connection closed (a `send` payload is a small JSON object).
+    pub max_line: usize,
+    /// A connection that sends no whole line for this long is closed.
+    pub idle: Duration,
+}
+
+pub const LIMITS: Limits = Limits {
+    max_line: 64 * 1024,
+    idle: Duration::from_secs(30),
+};
+
+type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = AppResult<Value>> + Send>>;
+/// What runs a request: the core's `execute`, or a test's stand-in.
+pub type Handler = Arc<dyn Fn(Forward) -> Pending + Send + Sync>;
 
 /// Answers forwarded requests until the process ends. Needs a tokio runtime.
 pub async fn serve(core: Core, listener: StdListener) {
+    let handler: Handler = Arc::new(move |request| {
+        let core = core.clone();
+        Box::pin(async move { core.execute(request).await })
+    });
+    serve_with(listener, LIMITS, handler).await;
+}
+
+pub async fn serve_with(listener: StdListener, limits: Limits, handler: Handler) {
     let listener = match UnixListener::from_std(listener) {
         Ok(l) => l,
         Err(e) => {
@@ -107,7 +131,13 @@ pub async fn serve(core: Core, listener: StdListener) {
             return;
         }
     };
-    tracing::info!(path = %socket_path().display(), "listening for forwarded commands");
+    let path = listener
+        .local_addr()
+        .ok()
+        .and_then(|a| a.as_pathname().map(Path::to_path_buf))
+        .unwrap_or_default();
+    tracing::info!(path = %path.display(), "listening for forwarded commands");
+    let uid = current_uid();
     loop {
         let stream = match listener.accept().await {
             Ok((s, _)) => s,
@@ -117,45 +147,80 @@ pub async fn serve(core: Core, listener: StdListener) {
                 continue;
             }
         };
-        let core = core.clone();
-        tokio::spawn(async move {
-            let (read, mut write) = stream.into_split();
-            let mut lines = TokioBufReader::new(read).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                let reply = match serde_json::from_str::<Forward>(&line) {
-                    Ok(request) => match core.execute(request).await {
-                        Ok(result) => Reply {
-                            ok: true,
-                            result,
-                            error: None,
-                        },
-                        Err(e) => Reply {
-                            ok: false,
-                            result: Value::Null,
-                            error: Some(e.body()),
-                        },
-                    },
-                    Err(e) => {
-                        let body = AppError::InvalidInput(format!("bad request: {e}")).body();
-                        Reply {
-                            ok: false,
-                            result: Value::Null,
-                            error: Some(body),
-                        }
-                    }
-                };
-                let mut text =
-                    serde_json::to_string(&reply).unwrap_or_else(|_| "{\"ok\":false}".into());
-                text.push('\n');
-                if write.write_all(text.as_bytes()).await.is_err() {
-                    break;
-                }
+        match stream.peer_cred() {
+            Ok(peer) if peer.uid() == uid => {}
+            Ok(peer) => {
+                tracing::warn!(peer_uid = peer.uid(), pid = ?peer.pid(), "refused a connection of another user");
+                continue;
             }
-        });
+            Err(e) => {
+                tracing::warn!(error = %e, "refused a connection whose user is unknown");
+                continue;
+            }
+        }
+        tokio::spawn(answer(stream, limits, handler.clone()));
     }
 }
 
-/// Removes the socket file at exit.
-pub fn release() {
-    let _ = std::fs::remove_file(socket_path());
+/// One connection: a line in, an answer out, until it closes, idles or
+/// sends a line that is too long.
+async fn answer(stream: UnixStream, limits: Limits, handler: Handler) {
+    let (read, mut write) = stream.into_split();
+    let mut reader = TokioBufReader::new(read);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        let cap = u64::try_from(limits.max_line).unwrap_or(u64::MAX);
+        let mut limited = (&mut reader).take(cap.saturating_add(1));
+        let read = tokio::time::timeout(limits.idle, limited.read_until(b'\n', &mut buf)).await;
+        match read {
+            Err(_) => {
+                tracing::debug!("closed an idle forwarding connection");
+                return;
+            }
+            Ok(Err(_)) | Ok(Ok(0)) => return,
+            Ok(Ok(_)) => {}
+        }
+        let complete = buf.last() == Some(&b'\n');
+        if complete {
+            buf.pop();
+        }
+        if buf.len() > limits.max_line {
+            let e = AppError::InvalidInput(format!(
+                "request too long (more than {} bytes)",
+                limits.max_line
+            ));
+            let _ = write.write_all(reply_line(Err(e)).as_bytes()).await;
+            return;
+        }
+        let reply = match serde_json::from_slice::<Forward>(&buf) {
+            Ok(request) => handler(request).await,
+            Err(e) => Err(AppError::InvalidInput(format!("bad request: {e}"))),
+        };
+        if write.write_all(reply_line(reply).as_bytes()).await.is_err() || !complete {
+            return;
+        }
+    }
 }
+
+fn reply_line(result: AppResult<Value>) -> String {
+    let reply = match result {
+        Ok(result) => Reply {
+            ok: true,
+            result,
+            error: None,
+        },
+        Err(e) => Reply {
+            ok: false,
+            result: Value::Null,
+            error: Some(e.body()),
+        },
+    };
+    let mut text = serde_json::to_string(&reply).unwrap_or_else(|_| "{\"ok\":false}".into());
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+#[path = "ipc_tests.rs"]
+mod tests;

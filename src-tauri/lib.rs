@@ -17,6 +17,7 @@ pub mod freedesktop;
 pub mod headless;
 pub mod history;
 pub mod icons;
+pub mod instance;
 pub mod ipc;
 pub mod models;
 pub mod notifier;
@@ -49,35 +50,74 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
 
 /// The process entry: parse, forward or become the instance, then run.
 pub fn main() -> ExitCode {
+    // First, while this is the only thread: the processes this one starts
+    // (WebKit's, a relaunch) must not inherit the token.
+    let env_token = take_env_token();
     let cli = Cli::parse();
     init_tracing();
     if let Some(command) = &cli.command {
-        return forward(command.to_forward());
+        return forward(command.to_forward(), std::time::Duration::ZERO);
     }
-    let listener = match ipc::claim() {
+    let token = match run_token(&cli, env_token) {
+        Ok(token) => token,
+        Err(e) => {
+            eprintln!("alora-tray: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Data and settings go in the home, or nowhere: never a shared temp folder.
+    if storage::Location::data_dir().is_none() {
+        eprintln!("alora-tray: no folder for the settings and data: set HOME or XDG_DATA_HOME");
+        return ExitCode::FAILURE;
+    }
+    let listener = match instance::claim() {
         Ok(Some(listener)) => listener,
         Ok(None) if cli.minimized => {
             eprintln!("Alora Tray is already running.");
             return ExitCode::SUCCESS;
         }
-        // A plain second launch opens the first one's window.
-        Ok(None) => return forward(Ok(Forward::Open)),
+        // A plain second launch opens the first one's window, once that
+        // one (which may be starting this very moment) listens.
+        Ok(None) => return forward(Ok(Forward::Open), STARTING_PATIENCE),
         Err(e) => {
-            eprintln!(
-                "alora-tray: cannot claim {}: {e}",
-                ipc::socket_path().display()
-            );
+            eprintln!("alora-tray: cannot become the running instance: {e}");
             return ExitCode::FAILURE;
         }
     };
+    storage::prepare_data_dir();
+    let mut overrides = Overrides::from_env().with(cli.overrides());
+    overrides.token = token;
     if cli.headless {
-        return headless::run(cli, listener);
+        return headless::run(overrides, listener);
     }
-    run(cli, listener)
+    run(cli.minimized, overrides, listener)
 }
 
-fn forward(request: Result<Forward, error::AppError>) -> ExitCode {
-    match request.and_then(|r| ipc::forward(&r)) {
+/// How long a second launch waits for the instance to answer.
+const STARTING_PATIENCE: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// `ALORA_TOKEN`, read once and taken out of the environment. Call before
+/// any thread starts: `remove_var` races with a `getenv` elsewhere.
+pub fn take_env_token() -> Option<String> {
+    let token = Overrides::from_env().token;
+    std::env::remove_var(settings::TOKEN_ENV);
+    token
+}
+
+/// This run's own token: `--token-file`, `--token-stdin`, else the one
+/// from the environment.
+fn run_token(cli: &Cli, env_token: Option<String>) -> Result<Option<String>, error::AppError> {
+    if let Some(path) = &cli.token_file {
+        return secrets::read_token_file(path).map(Some);
+    }
+    if cli.token_stdin {
+        return secrets::read_token_line(std::io::stdin().lock()).map(Some);
+    }
+    Ok(env_token)
+}
+
+fn forward(request: Result<Forward, error::AppError>, patience: std::time::Duration) -> ExitCode {
+    match request.and_then(|r| ipc::forward_within(&r, patience)) {
         Ok(serde_json::Value::Null) => ExitCode::SUCCESS,
         Ok(answer) => {
             // The answer (a delivery) is the command's output, for scripts.
@@ -107,10 +147,12 @@ fn init_tracing() {
 const RELEASE_AFTER_START: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// The tray app on the real runtime.
-pub fn run(cli: Cli, listener: std::os::unix::net::UnixListener) -> ExitCode {
+pub fn run(
+    minimized: bool,
+    overrides: Overrides,
+    listener: std::os::unix::net::UnixListener,
+) -> ExitCode {
     rendering::prefer_lean();
-    let minimized = cli.minimized;
-    let overrides = Overrides::from_env().with(cli.overrides());
     let listener = std::sync::Mutex::new(Some(listener));
     let app = builder(tauri::Builder::default())
         .setup(move |app| {
@@ -143,7 +185,7 @@ pub fn run(cli: Cli, listener: std::os::unix::net::UnixListener) -> ExitCode {
         Ok(app) => app,
         Err(e) => {
             tracing::error!(error = %e, "the app could not start");
-            ipc::release();
+            instance::release();
             return ExitCode::FAILURE;
         }
     };
@@ -157,6 +199,6 @@ pub fn run(cli: Cli, listener: std::os::unix::net::UnixListener) -> ExitCode {
             api.prevent_exit();
         }
     });
-    ipc::release();
+    instance::release();
     ExitCode::SUCCESS
 }

@@ -16,6 +16,8 @@ use crate::models::{Settings, SettingsPatch};
 pub const STORE_FILE: &str = "settings.json";
 const KEY: &str = "settings";
 pub const IDENTIFIER: &str = "com.alora.tray";
+/// Read once at start and taken out of the environment (`lib.rs`'s `main`).
+pub const TOKEN_ENV: &str = "ALORA_TOKEN";
 
 /// Where the settings object is kept.
 pub trait SettingsBackend: Send + Sync + 'static {
@@ -47,17 +49,10 @@ impl<R: Runtime> std::fmt::Debug for PluginStore<R> {
 pub struct JsonFile(pub PathBuf);
 
 impl JsonFile {
-    /// `$XDG_DATA_HOME/com.alora.tray/settings.json`, where the plugin keeps it.
-    pub fn default_path() -> PathBuf {
-        let data = std::env::var_os("XDG_DATA_HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                let home = std::env::var_os("HOME")
-                    .map(PathBuf::from)
-                    .unwrap_or_else(std::env::temp_dir);
-                home.join(".local/share")
-            });
-        data.join(IDENTIFIER).join(STORE_FILE)
+    /// `$XDG_DATA_HOME/com.alora.tray/settings.json`, where the plugin keeps
+    /// it; `None` with no home (never a shared temp folder instead).
+    pub fn default_path() -> Option<PathBuf> {
+        Some(crate::storage::Location::data_dir()?.join(STORE_FILE))
     }
 }
 
@@ -140,7 +135,7 @@ impl Overrides {
         Overrides {
             server_url: non_empty("ALORA_SOCKET_SERVER_URL"),
             socket_path: non_empty("ALORA_SOCKET_PATH"),
-            token: non_empty("ALORA_TOKEN"),
+            token: non_empty(TOKEN_ENV),
             demo: non_empty("ALORA_USE_MOCK_SOCKET").is_some_and(|v| {
                 matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
             }),

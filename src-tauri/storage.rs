@@ -1,9 +1,13 @@
 //! Where the app's data lives: `alora.db` in the data folder, opened for the
 //! link's outbox and for the history; what went wrong said in words the user
 //! can act on; and memory instead when the folder cannot be used, so that
-//! the app keeps running either way.
+//! the app keeps running either way. The folder is 0700 and the database
+//! files 0600 whatever the umask (they hold messages and bookings), and a
+//! missing home is never stood in for by a shared temp folder.
 
-use std::path::PathBuf;
+use std::io::ErrorKind;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 
 use alora_link::{Link, LinkEvents, LinkHandle, MemoryStore, OutboxStore};
 use alora_store::{HistoryStore, Retention, Store, StoreError};
@@ -12,7 +16,7 @@ use crate::core::{lock, Core};
 use crate::events::UiEvent;
 use crate::history::History;
 use crate::models::Problem;
-use crate::settings::JsonFile;
+use crate::settings::IDENTIFIER;
 
 /// Environment variables that bound the history (days, rows; 0 = no limit).
 pub const MAX_DAYS_ENV: &str = "ALORA_HISTORY_MAX_DAYS";
@@ -28,23 +32,105 @@ pub enum Location {
     Memory,
 }
 
+/// An XDG base folder: `$var` when absolute, else `$HOME/<under_home>`;
+/// `None` with neither (never a shared temp folder in their place).
+pub fn xdg_home(var: &str, under_home: &str) -> Option<PathBuf> {
+    let absolute = |v: std::ffi::OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
+    std::env::var_os(var).and_then(absolute).or_else(|| {
+        Some(
+            std::env::var_os("HOME")
+                .and_then(absolute)?
+                .join(under_home),
+        )
+    })
+}
+
 impl Location {
-    /// `$XDG_DATA_HOME/com.alora.tray`, the folder of the settings file.
-    pub fn data_dir() -> PathBuf {
-        let settings = JsonFile::default_path();
-        settings
-            .parent()
-            .map_or_else(std::env::temp_dir, |d| d.to_path_buf())
+    /// `$XDG_DATA_HOME/com.alora.tray`, the folder of the settings file;
+    /// `None` when there is no home to put it in.
+    pub fn data_dir() -> Option<PathBuf> {
+        Some(xdg_home("XDG_DATA_HOME", ".local/share")?.join(IDENTIFIER))
     }
 
-    fn resolve(self, demo: bool) -> Option<PathBuf> {
-        match self {
+    fn resolve(self, demo: bool) -> Result<Option<PathBuf>, StoreError> {
+        Ok(match self {
             Location::Default if demo => None,
-            Location::Default => Some(Location::data_dir()),
+            Location::Default => {
+                Some(Location::data_dir().ok_or_else(|| StoreError::Unwritable {
+                    path: PathBuf::from("$XDG_DATA_HOME"),
+                    reason:
+                        "there is no home folder (neither HOME nor XDG_DATA_HOME is set)".into(),
+                })?)
+            }
             Location::Dir(dir) => Some(dir),
             Location::Memory => None,
+        })
+    }
+}
+
+/// At start, in every mode: the settings file goes into the data folder
+/// even when the data stays in memory (demo), so the folder is made
+/// private first. A folder that cannot be used is told by `open` later.
+pub fn prepare_data_dir() {
+    if let Some(dir) = Location::data_dir() {
+        if let Err(e) = private_dir(&dir) {
+            tracing::warn!(error = %e, dir = %dir.display(), "the data folder cannot be made private");
         }
     }
+}
+
+/// Makes `dir` (its parents as the umask says) and sets it to 0700.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+            if !std::fs::metadata(dir)?.is_dir() {
+                return Err(std::io::Error::new(
+                    ErrorKind::NotADirectory,
+                    "not a folder",
+                ));
+            }
+        }
+        Err(e) => return Err(e),
+    }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+/// The database and its WAL and index, 0600. SQLite gives the WAL and the
+/// index the mode of the database file, so that one is made 0600 first.
+fn private_files(dir: &Path, create: bool) -> std::io::Result<()> {
+    let db = dir.join(alora_store::FILE_NAME);
+    if create {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&db)?;
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = db.as_os_str().to_owned();
+        path.push(suffix);
+        match std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)) {
+            Err(e) if e.kind() != ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn make_private(dir: &Path, create: bool) -> Result<(), StoreError> {
+    let unwritable = |e: std::io::Error| StoreError::Unwritable {
+        path: dir.to_path_buf(),
+        reason: e.to_string(),
+    };
+    if create {
+        private_dir(dir).map_err(unwritable)?;
+    }
+    private_files(dir, create).map_err(unwritable)
 }
 
 /// The history's limits: the store's defaults (90 days, 20 000 rows) unless
@@ -129,10 +215,17 @@ pub fn start(location: Location, demo: bool) -> Result<Started, StoreError> {
 /// problem saying so) when the folder or the file cannot be used. Fails only
 /// if not even an in-memory database can be made.
 pub fn open(location: Location, demo: bool, retention: Retention) -> Result<Opened, StoreError> {
-    let Some(dir) = location.resolve(demo) else {
-        tracing::info!(demo, "history and outbox kept in memory");
-        return in_memory(retention, Vec::new());
+    let dir = match location.resolve(demo) {
+        Ok(Some(dir)) => dir,
+        Ok(None) => {
+            tracing::info!(demo, "history and outbox kept in memory");
+            return in_memory(retention, Vec::new());
+        }
+        Err(e) => return in_memory(retention, vec![unusable(&e)]),
     };
+    if let Err(e) = make_private(&dir, true) {
+        return in_memory(retention, vec![unusable(&e)]);
+    }
     let (store, report) = match Store::open_with(&dir, retention) {
         Ok(opened) => opened,
         Err(e) => return in_memory(retention, vec![unusable(&e)]),
@@ -158,6 +251,11 @@ pub fn open(location: Location, demo: bool, retention: Retention) -> Result<Open
         Ok(h) => h,
         Err(e) => return in_memory(retention, [problems, vec![unusable(&e)]].concat()),
     };
+    // What SQLite made meanwhile (a new file after a corrupt one was moved
+    // aside, the WAL, the index).
+    if let Err(e) = make_private(&dir, false) {
+        return in_memory(retention, [problems, vec![unusable(&e)]].concat());
+    }
     tracing::info!(
         file = %store.path().display(),
         schema_from = report.previous_version,
@@ -188,7 +286,10 @@ fn unusable(e: &StoreError) -> Problem {
         format!(
             "{e}. Notifications and unsent messages are kept in memory only, until Alora Tray \
              quits; fix the data folder ({}) and restart to keep them.",
-            Location::data_dir().display()
+            Location::data_dir().map_or_else(
+                || "set HOME or XDG_DATA_HOME".to_owned(),
+                |d| d.display().to_string()
+            )
         ),
     );
     tracing::error!(code = e.code(), "{}", p.message);

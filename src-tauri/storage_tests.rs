@@ -262,3 +262,34 @@ async fn a_full_disk_is_told_once_and_events_still_reach_the_user() {
     assert_eq!(core.list_history(&q).len(), 1);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).unwrap().mode() & 0o777
+}
+
+#[test]
+fn the_data_folder_is_private_and_its_database_files_too() {
+    use std::os::unix::fs::PermissionsExt;
+    let scratch = scratch("private");
+    // As a umask of 022 (or an older version) left them: open to all.
+    let old = scratch.join("old");
+    std::fs::create_dir(&old).unwrap();
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let db = old.join(alora_store::FILE_NAME);
+    std::fs::write(&db, b"").unwrap();
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let fresh = scratch.join("fresh");
+    for dir in [old, fresh] {
+        let opened = open(Location::Dir(dir.clone()), false, Retention::default()).unwrap();
+        assert_eq!(mode(&dir), 0o700, "{}", dir.display());
+        let db = opened.file.clone().unwrap();
+        let side = |s: &str| PathBuf::from(format!("{}{s}", db.display()));
+        // Its connections are open: the WAL and its index exist.
+        assert!(side("-wal").exists() && side("-shm").exists());
+        for file in [db.clone(), side("-wal"), side("-shm")] {
+            assert_eq!(mode(&file), 0o600, "{}", file.display());
+        }
+    }
+    let _ = std::fs::remove_dir_all(scratch);
+}

@@ -72,12 +72,17 @@ impl<R: Runtime> TauriShell<R> {
     fn end(&self, again: bool) {
         let app = self.app.clone();
         tauri::async_runtime::spawn(async move {
-            if let Some(core) = app.try_state::<Core>().map(|c| c.inner().clone()) {
+            let core = app.try_state::<Core>().map(|c| c.inner().clone());
+            // This run's own token (file, stdin or env), for the new run.
+            let token = core
+                .as_ref()
+                .and_then(|c| c.inner.settings.overrides().token.clone());
+            if let Some(core) = core {
                 core.shutdown().await;
             }
-            crate::ipc::release();
+            crate::instance::release();
             if again {
-                relaunch_now();
+                relaunch_now(token);
             }
             app.exit(0);
         });
@@ -85,11 +90,26 @@ impl<R: Runtime> TauriShell<R> {
 }
 
 /// The same binary and arguments (none forces the demo: `leave_demo` checks),
-/// less `--minimized`: the user asked for this from the open window.
-fn relaunch_now() {
-    let args = std::env::args().skip(1).filter(|a| a != "--minimized");
-    let started =
-        std::env::current_exe().and_then(|exe| std::process::Command::new(exe).args(args).spawn());
+/// less `--minimized` (the user asked for this from the open window) and
+/// less any way a token came in. A token this run had for itself goes to
+/// the new process on its stdin (`--token-stdin`): never on its argv, which
+/// every user can read, nor in its environment.
+fn relaunch_now(token: Option<String>) {
+    let args = crate::cli::relaunch_args(std::env::args_os().skip(1), token.is_some());
+    let started = std::env::current_exe().and_then(|exe| {
+        let mut command = std::process::Command::new(exe);
+        command.args(args);
+        if token.is_some() {
+            command.stdin(std::process::Stdio::piped());
+        }
+        let mut child = command.spawn()?;
+        if let (Some(token), Some(mut stdin)) = (token, child.stdin.take()) {
+            // One line, far less than a pipe holds: this does not wait for
+            // the new process to read it.
+            std::io::Write::write_all(&mut stdin, format!("{token}\n").as_bytes())?;
+        }
+        Ok(child)
+    });
     match started {
         Ok(child) => tracing::info!(pid = child.id(), "relaunched out of the demo"),
         Err(e) => tracing::error!(error = %e, "the app could not start again"),

@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::UnixStream;
 
-use crate::support::{command, eventually};
+use crate::support::{command, eventually, TokenFile};
 
 /// Long enough for a debug build on a busy machine; nothing is timed.
 const PATIENCE: Duration = Duration::from_secs(240);
@@ -149,7 +149,14 @@ fn free_addr() -> SocketAddr {
         .unwrap()
 }
 
-fn args<'a>(url: &'a str, token: &'a str) -> [&'a str; 6] {
+fn args<'a>(url: &'a str, token: &'a TokenFile) -> [&'a str; 6] {
     let path = DEFAULT_PATH;
-    ["--server-url", url, "--socket-path", path, "--token", token]
+    [
+        "--server-url",
+        url,
+        "--socket-path",
+        path,
+        "--token-file",
+        token.path(),
+    ]
 }

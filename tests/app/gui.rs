@@ -10,7 +10,7 @@ use alora_backend::{Backend, BackendConfig};
 use serde_json::json;
 
 use crate::recorder::recorder;
-use crate::support::{command, eventually, sandbox};
+use crate::support::{cmdline_and_environ, command, eventually, sandbox, TokenFile};
 
 const MENU: &str = "/org/ayatana/NotificationItem/tray_icon_tray_app_alora/Menu";
 
@@ -126,6 +126,33 @@ impl TrayMenu {
 }
 
 /// How many of `parent`'s children have this kernel name (15 characters).
+/// Every process below `root`.
+fn descendants(root: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| {
+                    let pid = e.file_name().to_str()?.parse::<u32>().ok()?;
+                    let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+                    let after = &stat[stat.rfind(')')? + 1..];
+                    let ppid = after.split_whitespace().nth(1)?.parse::<u32>().ok()?;
+                    Some((pid, ppid))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let p = found[i];
+        found.extend(parents.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
+        i += 1;
+    }
+    found.remove(0);
+    found
+}
+
 fn children_named(parent: u32, name: &str) -> usize {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return 0;
@@ -170,6 +197,9 @@ async fn tray_menu_over_dbus_reaches_the_server() {
     let dir = sandbox("gui");
     let log = std::fs::File::create(dir.join("stderr.log")).unwrap();
     let url = backend.url();
+    let token_file = TokenFile::new(&token);
+    // ALORA_TOKEN too (the file wins): it must not reach WebKit's processes.
+    let env_token = "env-token-never-inherited-5d2";
     let mut child = command(&dir)
         .args([
             "--minimized",
@@ -177,9 +207,10 @@ async fn tray_menu_over_dbus_reaches_the_server() {
             &url,
             "--socket-path",
             backend.path(),
-            "--token",
-            &token,
+            "--token-file",
+            token_file.path(),
         ])
+        .env("ALORA_TOKEN", env_token)
         .stderr(log)
         .spawn()
         .unwrap();
@@ -281,6 +312,24 @@ async fn tray_menu_over_dbus_reaches_the_server() {
             .await
             .is_some()
     );
+    // The window's WebKit processes started with none of the token.
+    let pid = child.id();
+    let webkit = eventually(Duration::from_secs(15), || {
+        Some(descendants(pid)).filter(|d| !d.is_empty())
+    })
+    .await
+    .expect("WebKit's processes");
+    for pid in webkit.into_iter().chain([child.id()]) {
+        let (cmdline, environ) = cmdline_and_environ(pid);
+        assert!(!cmdline.contains(&token), "{pid}: {cmdline}");
+        if pid != child.id() {
+            assert!(
+                !environ.contains("ALORA_TOKEN"),
+                "{pid}: {cmdline} inherited it"
+            );
+        }
+        assert!(!environ.contains(&token), "{pid}: {cmdline}");
+    }
     let closer = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/app/close-window.py");
     let closed = Command::new(closer).arg("Alora").status();
     if closed.is_ok_and(|s| s.success()) {

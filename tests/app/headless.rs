@@ -9,18 +9,18 @@ use alora_backend::{Backend, BackendConfig};
 use serde_json::json;
 
 use crate::recorder::recorder;
-use crate::support::{eventually, Instance};
+use crate::support::{eventually, Instance, TokenFile};
 
 pub const HOUR: Duration = Duration::from_secs(3600);
 
-pub fn args<'a>(backend: &'a Backend, token: &'a str) -> Vec<&'a str> {
+pub fn args<'a>(backend: &'a Backend, token: &'a TokenFile) -> Vec<&'a str> {
     vec![
         "--server-url",
         Box::leak(backend.url().into_boxed_str()),
         "--socket-path",
         backend.path(),
-        "--token",
-        token,
+        "--token-file",
+        token.path(),
     ]
 }
 
@@ -37,7 +37,7 @@ async fn popups_for_pushed_events_none_for_typing_and_the_cli_reaches_the_server
     let Some(rec) = recorder() else { return };
     let backend = Backend::start(BackendConfig::default()).await.unwrap();
     let token = backend.token_for("u1", HOUR);
-    let mut app = Instance::headless("popups", &args(&backend, &token));
+    let mut app = Instance::headless("popups", &args(&backend, &TokenFile::new(&token)));
     assert!(
         accepted(&backend, 1).await,
         "no handshake; log:\n{}",
@@ -194,7 +194,7 @@ async fn a_burst_becomes_a_few_popups_and_one_summary() {
     let Some(rec) = recorder() else { return };
     let backend = Backend::start(BackendConfig::default()).await.unwrap();
     let token = backend.token_for("u1", HOUR);
-    let app = Instance::headless("burst", &args(&backend, &token));
+    let app = Instance::headless("burst", &args(&backend, &TokenFile::new(&token)));
     assert!(accepted(&backend, 1).await, "{}", app.stderr());
     tokio::time::sleep(Duration::from_millis(500)).await;
     let tag = "e2e-burst-3b9";

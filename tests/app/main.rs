@@ -11,6 +11,7 @@ mod durability;
 mod gui;
 mod headless;
 mod keyring;
+mod local;
 mod node;
 mod notifier;
 mod recorder;

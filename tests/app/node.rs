@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::recorder::recorder;
-use crate::support::{eventually, Instance};
+use crate::support::{eventually, Instance, TokenFile};
 
 struct NodeServer {
     child: Child,
@@ -94,7 +94,11 @@ async fn against_the_node_reference_server() {
         .and_then(|t| t.as_str().map(str::to_owned))
         .expect("a token");
     let url = format!("http://127.0.0.1:{port}");
-    let app = Instance::headless("node", &["--server-url", &url, "--token", &token]);
+    let token_file = TokenFile::new(&token);
+    let app = Instance::headless(
+        "node",
+        &["--server-url", &url, "--token-file", token_file.path()],
+    );
     let accepted = eventually(Duration::from_secs(20), || {
         (!node.find("accepted").is_empty()).then_some(())
     })

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::headless::{accepted, args, HOUR};
 use crate::recorder::recorder;
-use crate::support::{eventually, Instance};
+use crate::support::{eventually, Instance, TokenFile};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconnects_after_the_server_is_killed() {
@@ -18,7 +18,7 @@ async fn reconnects_after_the_server_is_killed() {
     let backend = Backend::start(BackendConfig::default()).await.unwrap();
     let (addr, secret) = (backend.local_addr(), backend.secret().to_vec());
     let token = backend.token_for("u1", HOUR);
-    let app = Instance::headless("reconnect", &args(&backend, &token));
+    let app = Instance::headless("reconnect", &args(&backend, &TokenFile::new(&token)));
     assert!(accepted(&backend, 1).await, "{}", app.stderr());
     backend.abort();
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -57,7 +57,7 @@ async fn a_rejected_token_makes_no_handshake_storm() {
     }
     let backend = Backend::start(BackendConfig::default()).await.unwrap();
     let bad = alora_backend::mint_token(b"not-the-server-secret-at-all-000", "u1", HOUR);
-    let app = Instance::headless("rejected", &args(&backend, &bad));
+    let app = Instance::headless("rejected", &args(&backend, &TokenFile::new(&bad)));
     let first = eventually(Duration::from_secs(20), || {
         (backend.handshakes().rejected >= 1).then_some(())
     })
@@ -85,7 +85,7 @@ async fn a_rejected_token_makes_no_handshake_storm() {
 async fn without_a_notification_server_it_keeps_working_and_says_so_once() {
     let backend = Backend::start(BackendConfig::default()).await.unwrap();
     let token = backend.token_for("u1", HOUR);
-    let app = Instance::headless_with("nobus", &args(&backend, &token), |c| {
+    let app = Instance::headless_with("nobus", &args(&backend, &TokenFile::new(&token)), |c| {
         c.env(
             "DBUS_SESSION_BUS_ADDRESS",
             "unix:path=/nonexistent/alora-test-bus",

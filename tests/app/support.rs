@@ -90,6 +90,46 @@ impl Drop for Instance {
     }
 }
 
+/// A token in a file only we can read (0600, in a 0700 folder), for
+/// `--token-file`; removed when dropped.
+pub struct TokenFile {
+    dir: PathBuf,
+    path: String,
+}
+
+impl TokenFile {
+    pub fn new(token: &str) -> TokenFile {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = sandbox("token");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let path = dir.join("token");
+        std::fs::write(&path, format!("{token}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let path = path.to_str().unwrap().to_owned();
+        TokenFile { dir, path }
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+impl Drop for TokenFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// What any process may read of `pid`: its command line. And what its
+/// owner may: the environment it started with.
+pub fn cmdline_and_environ(pid: u32) -> (String, String) {
+    let read = |f: &str| {
+        let bytes = std::fs::read(format!("/proc/{pid}/{f}")).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).replace('\0', " ")
+    };
+    (read("cmdline"), read("environ"))
+}
+
 /// Polls `f` until it gives `Some`, or the time is up.
 pub async fn eventually<T>(within: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
     let until = Instant::now() + within;

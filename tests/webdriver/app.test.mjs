@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -146,10 +146,16 @@ describe("alora-tray through tauri-driver and WebKitWebDriver", { concurrency: 1
       user: USER,
       log: join(TMP, "backend.log"),
     });
+    // The token in a file only we can read: a command line is readable by
+    // every user, and the app refuses --token.
+    mkdirSync(TMP, { recursive: true });
+    const tokenFile = join(TMP, "token");
+    writeFileSync(tokenFile, `${backend.token}\n`, { mode: 0o600 });
+    chmodSync(tokenFile, 0o600);
     app = await TrayApp.start({
       bin: APP_BIN,
       driver: DRIVER,
-      args: ["--server-url", backend.url, "--token", backend.token],
+      args: ["--server-url", backend.url, "--token-file", tokenFile],
       name: "app",
       tmp: TMP,
     });

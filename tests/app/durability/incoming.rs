@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::{args, Run, Sandbox, PATIENCE};
 use crate::headless::HOUR;
 use crate::recorder::recorder;
-use crate::support::{eventually, sandbox};
+use crate::support::{eventually, sandbox, TokenFile};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incoming_events_survive_sigkill_and_the_restart_catches_up() {
@@ -20,7 +20,7 @@ async fn incoming_events_survive_sigkill_and_the_restart_catches_up() {
     let mut feed = backend.subscribe();
     let token = backend.token_for("u1", HOUR);
     let url = backend.url();
-    let run = Run::start_on_bus(&dir.0, "run1", &args(&url, &token)).await;
+    let run = Run::start_on_bus(&dir.0, "run1", &args(&url, &TokenFile::new(&token))).await;
     let tag = "durable-catchup-7e1";
     let note = |id: &str, at: chrono::DateTime<chrono::Utc>| json!({"id": id, "title": format!("{id} {tag}"), "message": "m", "createdAt": at.to_rfc3339()});
     let first = eventually(PATIENCE, || {
@@ -41,7 +41,7 @@ async fn incoming_events_survive_sigkill_and_the_restart_catches_up() {
         let missed = note(id, chrono::Utc::now());
         backend.push_to_user("u1", "newNotification", missed).await;
     }
-    let run = Run::start_on_bus(&dir.0, "run2", &args(&url, &token)).await;
+    let run = Run::start_on_bus(&dir.0, "run2", &args(&url, &TokenFile::new(&token))).await;
     assert!(
         popped(3).await.is_some(),
         "{:?}\n{}",
@@ -81,7 +81,7 @@ async fn bad_storage_is_reported_and_the_app_keeps_working() {
     std::fs::create_dir_all(&data).unwrap();
     std::fs::write(data.join("alora.db"), vec![0x5a_u8; 16384]).unwrap();
     let (url, token) = ("http://127.0.0.1:9", "t");
-    let run = Run::start(&dir.0, "corrupt", &args(url, token)).await;
+    let run = Run::start(&dir.0, "corrupt", &args(url, &TokenFile::new(token))).await;
     assert!(run.cli(&["status", "busy"]).contains("queued"));
     let log = run.stderr();
     assert!(log.contains("database was damaged"), "{log}");
@@ -97,9 +97,14 @@ async fn bad_storage_is_reported_and_the_app_keeps_working() {
 
     let blocker = dir.0.join("not-a-folder");
     std::fs::write(&blocker, b"").unwrap();
-    let run = Run::start_with(&dir.0, "unusable", &args(url, token), |c| {
-        c.env("XDG_DATA_HOME", &blocker);
-    })
+    let run = Run::start_with(
+        &dir.0,
+        "unusable",
+        &args(url, &TokenFile::new(token)),
+        |c| {
+            c.env("XDG_DATA_HOME", &blocker);
+        },
+    )
     .await;
     let d = run.cli(&[
         "send",

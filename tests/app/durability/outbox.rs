@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::{args, free_addr, Run, Sandbox, PATIENCE};
 use crate::headless::HOUR;
-use crate::support::{eventually, sandbox};
+use crate::support::{eventually, sandbox, TokenFile};
 
 /// Queues `n` messages through the IPC socket while nothing is connected;
 /// their clientIds in queue order. Prints the cost per message.
@@ -81,7 +81,7 @@ async fn queued_work_survives_sigkill_and_arrives_once_in_order() {
     let (addr, secret) = (free_addr(), alora_backend::random_secret());
     let token = alora_backend::mint_token(&secret, "u1", HOUR);
     let url = format!("http://{addr}");
-    let run = Run::start(&dir.0, "run1", &args(&url, &token)).await;
+    let run = Run::start(&dir.0, "run1", &args(&url, &TokenFile::new(&token))).await;
     let ids = queue_messages(&run, 1000, "durable").await;
     assert!(run.cli(&["status", "busy"]).contains("queued"));
     let booking = r#"{"bookingId":"b1","status":"confirmed"}"#;
@@ -91,7 +91,7 @@ async fn queued_work_survives_sigkill_and_arrives_once_in_order() {
     assert!(run.cli(&["status", "away"]).contains("queued"));
     run.kill9();
 
-    let run = Run::start(&dir.0, "run2", &args(&url, &token)).await;
+    let run = Run::start(&dir.0, "run2", &args(&url, &TokenFile::new(&token))).await;
     let cfg = BackendConfig {
         addr,
         secret,
@@ -143,7 +143,7 @@ async fn a_sigkill_in_the_middle_of_a_flush_loses_nothing() {
     let (addr, secret) = (free_addr(), alora_backend::random_secret());
     let token = alora_backend::mint_token(&secret, "u1", HOUR);
     let url = format!("http://{addr}");
-    let mut run = Run::start(&dir.0, "run0", &args(&url, &token)).await;
+    let mut run = Run::start(&dir.0, "run0", &args(&url, &TokenFile::new(&token))).await;
     let n = 600;
     let ids = queue_messages(&run, n, "flush").await;
     let cfg = BackendConfig {
@@ -159,7 +159,12 @@ async fn a_sigkill_in_the_middle_of_a_flush_loses_nothing() {
         assert!(reached.is_some(), "stalled before {at}:\n{}", run.stderr());
         kills.push(backend.messages().len());
         run.kill9();
-        run = Run::start(&dir.0, &format!("run{}", k + 1), &args(&url, &token)).await;
+        run = Run::start(
+            &dir.0,
+            &format!("run{}", k + 1),
+            &args(&url, &TokenFile::new(&token)),
+        )
+        .await;
     }
     all_stored(&backend, n, &run).await;
     let repeats = assert_once_in_order(&backend, &ids);
