@@ -55,6 +55,10 @@ impl App {
     ) -> anyhow::Result<App> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let token = backend.token_for(user, Duration::from_secs(24 * 3600));
+        // The app takes a token only from a private file or stdin (argv is
+        // world-readable).
+        let token_file = dir.join("token");
+        write_private(&token_file, &token)?;
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -71,7 +75,8 @@ impl App {
             "--socket-path",
             backend.path(),
         ])
-        .args(["--token", &token])
+        .arg("--token-file")
+        .arg(&token_file)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log);
@@ -171,4 +176,19 @@ pub fn history_rows(db: &Path, prefix: &str) -> anyhow::Result<u64> {
         )
         .context("counting history rows")?;
     Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Writes `text` to a file only its owner can read.
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let _ = std::fs::remove_file(path);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(text.as_bytes())?;
+    Ok(())
 }
