@@ -8,6 +8,7 @@
 
 mod demo;
 mod durability;
+mod freeze;
 mod gui;
 mod headless;
 mod keyring;
@@ -16,3 +17,5 @@ mod notifier;
 mod recorder;
 mod resilience;
 mod support;
+mod trace_log;
+mod webdriver;
