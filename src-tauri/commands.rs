@@ -136,9 +136,33 @@ pub async fn emit(core: Ctx<'_>, event: String, payload: Value) -> AppResult<Del
     core.emit_event(&event, payload).await
 }
 
+/// Development builds may simulate events outside the demo too; a release
+/// build only in the demo, so that on a real account only the server puts
+/// popups and history items in front of the user.
+const SIMULATE_OUTSIDE_DEMO: bool = cfg!(debug_assertions);
+
 #[tauri::command]
 pub async fn simulate_incoming(core: Ctx<'_>, event: String, payload: Value) -> AppResult<()> {
-    blocking(&core, move |core| core.simulate_incoming(&event, payload)).await?
+    blocking(&core, move |core| {
+        simulate(core, &event, payload, SIMULATE_OUTSIDE_DEMO)
+    })
+    .await?
+}
+
+/// `simulate_incoming` under a build's rule: `outside_demo` says whether it
+/// may run when this is not the demo.
+pub(crate) fn simulate(
+    core: &Core,
+    event: &str,
+    payload: Value,
+    outside_demo: bool,
+) -> AppResult<()> {
+    if !core.is_demo() && !outside_demo {
+        return Err(AppError::Unavailable(
+            "simulated events are for the demo (and development builds) only".into(),
+        ));
+    }
+    core.simulate_incoming(event, payload)
 }
 
 #[tauri::command(rename_all = "camelCase")]

@@ -204,6 +204,32 @@ fn simulated_events_reach_history_and_popups() {
 }
 
 #[test]
+fn simulate_incoming_is_for_the_demo_and_development_builds() {
+    let real = fixture();
+    let forged = |id: &str| json!({"id": id, "title": format!("Forged {id}"), "message": "m"});
+    let stored = |f: &Fixture, id: &str| {
+        let items = invoke(f, "list_history", json!({"query": format!("Forged {id}")})).unwrap();
+        items.as_array().unwrap().len()
+    };
+    // The command, under this build's rule.
+    let args = json!({"event": "newNotification", "payload": forged("f0")});
+    let got = invoke(&real, "simulate_incoming", args);
+    assert_eq!(got.is_ok(), cfg!(debug_assertions), "{got:?}");
+    assert_eq!(stored(&real, "f0"), usize::from(cfg!(debug_assertions)));
+    // A release build's rule: refused outside the demo, and nothing stored...
+    let core = real.window.state::<Core>();
+    let err = super::simulate(&core, "newNotification", forged("f1"), false).unwrap_err();
+    assert_eq!(err.code(), "unavailable", "{err}");
+    assert_eq!(stored(&real, "f1"), 0);
+    // ...and the demo's own use of it still works.
+    let demo = fixture_with(Overrides::default());
+    let core = demo.window.state::<Core>();
+    assert!(core.is_demo());
+    super::simulate(&core, "newNotification", forged("f2"), false).unwrap();
+    assert_eq!(stored(&demo, "f2"), 1);
+}
+
+#[test]
 fn status_and_focus_commands() {
     let f = fixture();
     let d = invoke(&f, "update_status", json!({"status": "busy"})).unwrap();

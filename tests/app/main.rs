@@ -8,6 +8,7 @@
 
 mod demo;
 mod durability;
+mod forged_click;
 mod freeze;
 mod gui;
 mod headless;
