@@ -94,8 +94,16 @@ impl GuiApp {
         let caps = json!({"capabilities": {"alwaysMatch": {
             "tauri:options": {"application": BIN, "args": args}
         }}});
-        let created = app.call("POST", "/session", Some(&caps), LONG);
-        let created = created.unwrap_or_else(|e| panic!("no session: {e}\n{}", app.log()));
+        // The driver answers before WebKitWebDriver behind it does, and
+        // drops the connection until then.
+        let until = Instant::now() + Duration::from_secs(60);
+        let created = loop {
+            match app.call("POST", "/session", Some(&caps), LONG) {
+                Ok(created) => break created,
+                Err(e) if Instant::now() > until => panic!("no session: {e}\n{}", app.log()),
+                Err(_) => std::thread::sleep(Duration::from_millis(500)),
+            }
+        };
         app.session = created["sessionId"].as_str().map(str::to_owned);
         let until = Instant::now() + Duration::from_secs(60);
         loop {
