@@ -26,10 +26,33 @@ pub struct Tray<R: Runtime> {
     widgets: Arc<Widgets<R>>,
 }
 
-#[derive(Debug, Default)]
-struct Pending {
-    view: Option<TrayView>,
+#[derive(Debug)]
+struct Pending<T = TrayView> {
+    view: Option<T>,
     queued: bool,
+}
+
+impl<T> Default for Pending<T> {
+    fn default() -> Self {
+        Pending {
+            view: None,
+            queued: false,
+        }
+    }
+}
+
+impl<T> Pending<T> {
+    /// Leaves `view` to be shown; whether a run must be queued for it (none is yet).
+    fn offer(&mut self, view: T) -> bool {
+        self.view = Some(view);
+        !std::mem::replace(&mut self.queued, true)
+    }
+
+    /// The run has started: what it shows. An offer from now on queues another.
+    fn take(&mut self) -> Option<T> {
+        self.queued = false;
+        self.view.take()
+    }
 }
 
 /// The tray's items, touched only on the main thread.
@@ -165,22 +188,14 @@ impl<R: Runtime> Tray<R> {
     /// nothing waits: the view is left for one run on the main thread,
     /// queued unless one is already, which shows the latest view left.
     pub fn update(&self, view: &TrayView) {
-        let queue = {
-            let mut pending = lock(&self.pending);
-            pending.view = Some(view.clone());
-            !std::mem::replace(&mut pending.queued, true)
-        };
+        let queue = lock(&self.pending).offer(view.clone());
         if !queue {
             return;
         }
         let (pending, widgets) = (self.pending.clone(), self.widgets.clone());
         // On the main thread already, this runs at once.
         let queued = self.app.run_on_main_thread(move || {
-            let view = {
-                let mut pending = lock(&pending);
-                pending.queued = false;
-                pending.view.take()
-            };
+            let view = lock(&pending).take();
             if let Some(view) = view {
                 widgets.show(&view);
             }
@@ -254,4 +269,24 @@ fn on_menu_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
         // Puts back a check the menu flipped by itself when nothing changed.
         core.refresh_tray();
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pending;
+
+    #[test]
+    fn a_flood_of_updates_queues_one_run_that_shows_the_latest() {
+        let mut pending = Pending::default();
+        let queued = (0..10_000).filter(|n| pending.offer(*n)).count();
+        assert_eq!(queued, 1, "one run on the main thread for the whole flood");
+        assert_eq!(pending.take(), Some(9_999));
+        assert_eq!(pending.take(), None, "shown once");
+        // After the run took its view, the next update queues a run again:
+        // none is lost between the two.
+        assert!(pending.offer(1));
+        assert!(!pending.offer(2));
+        assert_eq!(pending.take(), Some(2));
+        assert!(pending.offer(3));
+    }
 }
