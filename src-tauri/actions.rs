@@ -78,6 +78,13 @@ impl Core {
         let before = self.inner.settings.effective();
         let start_at_login = patch.start_at_login;
         let after = self.inner.settings.update(patch)?;
+        // Before the link connects there: the token was for the old server.
+        if crate::settings::moves_host(&before.server_url, &after.server_url) {
+            tracing::info!("the server's host changed: the stored token is forgotten");
+            if let Some(problem) = self.inner.secrets.clear().await? {
+                self.problem(problem);
+            }
+        }
         if let Some(on) = start_at_login.filter(|on| *on != before.start_at_login) {
             if let Err(e) = crate::autostart::set(on) {
                 self.problem(crate::models::Problem::new("autostart", e));

@@ -1,22 +1,41 @@
 //! The UI's commands (docs/IPC.md): each a few lines handing over to the
 //! core. Errors reach the UI as `{code, message}` (see `error.rs`).
+//!
+//! A sync command runs on the main (GTK) thread, in the webview's request
+//! handler: every command that reads or writes the database is async and
+//! does that work on the blocking pool, so the main thread never waits on
+//! SQLite or the history's lock (which the pipeline holds while it commits).
 
 use alora_link::{Delivery, OutboxEntry, UserStatus};
 use serde_json::Value;
 use tauri::State;
 
 use crate::core::Core;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::models::{AppSnapshot, Diagnostics, HistoryItem, HistoryQuery, Settings, SettingsPatch};
 
 type Ctx<'a> = State<'a, Core>;
 
+/// Runs `work` on the blocking pool, off the main thread and the async workers.
+async fn blocking<T: Send + 'static>(
+    core: &Core,
+    work: impl FnOnce(&Core) -> T + Send + 'static,
+) -> AppResult<T> {
+    let core = core.clone();
+    tauri::async_runtime::spawn_blocking(move || work(&core))
+        .await
+        .map_err(|e| AppError::Unavailable(format!("the command did not finish: {e}")))
+}
+
 /// The UI asks for it when it starts, listening already: the moment to
 /// tell it what went wrong with the data before it was there.
 #[tauri::command]
-pub fn get_snapshot(core: Ctx<'_>) -> AppSnapshot {
-    core.tell_startup_problems();
-    core.snapshot()
+pub async fn get_snapshot(core: Ctx<'_>) -> AppResult<AppSnapshot> {
+    blocking(&core, |core| {
+        core.tell_startup_problems();
+        core.snapshot()
+    })
+    .await
 }
 
 #[tauri::command]
@@ -117,31 +136,55 @@ pub async fn emit(core: Ctx<'_>, event: String, payload: Value) -> AppResult<Del
     core.emit_event(&event, payload).await
 }
 
+/// Development builds may simulate events outside the demo too; a release
+/// build only in the demo, so that on a real account only the server puts
+/// popups and history items in front of the user.
+const SIMULATE_OUTSIDE_DEMO: bool = cfg!(debug_assertions);
+
 #[tauri::command]
-pub fn simulate_incoming(core: Ctx<'_>, event: String, payload: Value) -> AppResult<()> {
-    core.simulate_incoming(&event, payload)
+pub async fn simulate_incoming(core: Ctx<'_>, event: String, payload: Value) -> AppResult<()> {
+    blocking(&core, move |core| {
+        simulate(core, &event, payload, SIMULATE_OUTSIDE_DEMO)
+    })
+    .await?
+}
+
+/// `simulate_incoming` under a build's rule: `outside_demo` says whether it
+/// may run when this is not the demo.
+pub(crate) fn simulate(
+    core: &Core,
+    event: &str,
+    payload: Value,
+    outside_demo: bool,
+) -> AppResult<()> {
+    if !core.is_demo() && !outside_demo {
+        return Err(AppError::Unavailable(
+            "simulated events are for the demo (and development builds) only".into(),
+        ));
+    }
+    core.simulate_incoming(event, payload)
 }
 
 #[tauri::command(rename_all = "camelCase")]
-pub fn list_history(
+pub async fn list_history(
     core: Ctx<'_>,
     query: Option<String>,
     event: Option<String>,
     unread_only: Option<bool>,
     limit: Option<usize>,
-) -> Vec<HistoryItem> {
+) -> AppResult<Vec<HistoryItem>> {
     let q = HistoryQuery {
         query,
         event,
         unread_only: unread_only.unwrap_or(false),
         limit,
     };
-    core.list_history(&q)
+    blocking(&core, move |core| core.list_history(&q)).await
 }
 
 #[tauri::command]
-pub fn mark_history_read(core: Ctx<'_>, ids: Vec<String>) -> usize {
-    core.mark_history_read(&ids)
+pub async fn mark_history_read(core: Ctx<'_>, ids: Vec<String>) -> AppResult<usize> {
+    blocking(&core, move |core| core.mark_history_read(&ids)).await
 }
 
 #[tauri::command]

@@ -47,9 +47,14 @@ fn fixture() -> Fixture {
 }
 
 fn fixture_with(overrides: Overrides) -> Fixture {
+    fixture_stored(overrides, None)
+}
+
+/// With `stored` as the settings saved by an earlier run.
+fn fixture_stored(overrides: Overrides, stored: Option<Value>) -> Fixture {
     let popups = Arc::new(Recorder::default());
     let parts = Parts {
-        settings: Box::new(MemoryBackend::default()),
+        settings: Box::new(MemoryBackend(Mutex::new(stored))),
         vault: None,
         notifier: Arc::new(popups.clone()),
         overrides,
@@ -201,6 +206,55 @@ fn simulated_events_reach_history_and_popups() {
     let shown = f.popups.0.lock().unwrap().clone();
     assert_eq!(shown.len(), 1, "{shown:?}");
     assert_eq!(shown[0].summary, "Hi <b>");
+}
+
+#[test]
+fn simulate_incoming_is_for_the_demo_and_development_builds() {
+    let real = fixture();
+    let forged = |id: &str| json!({"id": id, "title": format!("Forged {id}"), "message": "m"});
+    let stored = |f: &Fixture, id: &str| {
+        let items = invoke(f, "list_history", json!({"query": format!("Forged {id}")})).unwrap();
+        items.as_array().unwrap().len()
+    };
+    // The command, under this build's rule.
+    let args = json!({"event": "newNotification", "payload": forged("f0")});
+    let got = invoke(&real, "simulate_incoming", args);
+    assert_eq!(got.is_ok(), cfg!(debug_assertions), "{got:?}");
+    assert_eq!(stored(&real, "f0"), usize::from(cfg!(debug_assertions)));
+    // A release build's rule: refused outside the demo, and nothing stored...
+    let core = real.window.state::<Core>();
+    let err = super::simulate(&core, "newNotification", forged("f1"), false).unwrap_err();
+    assert_eq!(err.code(), "unavailable", "{err}");
+    assert_eq!(stored(&real, "f1"), 0);
+    // ...and the demo's own use of it still works.
+    let demo = fixture_with(Overrides::default());
+    let core = demo.window.state::<Core>();
+    assert!(core.is_demo());
+    super::simulate(&core, "newNotification", forged("f2"), false).unwrap();
+    assert_eq!(stored(&demo, "f2"), 1);
+}
+
+#[test]
+fn saving_a_server_on_another_host_forgets_the_token() {
+    let saved = json!({"serverUrl": "http://127.0.0.1:9", "socketPath": "/socket/notification",
+        "userId": null, "popups": {}, "dnd": false, "startAtLogin": false});
+    let f = fixture_stored(Overrides::default(), Some(saved));
+    let signed_in = |f: &Fixture| invoke(f, "get_snapshot", json!({})).unwrap()["signedIn"].clone();
+    assert_eq!(
+        invoke(&f, "get_snapshot", json!({})).unwrap()["demo"],
+        false
+    );
+    invoke(&f, "sign_in", json!({"token": "header.claims.signature"})).unwrap();
+    assert_eq!(signed_in(&f), true);
+    // The same host, another port and path: the same server's token.
+    // (Loopback addresses only: the link does try to connect.)
+    let same = json!({"patch": {"serverUrl": "http://127.0.0.1:10/api"}});
+    invoke(&f, "update_settings", same).unwrap();
+    assert_eq!(signed_in(&f), true);
+    // Another host must not get it.
+    let other = json!({"patch": {"serverUrl": "http://127.0.0.2:9"}});
+    invoke(&f, "update_settings", other).unwrap();
+    assert_eq!(signed_in(&f), false);
 }
 
 #[test]

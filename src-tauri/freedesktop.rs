@@ -80,6 +80,10 @@ pub struct NotificationBus {
     bus: tokio::sync::Mutex<Option<Bus>>,
     shown: Arc<Mutex<Shown>>,
     on_open: Mutex<Option<OnOpen>>,
+    /// The unique bus name of the server that answered the last `Notify`:
+    /// only its signals are its popups' clicks. Any client of the bus can
+    /// emit an `ActionInvoked` signal on that path and interface.
+    server: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for NotificationBus {
@@ -94,6 +98,7 @@ impl NotificationBus {
             bus: tokio::sync::Mutex::new(None),
             shown: Arc::default(),
             on_open: Mutex::new(None),
+            server: Mutex::new(None),
         })
     }
 
@@ -118,7 +123,10 @@ impl NotificationBus {
             }
             let Some(live) = bus.as_ref() else { continue };
             match send(&live.conn, call).await {
-                Ok(id) => {
+                Ok((id, server)) => {
+                    if let Ok(mut slot) = self.server.lock() {
+                        *slot = server;
+                    }
                     if let Ok(mut shown) = self.shown.lock() {
                         shown.insert(id, target);
                     }
@@ -171,6 +179,16 @@ impl NotificationBus {
 
     fn signalled(&self, msg: &zbus::Message) {
         let header = msg.header();
+        let sender = header.sender().map(|s| s.as_str());
+        let server = self.server.lock().ok().and_then(|s| s.clone());
+        if sender.is_none() || sender != server.as_deref() {
+            tracing::debug!(
+                ?sender,
+                ?server,
+                "a signal not from the notification server was ignored"
+            );
+            return;
+        }
         let member = header.member().map(|m| m.as_str().to_owned());
         match member.as_deref() {
             Some("ActionInvoked") => {
@@ -207,7 +225,11 @@ async fn listen(mut stream: zbus::MessageStream, owner: Weak<NotificationBus>) {
     }
 }
 
-async fn send(conn: &zbus::Connection, call: &NotifyCall<'_>) -> zbus::Result<u32> {
+/// The popup's id, and the unique name of the server that answered.
+async fn send(
+    conn: &zbus::Connection,
+    call: &NotifyCall<'_>,
+) -> zbus::Result<(u32, Option<String>)> {
     let actions = ["default", "Open"];
     let hints: HashMap<&str, Variant<'_>> = HashMap::from([
         ("category", Variant::from(call.category)),
@@ -232,7 +254,8 @@ async fn send(conn: &zbus::Connection, call: &NotifyCall<'_>) -> zbus::Result<u3
             ),
         )
         .await?;
-    reply.body().deserialize()
+    let server = reply.header().sender().map(|s| s.as_str().to_owned());
+    Ok((reply.body().deserialize()?, server))
 }
 
 /// A connection that cannot carry calls any more, as opposed to a server

@@ -132,15 +132,47 @@ fn forward(request: Result<Forward, error::AppError>, patience: std::time::Durat
     }
 }
 
+/// Crates that log whole requests at trace level: tungstenite the websocket
+/// upgrade with its `Authorization: Bearer` header, the HTTP and engine.io
+/// ones their requests and URLs. Capped at debug whatever `RUST_LOG` says,
+/// so that no log, however verbose, holds the token.
+const TOKEN_LOGGING: &[&str] = &[
+    "tungstenite",
+    "tokio_tungstenite",
+    "rust_engineio",
+    "rust_socketio",
+    "hyper",
+    "hyper_util",
+    "reqwest",
+    "h2",
+];
+
+/// Whether an event or span may reach the log at all (see `TOKEN_LOGGING`).
+fn never_the_token(meta: &tracing::Metadata<'_>) -> bool {
+    let target = meta.target();
+    let capped = TOKEN_LOGGING.iter().any(|c| {
+        target
+            .strip_prefix(c)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+    });
+    !capped || *meta.level() <= tracing::Level::DEBUG
+}
+
 fn init_tracing() {
+    use std::io::IsTerminal;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tao=warn,wry=warn"));
-    use std::io::IsTerminal;
-    let _ = tracing_subscriber::fmt()
+    // A second filter after RUST_LOG's, not a directive in it: a more
+    // specific directive there (`tungstenite::handshake=trace`) would win.
+    let log = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(filter)
-        .try_init();
+        .with_filter(filter)
+        .with_filter(tracing_subscriber::filter::filter_fn(never_the_token));
+    let _ = tracing_subscriber::registry().with(log).try_init();
 }
 
 /// Long enough for the connection and the first catch-up to be done.

@@ -241,6 +241,24 @@ impl SettingsStore {
     }
 }
 
+/// The host a server URL names (lowercase), `None` for no usable URL.
+pub fn server_host(url: &str) -> Option<String> {
+    let probe = alora_link::LinkConfig {
+        server_url: url.to_owned(),
+        ..Default::default()
+    };
+    Some(probe.endpoint().ok()?.host_str()?.to_ascii_lowercase())
+}
+
+/// Whether `after` names another host than `before`: the stored token was
+/// given for `before`'s server, and must not be sent to another one.
+pub fn moves_host(before: &str, after: &str) -> bool {
+    match (server_host(before), server_host(after)) {
+        (Some(a), Some(b)) => a != b,
+        _ => false,
+    }
+}
+
 fn apply(s: &mut Settings, patch: SettingsPatch) {
     if let Some(v) = patch.server_url {
         s.server_url = v.trim().to_owned();

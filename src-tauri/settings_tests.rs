@@ -92,3 +92,25 @@ fn a_broken_file_falls_back_to_defaults() {
     assert_eq!(all, json!({"other": 1, "settings": {"dnd": true}}));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn another_host_is_a_move_a_port_or_path_is_not() {
+    assert_eq!(
+        server_host("https://API.example.com:8443/x").as_deref(),
+        Some("api.example.com")
+    );
+    assert_eq!(server_host(""), None);
+    assert!(moves_host("https://a.example.com", "https://b.example.com"));
+    assert!(moves_host(
+        "http://127.0.0.1:6001",
+        "http://evil.example:6001"
+    ));
+    assert!(!moves_host(
+        "https://a.example.com",
+        "https://A.example.com:444/socket"
+    ));
+    assert!(!moves_host("http://a.example.com", "https://a.example.com"));
+    // No server before (the demo) or after: no token was given for a host.
+    assert!(!moves_host("", "https://a.example.com"));
+    assert!(!moves_host("https://a.example.com", ""));
+}

@@ -3,7 +3,7 @@
 //! the current one checked; Do not disturb; a disabled state line such as
 //! "Reconnecting in 4 s"; Reconnect now; Quit.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use alora_link::{AuthReason, LinkState, UserStatus};
 use chrono::Utc;
@@ -15,19 +15,62 @@ use tauri::{AppHandle, Manager, Runtime};
 use crate::core::{lock, Core, TrayView};
 use crate::icons::{self, TrayLook};
 
+/// The tray. `update` may be called from any thread; what it shows is set
+/// on the main thread, where the tray host's calls run.
 pub struct Tray<R: Runtime> {
+    app: AppHandle<R>,
+    /// The latest view not yet shown, and whether a run on the main thread
+    /// is queued to show it: a flood of updates queues one run, which shows
+    /// the latest.
+    pending: Arc<Mutex<Pending>>,
+    widgets: Arc<Widgets<R>>,
+}
+
+#[derive(Debug)]
+struct Pending<T = TrayView> {
+    view: Option<T>,
+    queued: bool,
+}
+
+impl<T> Default for Pending<T> {
+    fn default() -> Self {
+        Pending {
+            view: None,
+            queued: false,
+        }
+    }
+}
+
+impl<T> Pending<T> {
+    /// Leaves `view` to be shown; whether a run must be queued for it (none is yet).
+    fn offer(&mut self, view: T) -> bool {
+        self.view = Some(view);
+        !std::mem::replace(&mut self.queued, true)
+    }
+
+    /// The run has started: what it shows. An offer from now on queues another.
+    fn take(&mut self) -> Option<T> {
+        self.queued = false;
+        self.view.take()
+    }
+}
+
+/// The tray's items, touched only on the main thread.
+struct Widgets<R: Runtime> {
     icon: TrayIcon<R>,
     state_line: MenuItem<R>,
     statuses: [(UserStatus, CheckMenuItem<R>); 3],
     dnd: CheckMenuItem<R>,
-    /// What is shown now, so that only changes reach the tray host.
+    /// What is shown now, so that only changes reach the tray host. Only the
+    /// main thread takes it, so it never waits on another thread's lock.
     shown: Mutex<Option<(TrayLook, bool, String)>>,
 }
 
 impl<R: Runtime> std::fmt::Debug for Tray<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Tray")
-            .field("shown", &self.shown)
+            .field("pending", &self.pending)
+            .field("shown", &self.widgets.shown)
             .finish_non_exhaustive()
     }
 }
@@ -126,16 +169,49 @@ impl<R: Runtime> Tray<R> {
             .on_menu_event(on_menu_event)
             .build(app)?;
         Ok(Tray {
-            icon,
-            state_line,
-            statuses,
-            dnd,
-            shown: Mutex::new(None),
+            app: app.clone(),
+            pending: Arc::default(),
+            widgets: Arc::new(Widgets {
+                icon,
+                state_line,
+                statuses,
+                dnd,
+                shown: Mutex::new(None),
+            }),
         })
     }
 
-    /// Shows `view`: icon, state line, checks.
+    /// Shows `view`, from any thread, without waiting: the tray host's
+    /// calls post to the main thread and block until it has run them, so a
+    /// thread that waited for them while holding a lock the main thread
+    /// wants (a command there updating the tray too) froze the app. Here
+    /// nothing waits: the view is left for one run on the main thread,
+    /// queued unless one is already, which shows the latest view left.
     pub fn update(&self, view: &TrayView) {
+        let queue = lock(&self.pending).offer(view.clone());
+        if !queue {
+            return;
+        }
+        let (pending, widgets) = (self.pending.clone(), self.widgets.clone());
+        // On the main thread already, this runs at once.
+        let queued = self.app.run_on_main_thread(move || {
+            let view = lock(&pending).take();
+            if let Some(view) = view {
+                widgets.show(&view);
+            }
+        });
+        if let Err(e) = queued {
+            // The event loop has ended: nothing will show anything again.
+            lock(&self.pending).queued = false;
+            tracing::debug!(error = %e, "the tray was not updated");
+        }
+    }
+}
+
+impl<R: Runtime> Widgets<R> {
+    /// Shows `view`: icon, state line, checks. On the main thread only, where
+    /// each of these calls runs at once instead of waiting for that thread.
+    fn show(&self, view: &TrayView) {
         let look = TrayLook::of(&view.state);
         let unread = view.unread > 0;
         let text = state_text(view);
@@ -193,4 +269,24 @@ fn on_menu_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
         // Puts back a check the menu flipped by itself when nothing changed.
         core.refresh_tray();
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pending;
+
+    #[test]
+    fn a_flood_of_updates_queues_one_run_that_shows_the_latest() {
+        let mut pending = Pending::default();
+        let queued = (0..10_000).filter(|n| pending.offer(*n)).count();
+        assert_eq!(queued, 1, "one run on the main thread for the whole flood");
+        assert_eq!(pending.take(), Some(9_999));
+        assert_eq!(pending.take(), None, "shown once");
+        // After the run took its view, the next update queues a run again:
+        // none is lost between the two.
+        assert!(pending.offer(1));
+        assert!(!pending.offer(2));
+        assert_eq!(pending.take(), Some(2));
+        assert!(pending.offer(3));
+    }
 }

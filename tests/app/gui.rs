@@ -191,6 +191,7 @@ async fn tray_menu_over_dbus_reaches_the_server() {
         return;
     }
     let Some(rec) = recorder() else { return };
+    let _display = crate::support::DISPLAY.lock().await;
     let backend = Backend::start(BackendConfig::default()).await.unwrap();
     let (addr, secret) = (backend.local_addr(), backend.secret().to_vec());
     let token = backend.token_for("u1", Duration::from_secs(3600));

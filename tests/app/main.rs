@@ -8,6 +8,8 @@
 
 mod demo;
 mod durability;
+mod forged_click;
+mod freeze;
 mod gui;
 mod headless;
 mod keyring;
@@ -17,3 +19,5 @@ mod notifier;
 mod recorder;
 mod resilience;
 mod support;
+mod trace_log;
+mod webdriver;

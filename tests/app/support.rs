@@ -153,3 +153,8 @@ pub fn skip(reason: &str) {
     }
     eprintln!("SKIPPED: {reason}");
 }
+
+/// Held by each test that opens windows on the shared X display: `gui.rs`
+/// checks that no "Alora" window is there, so another test's window must
+/// not be open meanwhile.
+pub static DISPLAY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

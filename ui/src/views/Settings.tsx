@@ -11,6 +11,32 @@ const POPUP_LABELS: Record<PopupKind, string> = {
   userOffline: "Someone goes offline",
 };
 
+/** Names this machine: a plain connection to it does not cross the network. */
+const LOOPBACK = /^(localhost|.+\.localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+function parse(url: string): URL | null {
+  try {
+    return new URL(url.trim());
+  } catch {
+    return null;
+  }
+}
+
+/** The host a server URL names, lowercase (as the app compares them). */
+export function hostOf(url: string): string | null {
+  return parse(url)?.hostname || null;
+}
+
+/**
+ * Plain http:// (or ws://) to another machine carries the access token in
+ * clear, in the handshake of every connection: what to tell the user.
+ */
+export function cleartextWarning(url: string): string | null {
+  const u = parse(url);
+  if (!u || (u.protocol !== "http:" && u.protocol !== "ws:") || !u.hostname || LOOPBACK.test(u.hostname)) return null;
+  return `Plain ${u.protocol.slice(0, -1)}:// to ${u.hostname}: your access token would cross the network unencrypted, readable by anyone on the way. Use https:// unless this network is yours alone.`;
+}
+
 function useSave() {
   const { actions } = useAlora();
   return actions.saveSettings;
@@ -45,6 +71,7 @@ function LeaveDemo({ serverUrl }: { serverUrl: string }) {
 
 function ConnectionForm({ settings, demo }: { settings: Settings; demo: boolean }) {
   const save = useSave();
+  const { state, actions } = useAlora();
   const [saved, setSaved] = useState(false);
   const [serverUrl, setServerUrl] = useState(settings.serverUrl);
   const [socketPath, setSocketPath] = useState(settings.socketPath);
@@ -56,6 +83,10 @@ function ConnectionForm({ settings, demo }: { settings: Settings; demo: boolean 
   }, [settings.serverUrl, settings.socketPath, settings.userId]);
   const dirty =
     serverUrl !== settings.serverUrl || socketPath !== settings.socketPath || userId !== (settings.userId ?? "");
+  const warning = cleartextWarning(serverUrl);
+  // The app forgets the token when the host changes: it was given for the old server.
+  const [before, after] = [hostOf(settings.serverUrl), hostOf(serverUrl)];
+  const movesHost = before !== null && after !== null && before !== after;
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const ok = await save({
@@ -64,14 +95,32 @@ function ConnectionForm({ settings, demo }: { settings: Settings; demo: boolean 
       userId: userId.trim() ? userId.trim() : null,
     });
     setSaved(ok);
+    if (ok && movesHost) await actions.refreshSnapshot();
   };
   return (
     <form className="form" onSubmit={(e) => void submit(e)} aria-labelledby="h-connection">
       <h2 id="h-connection">Server</h2>
       <label className="field">
         <span>Server URL</span>
-        <input type="url" value={serverUrl} onChange={(e) => setServerUrl(e.target.value)} required placeholder="https://api.example.com" />
+        <input
+          type="url"
+          value={serverUrl}
+          onChange={(e) => setServerUrl(e.target.value)}
+          required
+          placeholder="https://api.example.com"
+          aria-describedby={warning ? "cleartext-warning" : undefined}
+        />
       </label>
+      {warning && (
+        <p className="small warn-text" id="cleartext-warning" data-testid="cleartext-warning">
+          {warning}
+        </p>
+      )}
+      {movesHost && state.snapshot?.signedIn && (
+        <p className="small muted" data-testid="host-change">
+          Saving a server on another host signs you out here: sign in again for {after}.
+        </p>
+      )}
       <label className="field">
         <span>Socket path</span>
         <input value={socketPath} onChange={(e) => setSocketPath(e.target.value)} required placeholder="/socket/notification" />

@@ -1,0 +1,60 @@
+//! The token in logs: a run at `RUST_LOG=trace` (what a user asked to debug
+//! a connection would set) against a real server, with a known token, must
+//! not write the token anywhere in its log. The websocket and HTTP crates
+//! log whole upgrade requests, `Authorization` header included, at trace.
+
+use std::time::Duration;
+
+use alora_backend::{Backend, BackendConfig};
+use serde_json::json;
+
+use crate::headless::{accepted, args, HOUR};
+use crate::support::{eventually, Instance};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trace_level_run_never_logs_the_token() {
+    let backend = Backend::start(BackendConfig::default()).await.unwrap();
+    let token = backend.token_for("u1", HOUR);
+    let app = Instance::headless_with("trace", &args(&backend, &token), |c| {
+        // Everything at trace, and the upgrade's own target named as well:
+        // the cap must hold whatever RUST_LOG says.
+        c.env("RUST_LOG", "trace,tungstenite::handshake::client=trace");
+    });
+    assert!(
+        accepted(&backend, 1).await,
+        "no handshake:\n{}",
+        app.stderr()
+    );
+    // Some traffic both ways after the upgrade.
+    backend
+        .push_to_user(
+            "u1",
+            "newNotification",
+            json!({"id": "t1", "title": "traced"}),
+        )
+        .await;
+    let out = app.cli(&["status", "busy"]);
+    assert!(out.status.success(), "{out:?}");
+    let got = eventually(Duration::from_secs(10), || {
+        backend
+            .received()
+            .into_iter()
+            .find(|r| r.event == "updateStatus")
+    })
+    .await;
+    assert!(got.is_some(), "{}", app.stderr());
+    let log = app.stderr();
+    // The run did log at trace (else the check below proves nothing).
+    assert!(log.contains("TRACE"), "no trace lines at all:\n{log}");
+    // The JWT's signature is its secret part; a header or body printed in
+    // any form would carry it whole.
+    let signature = token.rsplit('.').next().unwrap();
+    let leaks: Vec<&str> = log.lines().filter(|l| l.contains(signature)).collect();
+    assert!(
+        leaks.is_empty(),
+        "the token is in {} log lines, the first:\n{}",
+        leaks.len(),
+        leaks.first().map_or("", |l| &l[..l.len().min(400)])
+    );
+    backend.shutdown().await;
+}
