@@ -207,10 +207,9 @@ impl Actor {
                 self.pump().await;
             }
             Command::Discard(id, reply) => {
-                let result = match self.outbox.get(id) {
-                    Some(_) => self.outbox.remove(id),
-                    None => Err(LinkError::UnknownEntry(id)),
-                };
+                // Refused while the entry is on its way: freeing its ack
+                // slot would let the next message draw a second ack id.
+                let result = self.outbox.discard(id);
                 let _ = reply.send(result);
                 self.outbox_changed().await;
             }

@@ -195,15 +195,14 @@ impl Actor {
         for id in &self.joined {
             greeting.push(("joinConversation", json!({ "conversationId": id })));
         }
+        let limit = self.write_timeout();
         for (event, payload) in greeting {
-            if let Err(e) = client.client.emit(event, payload).await {
+            if let Err(e) = crate::delivery::write(&client.client, event, payload, limit).await {
                 self.phase = Phase::Connected {
                     client,
                     since: Instant::now(),
                 };
-                return self
-                    .link_lost(format!("could not send {event}: {}", socket::describe(&e)))
-                    .await;
+                return self.link_lost(format!("could not send {event}: {e}")).await;
             }
         }
         LinkCounters::bump(&self.counters.connects);

@@ -3,6 +3,9 @@
 //! timeout. At most one acknowledgement is awaited at a time: rust_socketio
 //! draws ack ids at random and panics when two pending ones collide.
 
+use std::time::Duration;
+
+use rust_socketio::asynchronous::Client;
 use serde_json::Value;
 use tokio::time::Instant;
 
@@ -45,7 +48,33 @@ fn refusal(ack: &Value) -> Option<String> {
     }
 }
 
+/// Writes one event, bounded by `limit`: a link that takes nothing (a black
+/// hole, its send buffer full) would otherwise hold the actor, and with it
+/// every command and timer, until TCP gives up. Any error is a lost link.
+pub(crate) async fn write(
+    client: &Client,
+    name: &str,
+    payload: Value,
+    limit: Duration,
+) -> Result<(), String> {
+    match tokio::time::timeout(limit, client.emit(name, payload)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(socket::describe(&e)),
+        Err(_) => Err(took_nothing(limit)),
+    }
+}
+
+fn took_nothing(limit: Duration) -> String {
+    format!("the link took nothing within {} ms", limit.as_millis())
+}
+
 impl Actor {
+    pub(crate) fn write_timeout(&self) -> Duration {
+        self.config
+            .as_ref()
+            .map_or_else(|| crate::Timeouts::default().write, |c| c.timeouts.write)
+    }
+
     pub(crate) async fn send(&mut self, mut outgoing: Outgoing) -> Result<Delivery, LinkError> {
         outgoing.validate()?;
         if let Outgoing::SendMessage(m) = &mut outgoing {
@@ -101,25 +130,18 @@ impl Actor {
 
     /// Writes an event that is not queued, if the link is up.
     async fn emit_now(&mut self, outgoing: &Outgoing) -> bool {
+        let limit = self.write_timeout();
         let Phase::Connected { client, .. } = &self.phase else {
             return false;
         };
-        match client
-            .client
-            .emit(outgoing.event_name(), outgoing.payload())
-            .await
-        {
+        let name = outgoing.event_name();
+        match write(&client.client, name, outgoing.payload(), limit).await {
             Ok(()) => {
                 LinkCounters::bump(&self.counters.events_out);
                 true
             }
             Err(e) => {
-                self.link_lost(format!(
-                    "could not send {}: {}",
-                    outgoing.event_name(),
-                    socket::describe(&e)
-                ))
-                .await;
+                self.link_lost(format!("could not send {name}: {e}")).await;
                 false
             }
         }
@@ -129,6 +151,7 @@ impl Actor {
     /// that waits for its acknowledgement.
     pub(crate) async fn pump(&mut self) {
         self.expire_old().await;
+        let limit = self.write_timeout();
         loop {
             let Phase::Connected { client, .. } = &self.phase else {
                 return;
@@ -144,19 +167,27 @@ impl Actor {
                     .map(|c| c.timeouts.ack)
                     .unwrap_or_default();
                 let client = client.client.clone();
-                if let Err(e) = self.outbox.mark_in_flight(entry.id) {
-                    tracing::error!(error = %e, "could not record the attempt");
+                // In flight in memory whatever the store says: the ack slot
+                // is taken from here on.
+                let disk_was_behind = self.outbox.storage_error().is_some();
+                let _ = self.outbox.mark_in_flight(entry.id);
+                if self.outbox.storage_error().is_some() != disk_was_behind {
+                    self.outbox_changed().await;
                 }
-                let sent = socket::emit_with_ack(
-                    &client,
-                    name,
-                    payload,
-                    entry.id,
-                    timeout,
-                    self.generation,
-                    &self.signals_tx,
+                let sent = tokio::time::timeout(
+                    limit,
+                    socket::emit_with_ack(
+                        &client,
+                        name,
+                        payload,
+                        entry.id,
+                        timeout,
+                        self.generation,
+                        &self.signals_tx,
+                    ),
                 )
-                .await;
+                .await
+                .unwrap_or_else(|_| Err(took_nothing(limit)));
                 match sent {
                     Ok(()) => {
                         LinkCounters::bump(&self.counters.events_out);
@@ -166,21 +197,17 @@ impl Actor {
                 }
                 return;
             }
-            match client.client.emit(name, payload).await {
+            match write(&client.client, name, payload, limit).await {
                 Ok(()) => {
                     LinkCounters::bump(&self.counters.events_out);
-                    if let Err(e) = self.outbox.remove(entry.id) {
-                        tracing::error!(error = %e, "could not remove a sent entry");
-                    }
+                    // Gone from memory even if the store refuses: the loop
+                    // must not find it again.
+                    self.outbox.forget(entry.id);
                     self.publish(LinkEvent::Delivery(delivery(&entry, Outcome::Sent)))
                         .await;
                     self.outbox_changed().await;
                 }
-                Err(e) => {
-                    return self
-                        .link_lost(format!("could not send {name}: {}", socket::describe(&e)))
-                        .await
-                }
+                Err(e) => return self.link_lost(format!("could not send {name}: {e}")).await,
             }
         }
     }
@@ -240,9 +267,7 @@ impl Actor {
                 },
             },
             None => {
-                if let Err(e) = self.outbox.remove(id) {
-                    tracing::error!(error = %e, "could not remove an acknowledged entry");
-                }
+                self.outbox.forget(id);
                 Outcome::Acked { ack }
             }
         };
