@@ -25,11 +25,16 @@ const AUTH_WORDS: &[&str] = &[
     "403",
 ];
 
+/// How rust_socketio's error event starts for a CONNECT_ERROR packet; its
+/// other error events are the transport's (a server's own `error` event is an
+/// application event, `vendor/rust_socketio/VENDORED.md`).
+const CONNECT_ERROR_PREFIX: &str = "Received an ConnectError frame:";
+
 /// The server's message out of rust_socketio's error text, e.g.
 /// `Received an ConnectError frame: {"message":"jwt expired"}`.
 pub(crate) fn connect_error_message(text: &str) -> String {
     let raw = text
-        .split_once("ConnectError frame:")
+        .split_once(CONNECT_ERROR_PREFIX)
         .map_or(text, |(_, rest)| rest)
         .trim();
     match serde_json::from_str::<Value>(raw) {
@@ -130,7 +135,7 @@ impl Actor {
             },
             Signal::Built(Err(e)) => self.attempt_failed(e).await,
             Signal::Opened => self.mark_opened().await,
-            Signal::Error(text) if text.contains("ConnectError") => {
+            Signal::Error(text) if text.starts_with(CONNECT_ERROR_PREFIX) => {
                 let message = connect_error_message(&text);
                 if is_auth_rejection(&message) {
                     LinkCounters::bump(&self.counters.auth_rejections);
