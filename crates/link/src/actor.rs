@@ -11,6 +11,7 @@ use tokio::time::Instant;
 
 use crate::backoff::Backoff;
 use crate::config::{BackoffPolicy, LinkConfig};
+use crate::delivery::Writes;
 use crate::error::LinkError;
 use crate::handle::{Command, LinkEvent};
 use crate::outbox::{Outbox, OutboxCounts, OutboxStore};
@@ -58,6 +59,11 @@ pub(crate) struct Actor {
     pub(crate) phase: Phase,
     pub(crate) ack_deadline: Option<Instant>,
     pub(crate) last_event_at: Option<DateTime<Utc>>,
+    /// The current connection's writes, for the proof of delivery.
+    pub(crate) writes: Writes,
+    /// Entries changed status without a word to the listeners yet (the
+    /// link was dropped, which cannot publish): told with the next state.
+    pub(crate) outbox_dirty: bool,
 }
 
 impl Actor {
@@ -95,6 +101,8 @@ impl Actor {
             phase: Phase::Idle,
             ack_deadline: None,
             last_event_at: None,
+            writes: Writes::default(),
+            outbox_dirty: false,
         })
     }
 
@@ -256,6 +264,9 @@ impl Actor {
     }
 
     pub(crate) async fn set_state(&mut self, state: LinkState) {
+        if std::mem::take(&mut self.outbox_dirty) {
+            self.outbox_changed().await;
+        }
         if *self.state_tx.borrow() == state {
             return;
         }

@@ -64,9 +64,7 @@ impl Actor {
         // Signals still on their way from that client are now stale.
         self.generation += 1;
         self.ack_deadline = None;
-        if let Err(e) = self.outbox.requeue_in_flight() {
-            tracing::error!(error = %e, "could not requeue the message in flight");
-        }
+        self.link_gone();
     }
 
     pub(crate) async fn start_attempt(&mut self) {
@@ -165,6 +163,7 @@ impl Actor {
                 LinkCounters::bump(&self.counters.malformed);
                 tracing::warn!(event = %name, "ignored a binary payload");
             }
+            Signal::ServerPing { seq } => self.server_ping(seq).await,
             Signal::Ack { .. } => {}
         }
     }

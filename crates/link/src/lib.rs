@@ -29,7 +29,7 @@ mod token;
 pub use backoff::Backoff;
 pub use config::{BackoffPolicy, LinkConfig, Timeouts, Transport, DEFAULT_SOCKET_PATH};
 pub use error::{LinkError, PayloadError};
-pub use handle::{Delivery, Link, LinkEvent, LinkEvents, LinkHandle, Outcome};
+pub use handle::{Delivery, Link, LinkEvent, LinkEvents, LinkHandle, Outcome, Proof};
 pub use outbox::{EntryStatus, MemoryStore, Outbox, OutboxCounts, OutboxEntry, OutboxStore};
 pub use outgoing::{
     BookingUpdate, JoinConversation, MarkAsRead, OfflinePolicy, Outgoing, SendMessage,

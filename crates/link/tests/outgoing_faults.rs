@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use alora_link::{EntryStatus, LinkState};
+use alora_link::{EntryStatus, LinkState, Outcome, Proof};
 use faults::{BlackHole, FaultyStore};
 use probe::{config, Probe};
 use serde_json::json;
@@ -92,15 +92,20 @@ async fn a_refused_remove_after_a_write_sends_it_once_and_the_actor_stays_free()
         1,
         "written once"
     );
-    // The refusal is visible, and stays so until the disk has caught up.
+    // A later ack proves b1 carried; forgetting it is refused too. The
+    // refusal is visible, and stays so until the disk has caught up.
+    let m1 = json!({"clientId": "m1", "conversationId": "c1", "content": "m1"});
+    p.link.emit("sendMessage", m1).await.unwrap();
     let link = p.link.clone();
     probe::eventually(SECS_5, true, || link.outbox_counts().storage_failed).await;
     assert!(store
         .rows()
         .iter()
         .any(|e| e.outgoing.event_name() == "bookingUpdate"));
+    assert_eq!(p.link.outbox().await.unwrap(), [], "done with in memory");
     store.heal();
-    p.link.emit("bookingUpdate", booking("b2")).await.unwrap();
+    let m2 = json!({"clientId": "m2", "conversationId": "c1", "content": "m2"});
+    p.link.emit("sendMessage", m2).await.unwrap();
     probe::eventually(SECS_5, false, || link.outbox_counts().storage_failed).await;
     probe::eventually(SECS_5, 0, || store.rows().len()).await;
     assert_eq!(count(&mut server, |r| is_booking(r, "b1")), 1);
@@ -221,4 +226,180 @@ async fn discarding_an_entry_in_flight_is_refused_and_its_ack_slot_stays_taken()
     assert_eq!(listed[0].id, id);
     assert_eq!(listed[0].status, EntryStatus::InFlight);
     p.link.shutdown().await.unwrap();
+}
+
+fn reconnecting(s: &LinkState) -> bool {
+    matches!(s, LinkState::Reconnecting { .. })
+}
+
+/// Item 6: events without an ack written into a half-open link (the bytes
+/// sit in a black hole, then are lost with it) are sent again once the link
+/// is back, each arriving once.
+async fn events_written_into_a_half_open_link_are_sent_again(kind: support::Kind) {
+    let opts = support::NodeOptions {
+        ping_interval_ms: Some(500),
+        ping_timeout_ms: Some(500),
+        ..Default::default()
+    };
+    let mut server = support::start(kind, opts).await;
+    let hole = BlackHole::start(upstream(&server)).await;
+    let store = FaultyStore::default();
+    let mut p = connected_with(&mut server, &store, &hole.url()).await;
+    hole.freeze();
+    let sends = [
+        ("bookingUpdate", booking("half-open")),
+        ("markAsRead", json!({"conversationId": "c-half-open"})),
+        ("updateStatus", json!({"status": "away"})),
+    ];
+    for (event, payload) in &sends {
+        let d = p.link.emit(event, payload.clone()).await.unwrap();
+        assert_eq!(d.outcome, Outcome::Written, "{event}: never \"sent\" early");
+    }
+    let kept: Vec<_> = p.link.outbox().await.unwrap();
+    let statuses: Vec<_> = kept.iter().map(|e| e.status).collect();
+    assert_eq!(statuses, [EntryStatus::Written; 3], "kept until proven");
+    assert!(
+        store
+            .rows()
+            .iter()
+            .all(|e| e.status == EntryStatus::Written),
+        "stored as written, to be sent again after a crash"
+    );
+    p.wait_state(Duration::from_secs(8), "Reconnecting", reconnecting)
+        .await;
+    let requeued = p.link.outbox().await.unwrap();
+    assert!(
+        requeued.iter().all(|e| e.status != EntryStatus::Written),
+        "back to pending with the link: {requeued:?}"
+    );
+    hole.cut_frozen();
+    p.connected().await;
+    for (event, payload) in &sends {
+        let got = server
+            .wait_received(|r| r.event == *event && r.payload == *payload, SECS_5)
+            .await;
+        assert!(got.is_ok(), "{event} lost in the half-open link: {got:?}");
+    }
+    for id in kept.iter().map(|e| e.id) {
+        let d = p
+            .delivery(SECS_5, |d| {
+                d.entry_id == Some(id) && matches!(d.outcome, Outcome::Delivered { .. })
+            })
+            .await;
+        assert_eq!(
+            d.outcome,
+            Outcome::Delivered {
+                proof: Proof::ServerPing
+            }
+        );
+    }
+    assert_eq!(p.link.outbox().await.unwrap(), []);
+    for (event, payload) in &sends {
+        let n = count(&mut server, |r| r.event == *event && r.payload == *payload);
+        assert_eq!(n, 1, "{event} arrived {n} times");
+    }
+    p.link.shutdown().await.unwrap();
+}
+
+/// Item 6 (a): an ack of a message written after a booking update proves
+/// the update carried (the server handles a socket's packets in order).
+async fn a_later_ack_proves_what_was_written_before_it(mut server: impl TestServer) {
+    let store = FaultyStore::default();
+    let url = server.url();
+    let mut p = connected_with(&mut server, &store, &url).await;
+    let d = p.link.emit("bookingUpdate", booking("b-a")).await.unwrap();
+    assert_eq!(d.outcome, Outcome::Written);
+    let id = d.entry_id.unwrap();
+    server
+        .wait_received(|r| is_booking(r, "b-a"), SECS_5)
+        .await
+        .unwrap();
+    p.settle(Duration::from_millis(200)).await;
+    let listed = p.link.outbox().await.unwrap();
+    assert_eq!(
+        listed.iter().map(|e| (e.id, e.status)).collect::<Vec<_>>(),
+        [(id, EntryStatus::Written)],
+        "not proven by its arrival alone: the link cannot see that"
+    );
+    let m = json!({"clientId": "m-a", "conversationId": "c1", "content": "after"});
+    let sent = p.link.emit("sendMessage", m).await.unwrap();
+    let proven = p
+        .delivery(SECS_5, |d| {
+            d.entry_id == Some(id) && d.outcome != Outcome::Written
+        })
+        .await;
+    assert_eq!(
+        proven.outcome,
+        Outcome::Delivered {
+            proof: Proof::LaterAck
+        }
+    );
+    p.delivery(SECS_5, |d| d.entry_id == sent.entry_id && Probe::acked(d))
+        .await;
+    assert_eq!(p.link.outbox().await.unwrap(), []);
+    assert_eq!(store.rows(), [], "and gone from the store");
+    p.link.shutdown().await.unwrap();
+}
+
+/// Item 6 (b): with no ack to come, the server's heartbeat proves it.
+async fn the_servers_pings_prove_what_was_written(kind: support::Kind) {
+    let opts = support::NodeOptions {
+        ping_interval_ms: Some(200),
+        ping_timeout_ms: Some(5_000),
+        ..Default::default()
+    };
+    let mut server = support::start(kind, opts).await;
+    let store = FaultyStore::default();
+    let url = server.url();
+    let mut p = connected_with(&mut server, &store, &url).await;
+    let d = p
+        .link
+        .emit("markAsRead", json!({"conversationId": "c-ping"}))
+        .await
+        .unwrap();
+    assert_eq!(d.outcome, Outcome::Written);
+    let proven = p
+        .delivery(SECS_5, |x| {
+            x.entry_id == d.entry_id && x.outcome != Outcome::Written
+        })
+        .await;
+    assert_eq!(
+        proven.outcome,
+        Outcome::Delivered {
+            proof: Proof::ServerPing
+        }
+    );
+    assert_eq!(p.link.outbox().await.unwrap(), []);
+    assert_eq!(store.rows(), []);
+    p.link.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_later_ack_proves_what_was_written_before_it_embedded() {
+    a_later_ack_proves_what_was_written_before_it(support::embedded().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_later_ack_proves_what_was_written_before_it_node() {
+    a_later_ack_proves_what_was_written_before_it(support::node().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_servers_pings_prove_what_was_written_embedded() {
+    the_servers_pings_prove_what_was_written(support::Kind::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_servers_pings_prove_what_was_written_node() {
+    the_servers_pings_prove_what_was_written(support::Kind::Node).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_written_into_a_half_open_link_are_sent_again_embedded() {
+    events_written_into_a_half_open_link_are_sent_again(support::Kind::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_written_into_a_half_open_link_are_sent_again_node() {
+    events_written_into_a_half_open_link_are_sent_again(support::Kind::Node).await;
 }
