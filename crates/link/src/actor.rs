@@ -11,10 +11,10 @@ use tokio::time::Instant;
 
 use crate::backoff::Backoff;
 use crate::config::{BackoffPolicy, LinkConfig};
-use crate::delivery::Writes;
 use crate::error::LinkError;
 use crate::handle::{Command, LinkEvent};
 use crate::outbox::{Outbox, OutboxCounts, OutboxStore};
+use crate::proof::Writes;
 use crate::socket::{self, Conn, Tagged};
 use crate::state::{AuthReason, LinkCounters, LinkState};
 use crate::token::TokenClaims;

@@ -21,6 +21,7 @@ mod error;
 mod handle;
 mod outbox;
 mod outgoing;
+mod proof;
 mod protocol;
 mod socket;
 mod state;
