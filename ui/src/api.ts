@@ -35,6 +35,8 @@ export type LinkStats = {
 export type Outcome =
   | { kind: "queued" }
   | { kind: "sent" }
+  | { kind: "written" }
+  | { kind: "delivered"; proof: "laterAck" | "serverPing" }
   | { kind: "acked"; ack: unknown }
   | { kind: "failed"; reason: string }
   | { kind: "superseded" }
@@ -48,12 +50,14 @@ export type Delivery = {
   outcome: Outcome;
 };
 
-export type OutboxCounts = { pending: number; failed: number };
+/** `storageFailed` (only present when true): the disk copy of the outbox is behind. */
+export type OutboxCounts = { pending: number; failed: number; storageFailed?: boolean };
 
 export type OutboxEntry = {
   id: number;
   outgoing: { event: string; payload: any };
-  status: "pending" | "inFlight" | "failed";
+  /** `written`: an event without an ack, written but not yet proven carried. */
+  status: "pending" | "inFlight" | "written" | "failed";
   attempts: number;
   queuedAt: string;
   lastError: string | null;

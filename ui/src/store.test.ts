@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { initialState, reducer, type State, type ThreadMessage } from "./store";
+import { deliveryState, initialState, reducer, type State, type ThreadMessage } from "./store";
 
 const NOW = "2030-01-01T12:00:00.000Z";
 const run = (s: State, ...actions: Parameters<typeof reducer>[1][]) => actions.reduce(reducer, s);
@@ -21,6 +21,13 @@ const own = (clientId: string): ThreadMessage => ({
 });
 
 describe("store", () => {
+  it("an event written but not yet proven carried stays unconfirmed", () => {
+    const d = (outcome: Parameters<typeof deliveryState>[0]["outcome"]) => ({ entryId: 1, event: "bookingUpdate", clientId: null, outcome });
+    expect(deliveryState(d({ kind: "written" }))).toBe("pending");
+    expect(deliveryState(d({ kind: "delivered", proof: "serverPing" }))).toBe("sent");
+    expect(deliveryState(d({ kind: "delivered", proof: "laterAck" }))).toBe("sent");
+  });
+
   it("a late 'queued' delivery doesn't undo a message the echo proved sent", () => {
     const s = run(
       initialState,

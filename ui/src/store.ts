@@ -226,9 +226,12 @@ function mapMessages(
 export function deliveryState(d: Delivery): DeliveryState | null {
   switch (d.outcome.kind) {
     case "queued":
+    case "written":
+      // written but not yet proven carried: still unconfirmed
       return "pending";
     case "sent":
     case "acked":
+    case "delivered":
       return "sent";
     case "failed":
       return "failed";

@@ -14,6 +14,7 @@ use crate::config::{BackoffPolicy, LinkConfig};
 use crate::error::LinkError;
 use crate::handle::{Command, LinkEvent};
 use crate::outbox::{Outbox, OutboxCounts, OutboxStore};
+use crate::proof::Writes;
 use crate::socket::{self, Conn, Tagged};
 use crate::state::{AuthReason, LinkCounters, LinkState};
 use crate::token::TokenClaims;
@@ -58,6 +59,11 @@ pub(crate) struct Actor {
     pub(crate) phase: Phase,
     pub(crate) ack_deadline: Option<Instant>,
     pub(crate) last_event_at: Option<DateTime<Utc>>,
+    /// The current connection's writes, for the proof of delivery.
+    pub(crate) writes: Writes,
+    /// Entries changed status without a word to the listeners yet (the
+    /// link was dropped, which cannot publish): told with the next state.
+    pub(crate) outbox_dirty: bool,
 }
 
 impl Actor {
@@ -95,6 +101,8 @@ impl Actor {
             phase: Phase::Idle,
             ack_deadline: None,
             last_event_at: None,
+            writes: Writes::default(),
+            outbox_dirty: false,
         })
     }
 
@@ -210,10 +218,9 @@ impl Actor {
                 self.pump().await;
             }
             Command::Discard(id, reply) => {
-                let result = match self.outbox.get(id) {
-                    Some(_) => self.outbox.remove(id),
-                    None => Err(LinkError::UnknownEntry(id)),
-                };
+                // Refused while the entry is on its way: freeing its ack
+                // slot would let the next message draw a second ack id.
+                let result = self.outbox.discard(id);
                 let _ = reply.send(result);
                 self.outbox_changed().await;
             }
@@ -260,6 +267,9 @@ impl Actor {
     }
 
     pub(crate) async fn set_state(&mut self, state: LinkState) {
+        if std::mem::take(&mut self.outbox_dirty) {
+            self.outbox_changed().await;
+        }
         if *self.state_tx.borrow() == state {
             return;
         }

@@ -54,6 +54,10 @@ pub struct Timeouts {
     pub ack: Duration,
     /// How many unacknowledged attempts before a message is marked failed.
     pub max_send_attempts: u32,
+    /// How long one write to the socket may wait for room in the send
+    /// buffer. Past it the link counts as lost: a link that takes nothing
+    /// for this long is black-holed, and waiting would hold every command.
+    pub write: Duration,
 }
 
 impl Default for Timeouts {
@@ -62,6 +66,7 @@ impl Default for Timeouts {
             connect: Duration::from_secs(10),
             ack: Duration::from_secs(10),
             max_send_attempts: 3,
+            write: Duration::from_secs(5),
         }
     }
 }

@@ -27,9 +27,7 @@ impl Actor {
         // Signals still on their way from that client are now stale.
         self.generation += 1;
         self.ack_deadline = None;
-        if let Err(e) = self.outbox.requeue_in_flight() {
-            tracing::error!(error = %e, "could not requeue the message in flight");
-        }
+        self.link_gone();
     }
 
     pub(crate) async fn start_attempt(&mut self) {
@@ -155,6 +153,7 @@ impl Actor {
                 LinkCounters::bump(&self.counters.malformed);
                 tracing::warn!(event = %name, "ignored a binary payload");
             }
+            Signal::ServerPing { seq } => self.server_ping(seq).await,
             Signal::Ack { .. } => {}
         }
     }
@@ -190,15 +189,14 @@ impl Actor {
         for id in &self.joined {
             greeting.push(("joinConversation", json!({ "conversationId": id })));
         }
+        let limit = self.write_timeout();
         for (event, payload) in greeting {
-            if let Err(e) = client.client.emit(event, payload).await {
+            if let Err(e) = crate::delivery::write(&client.client, event, payload, limit).await {
                 self.phase = Phase::Connected {
                     client,
                     since: Instant::now(),
                 };
-                return self
-                    .link_lost(format!("could not send {event}: {}", socket::describe(&e)))
-                    .await;
+                return self.link_lost(format!("could not send {event}: {e}")).await;
             }
         }
         LinkCounters::bump(&self.counters.connects);

@@ -1,15 +1,19 @@
 //! Getting outgoing work to the server inside the actor: the offline policy
 //! of each event, the in-order flush, and acknowledgements with their
 //! timeout. At most one acknowledgement is awaited at a time: rust_socketio
-//! draws ack ids at random and panics when two pending ones collide.
+//! draws ack ids at random and panics when two pending ones collide. Events
+//! without an acknowledgement are kept until proven carried (`proof.rs`).
 
+use std::time::Duration;
+
+use rust_socketio::asynchronous::Client;
 use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::actor::{Actor, Phase};
 use crate::error::LinkError;
 use crate::handle::{Delivery, LinkEvent, Outcome};
-use crate::outbox::OutboxEntry;
+use crate::outbox::{EntryStatus, OutboxEntry};
 use crate::outgoing::{OfflinePolicy, Outgoing};
 use crate::socket;
 use crate::state::LinkCounters;
@@ -21,7 +25,7 @@ fn client_id(outgoing: &Outgoing) -> Option<String> {
     }
 }
 
-fn delivery(entry: &OutboxEntry, outcome: Outcome) -> Delivery {
+pub(crate) fn delivery(entry: &OutboxEntry, outcome: Outcome) -> Delivery {
     Delivery {
         entry_id: Some(entry.id),
         event: entry.outgoing.event_name().to_owned(),
@@ -54,7 +58,33 @@ fn refusal(ack: &Value) -> Option<String> {
 #[path = "refusal_tests.rs"]
 mod refusal_tests;
 
+/// Writes one event, bounded by `limit`: a link that takes nothing (a black
+/// hole, its send buffer full) would otherwise hold the actor, and with it
+/// every command and timer, until TCP gives up. Any error is a lost link.
+pub(crate) async fn write(
+    client: &Client,
+    name: &str,
+    payload: Value,
+    limit: Duration,
+) -> Result<(), String> {
+    match tokio::time::timeout(limit, client.emit(name, payload)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(socket::describe(&e)),
+        Err(_) => Err(took_nothing(limit)),
+    }
+}
+
+fn took_nothing(limit: Duration) -> String {
+    format!("the link took nothing within {} ms", limit.as_millis())
+}
+
 impl Actor {
+    pub(crate) fn write_timeout(&self) -> Duration {
+        self.config
+            .as_ref()
+            .map_or_else(|| crate::Timeouts::default().write, |c| c.timeouts.write)
+    }
+
     pub(crate) async fn send(&mut self, mut outgoing: Outgoing) -> Result<Delivery, LinkError> {
         outgoing.validate()?;
         if let Outgoing::SendMessage(m) = &mut outgoing {
@@ -98,10 +128,10 @@ impl Actor {
                 }
                 self.outbox_changed().await;
                 self.pump().await;
-                let outcome = if self.outbox.get(entry.id).is_some() {
-                    Outcome::Queued
-                } else {
-                    Outcome::Sent
+                let outcome = match self.outbox.get(entry.id).map(|e| e.status) {
+                    Some(EntryStatus::Written) => Outcome::Written,
+                    Some(_) => Outcome::Queued,
+                    None => Outcome::Sent,
                 };
                 Ok(delivery(&entry, outcome))
             }
@@ -110,25 +140,18 @@ impl Actor {
 
     /// Writes an event that is not queued, if the link is up.
     async fn emit_now(&mut self, outgoing: &Outgoing) -> bool {
+        let limit = self.write_timeout();
         let Phase::Connected { client, .. } = &self.phase else {
             return false;
         };
-        match client
-            .client
-            .emit(outgoing.event_name(), outgoing.payload())
-            .await
-        {
+        let name = outgoing.event_name();
+        match write(&client.client, name, outgoing.payload(), limit).await {
             Ok(()) => {
                 LinkCounters::bump(&self.counters.events_out);
                 true
             }
             Err(e) => {
-                self.link_lost(format!(
-                    "could not send {}: {}",
-                    outgoing.event_name(),
-                    socket::describe(&e)
-                ))
-                .await;
+                self.link_lost(format!("could not send {name}: {e}")).await;
                 false
             }
         }
@@ -138,6 +161,7 @@ impl Actor {
     /// that waits for its acknowledgement.
     pub(crate) async fn pump(&mut self) {
         self.expire_old().await;
+        let limit = self.write_timeout();
         loop {
             let Phase::Connected { client, .. } = &self.phase else {
                 return;
@@ -153,43 +177,51 @@ impl Actor {
                     .map(|c| c.timeouts.ack)
                     .unwrap_or_default();
                 let client = client.client.clone();
-                if let Err(e) = self.outbox.mark_in_flight(entry.id) {
-                    tracing::error!(error = %e, "could not record the attempt");
+                // In flight in memory whatever the store says: the ack slot
+                // is taken from here on.
+                let disk_was_behind = self.outbox.storage_error().is_some();
+                let _ = self.outbox.mark_in_flight(entry.id);
+                if self.outbox.storage_error().is_some() != disk_was_behind {
+                    self.outbox_changed().await;
                 }
-                let sent = socket::emit_with_ack(
-                    &client,
-                    name,
-                    payload,
-                    entry.id,
-                    timeout,
-                    self.generation,
-                    &self.signals_tx,
+                let sent = tokio::time::timeout(
+                    limit,
+                    socket::emit_with_ack(
+                        &client,
+                        name,
+                        payload,
+                        entry.id,
+                        timeout,
+                        self.generation,
+                        &self.signals_tx,
+                    ),
                 )
-                .await;
+                .await
+                .unwrap_or_else(|_| Err(took_nothing(limit)));
                 match sent {
                     Ok(()) => {
                         LinkCounters::bump(&self.counters.events_out);
+                        self.writes.awaiting_ack();
                         self.ack_deadline = Some(Instant::now() + timeout);
                     }
                     Err(e) => self.link_lost(format!("could not send {name}: {e}")).await,
                 }
                 return;
             }
-            match client.client.emit(name, payload).await {
+            let pings = client.pings.clone();
+            match write(&client.client, name, payload, limit).await {
                 Ok(()) => {
                     LinkCounters::bump(&self.counters.events_out);
-                    if let Err(e) = self.outbox.remove(entry.id) {
-                        tracing::error!(error = %e, "could not remove a sent entry");
-                    }
-                    self.publish(LinkEvent::Delivery(delivery(&entry, Outcome::Sent)))
+                    let pings = pings.load(std::sync::atomic::Ordering::SeqCst);
+                    self.writes.unacked(entry.id, pings);
+                    // Written in memory even if the store refuses: the loop
+                    // must not find it pending again.
+                    let _ = self.outbox.mark_written(entry.id);
+                    self.publish(LinkEvent::Delivery(delivery(&entry, Outcome::Written)))
                         .await;
                     self.outbox_changed().await;
                 }
-                Err(e) => {
-                    return self
-                        .link_lost(format!("could not send {name}: {}", socket::describe(&e)))
-                        .await
-                }
+                Err(e) => return self.link_lost(format!("could not send {name}: {e}")).await,
             }
         }
     }
@@ -240,6 +272,10 @@ impl Actor {
         };
         if self.outbox.in_flight().is_some_and(|e| e.id == id) {
             self.ack_deadline = None;
+            // Whatever was written before it on this connection arrived.
+            if let Some(at) = self.writes.acked().filter(|_| !stale) {
+                self.later_ack(at).await;
+            }
         }
         let outcome = match refusal(&ack) {
             Some(reason) => match self.outbox.reject(id, &reason) {
@@ -249,9 +285,7 @@ impl Actor {
                 },
             },
             None => {
-                if let Err(e) = self.outbox.remove(id) {
-                    tracing::error!(error = %e, "could not remove an acknowledged entry");
-                }
+                self.outbox.forget(id);
                 Outcome::Acked { ack }
             }
         };

@@ -20,6 +20,10 @@ pub enum LinkError {
     Storage(String),
     #[error("no outbox entry with id {0}")]
     UnknownEntry(u64),
+    #[error(
+        "outbox entry {0} is being sent: it can be discarded once it has failed or waits again"
+    )]
+    Sending(u64),
     #[error("the link has stopped")]
     Stopped,
 }
@@ -35,6 +39,7 @@ impl LinkError {
             LinkError::Tls(_) => "tls",
             LinkError::Storage(_) => "storage",
             LinkError::UnknownEntry(_) => "unknown_entry",
+            LinkError::Sending(_) => "entry_sending",
             LinkError::Stopped => "stopped",
         }
     }

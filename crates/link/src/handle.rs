@@ -22,8 +22,15 @@ use crate::state::{LinkCounters, LinkState, LinkStats};
 pub enum Outcome {
     /// Stored in the outbox, waiting for the link.
     Queued,
-    /// Written to a connected link.
+    /// Written to a connected link, and nothing more known or awaited: an
+    /// event that is not queued (`typing`).
     Sent,
+    /// Written to a connected link, not yet proven carried: a queued event
+    /// without an acknowledgement stays in the outbox until
+    /// [`Outcome::Delivered`], and is written again if the link is lost.
+    Written,
+    /// Proven carried to the server (how: see [`Proof`]), and removed.
+    Delivered { proof: Proof },
     /// Acknowledged by the server, with what it answered.
     Acked { ack: Value },
     /// Given up on; the entry stays in the outbox for a retry.
@@ -34,6 +41,18 @@ pub enum Outcome {
     Dropped,
     /// A conversation join, kept and re-sent after every reconnect.
     Remembered,
+}
+
+/// How the link knows a written event without an ack reached the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Proof {
+    /// An acknowledgement of an entry written after it on the same
+    /// connection (the server handles a socket's packets in order).
+    LaterAck,
+    /// The server's heartbeat: a ping it sent only after our pong, which
+    /// travelled behind the write on the same connection.
+    ServerPing,
 }
 
 /// The answer to `send`, and the payload of `LinkEvent::Delivery`.

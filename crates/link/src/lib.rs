@@ -21,6 +21,7 @@ mod error;
 mod handle;
 mod outbox;
 mod outgoing;
+mod proof;
 mod protocol;
 mod server_words;
 mod socket;
@@ -30,7 +31,7 @@ mod token;
 pub use backoff::Backoff;
 pub use config::{BackoffPolicy, LinkConfig, Timeouts, Transport, DEFAULT_SOCKET_PATH};
 pub use error::{LinkError, PayloadError};
-pub use handle::{Delivery, Link, LinkEvent, LinkEvents, LinkHandle, Outcome};
+pub use handle::{Delivery, Link, LinkEvent, LinkEvents, LinkHandle, Outcome, Proof};
 pub use outbox::{EntryStatus, MemoryStore, Outbox, OutboxCounts, OutboxEntry, OutboxStore};
 pub use outgoing::{
     BookingUpdate, JoinConversation, MarkAsRead, OfflinePolicy, Outgoing, SendMessage,

@@ -2,7 +2,7 @@
 //! attempts, failures and age limit, and the storage port that makes it (and
 //! the joined conversations) durable.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -17,6 +17,11 @@ pub enum EntryStatus {
     Pending,
     /// Written to the link, waiting for the server's acknowledgement.
     InFlight,
+    /// An event without an acknowledgement, written to the link and kept
+    /// until the link proves it carried it (a later acknowledgement, or the
+    /// server's second ping after it); back to pending if the link is lost
+    /// before that.
+    Written,
     /// Given up on (rejected, or never acknowledged); kept for a retry.
     Failed,
 }
@@ -76,14 +81,26 @@ impl OutboxStore for MemoryStore {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutboxCounts {
+    /// Not yet proven delivered: waiting, in flight, or written unproven.
     pub pending: usize,
     pub failed: usize,
+    /// The store refused a write that followed something already done on
+    /// the wire (an entry sent, acknowledged, proven): the disk is behind
+    /// the outbox, so after a crash an entry may be sent again. Stays set
+    /// until a later write has brought the disk up to date. Left out of the
+    /// JSON while false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub storage_failed: bool,
 }
 
 pub struct Outbox {
     store: Box<dyn OutboxStore>,
     entries: VecDeque<OutboxEntry>,
     next_id: u64,
+    /// Entries whose stored copy is behind memory (a write the store
+    /// refused after the wire had moved on), with the last refusal.
+    unsynced: BTreeSet<u64>,
+    storage_error: Option<String>,
 }
 
 impl std::fmt::Debug for Outbox {
@@ -95,7 +112,8 @@ impl std::fmt::Debug for Outbox {
 }
 
 impl Outbox {
-    /// Loads what the store kept: entries in flight go back to pending, to be
+    /// Loads what the store kept: entries in flight or written unproven go
+    /// back to pending, to be
     /// re-sent with the same `clientId` (a message without one gets one,
     /// stored); pending `updateStatus` entries collapse to the latest (a crash
     /// inside `queue` can leave two); entries past the age limit fail.
@@ -106,6 +124,8 @@ impl Outbox {
             store,
             entries: VecDeque::with_capacity(loaded.len()),
             next_id,
+            unsynced: BTreeSet::new(),
+            storage_error: None,
         };
         let latest_status = loaded
             .iter()
@@ -119,7 +139,7 @@ impl Outbox {
                 outbox.store.remove(entry.id)?;
                 continue;
             }
-            if entry.status == EntryStatus::InFlight {
+            if matches!(entry.status, EntryStatus::InFlight | EntryStatus::Written) {
                 entry.status = EntryStatus::Pending;
             }
             if let Outgoing::SendMessage(m) = &mut entry.outgoing {
@@ -212,6 +232,7 @@ impl Outbox {
         self.entries.iter().find(|e| e.id == id)
     }
 
+    /// A change the caller may refuse: stored first, then made.
     fn update(
         &mut self,
         id: u64,
@@ -226,21 +247,109 @@ impl Outbox {
         f(&mut changed);
         self.store.save(&changed)?;
         *entry = changed.clone();
+        self.wrote();
         Ok(changed)
     }
 
+    /// A change that records what already happened on the wire: made in
+    /// memory whatever the store says, since refusing it would send the
+    /// same entry again (or draw a second ack id while one is awaited). A
+    /// refused write leaves the disk behind: see [`OutboxCounts::storage_failed`].
+    fn record(
+        &mut self,
+        id: u64,
+        f: impl FnOnce(&mut OutboxEntry),
+    ) -> Result<OutboxEntry, LinkError> {
+        let entry = self
+            .entries
+            .iter_mut()
+            .find(|e| e.id == id)
+            .ok_or(LinkError::UnknownEntry(id))?;
+        f(entry);
+        let changed = entry.clone();
+        match self.store.save(&changed) {
+            Ok(()) => self.wrote(),
+            Err(e) => self.refused(id, &e),
+        }
+        Ok(changed)
+    }
+
+    /// Done with an entry the wire has settled (acknowledged, or proven
+    /// carried): gone from memory even if the store refuses.
+    pub fn forget(&mut self, id: u64) {
+        self.entries.retain(|e| e.id != id);
+        match self.store.remove(id) {
+            Ok(()) => self.wrote(),
+            Err(e) => self.refused(id, &e),
+        }
+    }
+
+    fn refused(&mut self, id: u64, error: &LinkError) {
+        tracing::error!(id, %error, "the outbox's disk copy is behind: kept going in memory");
+        self.unsynced.insert(id);
+        self.storage_error = Some(error.to_string());
+    }
+
+    /// After a write the store took: the entries it refused earlier get
+    /// another chance, and once all are written the disk is up to date.
+    fn wrote(&mut self) {
+        if self.unsynced.is_empty() {
+            return;
+        }
+        let ids = std::mem::take(&mut self.unsynced);
+        for id in ids {
+            let written = match self.entries.iter().find(|e| e.id == id) {
+                Some(entry) => self.store.save(entry),
+                None => self.store.remove(id),
+            };
+            if written.is_err() {
+                self.unsynced.insert(id);
+            }
+        }
+        if self.unsynced.is_empty() {
+            tracing::info!("the outbox's disk copy has caught up");
+            self.storage_error = None;
+        }
+    }
+
+    /// The last write the store refused, while the disk is behind.
+    pub fn storage_error(&self) -> Option<&str> {
+        self.storage_error.as_deref()
+    }
+
     pub fn mark_in_flight(&mut self, id: u64) -> Result<OutboxEntry, LinkError> {
-        self.update(id, |e| {
+        self.record(id, |e| {
             e.status = EntryStatus::InFlight;
             e.attempts += 1;
         })
     }
 
-    /// Done with: acknowledged, or written to a connected link.
+    /// An event without an acknowledgement was written: kept until proven.
+    pub fn mark_written(&mut self, id: u64) -> Result<OutboxEntry, LinkError> {
+        self.record(id, |e| {
+            e.status = EntryStatus::Written;
+            e.attempts += 1;
+        })
+    }
+
+    /// Forgets an entry the user (or a collapse) gave up on; stored first,
+    /// so a refusal leaves it queued.
     pub fn remove(&mut self, id: u64) -> Result<(), LinkError> {
         self.store.remove(id)?;
         self.entries.retain(|e| e.id != id);
+        self.unsynced.remove(&id);
+        self.wrote();
         Ok(())
+    }
+
+    /// The user's discard: refused for an entry on its way (in flight, its
+    /// ack slot taken; or written, not yet proven), which settles by itself.
+    pub fn discard(&mut self, id: u64) -> Result<(), LinkError> {
+        match self.get(id).map(|e| e.status) {
+            None => Err(LinkError::UnknownEntry(id)),
+            Some(EntryStatus::InFlight | EntryStatus::Written) => Err(LinkError::Sending(id)),
+            Some(_) => self.remove(id),
+        }
     }
 
     /// An attempt that was not acknowledged: back to pending, or failed once
@@ -251,7 +360,7 @@ impl Outbox {
         reason: &str,
         max_attempts: u32,
     ) -> Result<OutboxEntry, LinkError> {
-        self.update(id, |e| {
+        self.record(id, |e| {
             e.last_error = Some(reason.to_owned());
             e.status = if e.attempts >= max_attempts {
                 EntryStatus::Failed
@@ -263,16 +372,23 @@ impl Outbox {
 
     /// The server refused it: failed at once, kept for the user to see.
     pub fn reject(&mut self, id: u64, reason: &str) -> Result<OutboxEntry, LinkError> {
-        self.update(id, |e| {
+        self.record(id, |e| {
             e.status = EntryStatus::Failed;
             e.last_error = Some(reason.to_owned());
         })
     }
 
-    /// The link dropped with an attempt in flight: it goes again, first.
+    /// The link dropped: the attempt in flight, and every entry written
+    /// but not proven carried, go again, in queue order.
     pub fn requeue_in_flight(&mut self) -> Result<(), LinkError> {
-        if let Some(id) = self.in_flight().map(|e| e.id) {
-            self.update(id, |e| e.status = EntryStatus::Pending)?;
+        let ids: Vec<u64> = self
+            .entries
+            .iter()
+            .filter(|e| matches!(e.status, EntryStatus::InFlight | EntryStatus::Written))
+            .map(|e| e.id)
+            .collect();
+        for id in ids {
+            self.record(id, |e| e.status = EntryStatus::Pending)?;
         }
         Ok(())
     }
@@ -304,6 +420,7 @@ impl Outbox {
         OutboxCounts {
             pending: self.entries.len() - failed,
             failed,
+            storage_failed: self.storage_error.is_some(),
         }
     }
 }

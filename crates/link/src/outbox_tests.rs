@@ -73,7 +73,8 @@ fn unacknowledged_attempts_fail_after_the_limit_and_can_be_retried() {
         o.counts(),
         OutboxCounts {
             pending: 0,
-            failed: 1
+            failed: 1,
+            storage_failed: false,
         }
     );
     assert_eq!(o.next_ready(), None, "failed entries are skipped");
@@ -246,7 +247,8 @@ fn entries_past_the_age_limit_fail_and_a_retry_sends_them_again() {
         o.counts(),
         OutboxCounts {
             pending: 0,
-            failed: 1
+            failed: 1,
+            storage_failed: false,
         }
     );
     assert!(o.entries()[0]
@@ -276,7 +278,8 @@ async fn a_link_starts_with_what_its_store_kept() {
         link.outbox_counts(),
         OutboxCounts {
             pending: 1,
-            failed: 0
+            failed: 0,
+            storage_failed: false,
         }
     );
     let first = events.recv().await;
@@ -284,7 +287,8 @@ async fn a_link_starts_with_what_its_store_kept() {
         first,
         Some(crate::LinkEvent::OutboxChanged(OutboxCounts {
             pending: 1,
-            failed: 0
+            failed: 0,
+            storage_failed: false,
         }))
     );
     assert_eq!(link.joined_conversations().await.unwrap(), ["c7"]);
@@ -306,7 +310,8 @@ async fn an_empty_store_starts_quietly_and_joins_are_stored() {
         link.outbox_counts(),
         OutboxCounts {
             pending: 1,
-            failed: 0
+            failed: 0,
+            storage_failed: false,
         }
     );
     let first = events.recv().await;
@@ -315,4 +320,95 @@ async fn an_empty_store_starts_quietly_and_joins_are_stored() {
         "no event before the first change: {first:?}"
     );
     link.shutdown().await.unwrap();
+}
+
+/// Refuses every write while `failing` is set; keeps the rest.
+#[derive(Default, Clone)]
+struct Flaky(Kept, std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Flaky {
+    fn fail(&self, on: bool) {
+        self.1.store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+    fn refuse(&self) -> Result<(), LinkError> {
+        match self.1.load(std::sync::atomic::Ordering::SeqCst) {
+            true => Err(LinkError::Storage("injected".into())),
+            false => Ok(()),
+        }
+    }
+}
+
+impl OutboxStore for Flaky {
+    fn load(&mut self) -> Result<Vec<OutboxEntry>, LinkError> {
+        self.0.load()
+    }
+    fn save(&mut self, e: &OutboxEntry) -> Result<(), LinkError> {
+        self.refuse()?;
+        self.0.save(e)
+    }
+    fn remove(&mut self, id: u64) -> Result<(), LinkError> {
+        self.refuse()?;
+        self.0.remove(id)
+    }
+}
+
+#[test]
+fn what_the_wire_did_is_kept_in_memory_when_the_store_refuses_and_the_disk_catches_up() {
+    let store = Flaky::default();
+    let mut o = Outbox::open(Box::new(store.clone())).unwrap();
+    let (a, _) = o.queue(msg("a")).unwrap();
+    let (b, _) = o.queue(msg("b")).unwrap();
+    store.fail(true);
+    o.mark_in_flight(a.id).unwrap();
+    assert_eq!(
+        o.in_flight().map(|e| e.id),
+        Some(a.id),
+        "in flight all the same"
+    );
+    assert_eq!(o.next_ready(), None, "so no second ack is drawn");
+    assert!(o.counts().storage_failed);
+    o.forget(a.id);
+    assert_eq!(o.entries().len(), 1, "acknowledged: gone from memory");
+    assert_eq!(store.0.entries().len(), 2, "but still on disk");
+    assert!(o.counts().storage_failed, "sticky while the disk is behind");
+    store.fail(false);
+    o.mark_in_flight(b.id).unwrap();
+    assert!(!o.counts().storage_failed, "caught up with the next write");
+    let on_disk: Vec<_> = store.0.entries().iter().map(|e| (e.id, e.status)).collect();
+    assert_eq!(on_disk, [(b.id, EntryStatus::InFlight)]);
+}
+
+#[test]
+fn a_user_change_the_store_refuses_is_not_made() {
+    let store = Flaky::default();
+    let mut o = Outbox::open(Box::new(store.clone())).unwrap();
+    let (a, _) = o.queue(msg("a")).unwrap();
+    store.fail(true);
+    assert_eq!(o.discard(a.id).unwrap_err().code(), "storage");
+    assert_eq!(o.entries().len(), 1);
+    assert!(!o.counts().storage_failed, "refused, not behind");
+}
+
+#[test]
+fn an_entry_on_its_way_cannot_be_discarded() {
+    let mut o = outbox();
+    let (a, _) = o.queue(msg("a")).unwrap();
+    let (b, _) = o
+        .queue(Outgoing::BookingUpdate(BookingUpdate {
+            booking_id: "b".into(),
+            status: "confirmed".into(),
+        }))
+        .unwrap();
+    o.mark_in_flight(a.id).unwrap();
+    assert_eq!(o.discard(a.id).unwrap_err().code(), "entry_sending");
+    assert_eq!(
+        o.in_flight().map(|e| e.id),
+        Some(a.id),
+        "its ack slot stays taken"
+    );
+    assert_eq!(o.discard(99).unwrap_err().code(), "unknown_entry");
+    o.discard(b.id).unwrap();
+    o.attempt_failed(a.id, "no ack", 1).unwrap();
+    o.discard(a.id).unwrap();
+    assert!(o.is_empty());
 }

@@ -2,6 +2,7 @@
 //! forward into the actor's channel, tagged with the attempt's generation so
 //! that a late signal from an abandoned client is recognised and ignored.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,6 +20,9 @@ use crate::error::LinkError;
 pub(crate) struct Conn {
     pub client: Client,
     retire: Arc<Notify>,
+    /// The server's engine.io pings heard on this client so far, counted as
+    /// the library reports each one (after it has sent the pong).
+    pub pings: Arc<AtomicU64>,
 }
 
 /// What the library reports, as plain data.
@@ -37,6 +41,8 @@ pub(crate) enum Signal {
     Binary { name: String },
     /// The acknowledgement of an outbox entry.
     Ack { entry: u64, args: Vec<Value> },
+    /// The server's engine.io PING number `seq` (1, 2, …) on this client.
+    ServerPing { seq: u64 },
 }
 
 pub(crate) struct Tagged {
@@ -122,7 +128,13 @@ pub(crate) fn open(
     let (t1, t2, t3, t4, t5) = (tx.clone(), tx.clone(), tx.clone(), tx.clone(), tx.clone());
     let retire = Arc::new(Notify::new());
     let parked = retire.clone();
+    let pings = Arc::new(AtomicU64::new(0));
+    let (counted, t6) = (pings.clone(), tx.clone());
     builder = builder
+        .on_ping(move || {
+            let seq = counted.fetch_add(1, Ordering::SeqCst) + 1;
+            forward(&t6, generation, Signal::ServerPing { seq })
+        })
         .on_reconnect(move || {
             let (tx, parked) = (t5.clone(), parked.clone());
             async move {
@@ -170,7 +182,11 @@ pub(crate) fn open(
     let timeout = cfg.timeouts.connect;
     tokio::spawn(async move {
         let built = match tokio::time::timeout(timeout, builder.connect()).await {
-            Ok(Ok(client)) => Ok(Conn { client, retire }),
+            Ok(Ok(client)) => Ok(Conn {
+                client,
+                retire,
+                pings,
+            }),
             Ok(Err(e)) => Err(describe(&e)),
             Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),
         };

@@ -12,7 +12,7 @@ mod support;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use alora_link::{BackoffPolicy, LinkState, Outcome};
+use alora_link::{BackoffPolicy, EntryStatus, LinkState, Outcome};
 use probe::{config, Probe};
 use serde_json::json;
 use support::TestServer;
@@ -169,6 +169,32 @@ async fn comes_back_after_a_kill_with_the_outbox_in_order(mut server: impl TestS
         "collapsed to the latest"
     );
     assert!(server.received().iter().all(|r| r.event != "typing"));
+    // The booking and status updates get no ack: written, they stay in the
+    // outbox until the link proves them carried (here by the ack of a
+    // message written after them; the server's pings would take 75 s).
+    let left: Vec<_> = link
+        .outbox()
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| (e.outgoing.event_name(), e.status))
+        .collect();
+    assert_eq!(
+        left,
+        [
+            ("bookingUpdate", EntryStatus::Written),
+            ("updateStatus", EntryStatus::Written)
+        ]
+    );
+    let proof = link
+        .emit(
+            "sendMessage",
+            json!({"clientId": "proof", "conversationId": "c1", "content": "proof"}),
+        )
+        .await
+        .unwrap();
+    p.delivery(SECS_5, |x| x.entry_id == proof.entry_id && Probe::acked(x))
+        .await;
     assert!(link.outbox().await.unwrap().is_empty());
 }
 

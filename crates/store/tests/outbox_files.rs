@@ -142,3 +142,65 @@ fn joined_conversations_outlive_the_process_through_the_links_port() {
     let history = store.history().unwrap();
     assert_eq!(history.joined_conversations().unwrap(), ["c1", "c2"]);
 }
+
+/// An event without an ack, written and not yet proven carried, is stored
+/// as `written`; a crash then loads it as pending, to be sent again, in its
+/// place in the queue. Proven carried, it is gone for good.
+#[test]
+fn a_written_entry_is_stored_as_such_and_sent_again_after_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path()).unwrap();
+    let mut o = open(&store);
+    let booking = |id: &str| {
+        Outgoing::BookingUpdate(BookingUpdate {
+            booking_id: id.into(),
+            status: "confirmed".into(),
+        })
+    };
+    let (a, _) = o.queue(booking("b1")).unwrap();
+    let (b, _) = o.queue(booking("b2")).unwrap();
+    let (m, _) = o.queue(msg(1)).unwrap();
+    o.mark_written(a.id).unwrap();
+    o.mark_written(b.id).unwrap();
+    let mut disk = store.outbox().unwrap();
+    let stored: Vec<_> = disk
+        .load()
+        .unwrap()
+        .iter()
+        .map(|e| (e.id, e.status))
+        .collect();
+    assert_eq!(
+        stored,
+        [
+            (a.id, EntryStatus::Written),
+            (b.id, EntryStatus::Written),
+            (m.id, EntryStatus::Pending)
+        ]
+    );
+    let conn = rusqlite::Connection::open(store.path()).unwrap();
+    let body: String = conn
+        .query_row(
+            "SELECT body FROM outbox WHERE id = ?1",
+            [i64::try_from(a.id).unwrap()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(body.contains(r#""status":"written""#), "{body}");
+    o.forget(b.id); // proven carried
+    drop(o); // the process ends with `a` written, unproven
+
+    let o = open(&store);
+    let after: Vec<_> = o
+        .entries()
+        .iter()
+        .map(|e| (e.id, e.status, e.attempts))
+        .collect();
+    assert_eq!(
+        after,
+        [
+            (a.id, EntryStatus::Pending, 1),
+            (m.id, EntryStatus::Pending, 0)
+        ]
+    );
+    assert_eq!(o.next_ready().map(|e| e.id), Some(a.id), "sent again first");
+}

@@ -31,6 +31,16 @@ function outboxSummary(e: OutboxEntry): string {
   }
 }
 
+const STATUS_LABEL: Record<OutboxEntry["status"], string> = {
+  pending: "Waiting",
+  inFlight: "Sending",
+  written: "Sent, unconfirmed",
+  failed: "Failed",
+};
+
+/** On its way: the link settles it (ack, proof, or back to waiting); discarding it now is refused. */
+const onItsWay = (e: OutboxEntry) => e.status === "inFlight" || e.status === "written";
+
 export function DiagnosticsView() {
   const { state, actions } = useAlora();
   const [diag, setDiag] = useState<Diagnostics | null>(null);
@@ -96,6 +106,11 @@ export function DiagnosticsView() {
       </dl>
 
       <h2>Outbox</h2>
+      {state.outboxCounts.storageFailed && (
+        <p className="warn-text small" role="status" data-testid="outbox-storage">
+          The outbox could not be written to disk. Sending goes on, but after a restart some entries may be sent again.
+        </p>
+      )}
       {state.outbox.length === 0 ? (
         <p className="muted small">Nothing waiting to be sent.</p>
       ) : (
@@ -104,22 +119,24 @@ export function DiagnosticsView() {
             <li key={e.id} className="card" data-testid="outbox-entry">
               <div className="card-head">
                 <span className="card-title one-line">{outboxSummary(e)}</span>
-                <span className={`chip${e.status === "failed" ? " chip-bad" : ""}`}>
-                  {e.status === "inFlight" ? "Sending" : e.status === "failed" ? "Failed" : "Waiting"}
-                </span>
+                <span className={`chip${e.status === "failed" ? " chip-bad" : ""}`}>{STATUS_LABEL[e.status] ?? "Waiting"}</span>
               </div>
               <p className="muted small">
                 Queued {formatDateTime(e.queuedAt)} · {e.attempts} {e.attempts === 1 ? "attempt" : "attempts"}
                 {e.lastError ? ` · ${e.lastError}` : ""}
               </p>
-              <div className="card-actions">
-                <button type="button" className="btn btn-small" onClick={() => void actions.retryOutbox(e.id)}>
-                  Retry
-                </button>
-                <button type="button" className="btn btn-small btn-danger" onClick={() => void actions.discardOutbox(e.id)}>
-                  Discard
-                </button>
-              </div>
+              {!onItsWay(e) && (
+                <div className="card-actions">
+                  {e.status === "failed" && (
+                    <button type="button" className="btn btn-small" onClick={() => void actions.retryOutbox(e.id)}>
+                      Retry
+                    </button>
+                  )}
+                  <button type="button" className="btn btn-small btn-danger" onClick={() => void actions.discardOutbox(e.id)}>
+                    Discard
+                  </button>
+                </div>
+              )}
             </li>
           ))}
         </ul>

@@ -425,6 +425,54 @@ describe("settings & diagnostics", () => {
   });
 });
 
+describe("diagnostics outbox", () => {
+  const entry = (id: number, status: string, event = "sendMessage") => ({
+    id,
+    outgoing: { event, payload: { conversationId: "c1", content: `m${id}`, bookingId: `b${id}`, status: "confirmed" } },
+    status,
+    attempts: status === "pending" ? 0 : 1,
+    queuedAt: NOW,
+    lastError: status === "failed" ? "no ack" : null,
+  });
+
+  it("offers discard only for entries not on their way, retry only for failed ones", async () => {
+    const ipc = installIpc({
+      outbox: [
+        entry(1, "inFlight"),
+        entry(2, "written", "bookingUpdate"),
+        entry(3, "pending"),
+        entry(4, "failed"),
+      ] as never,
+      handlers: { discard_outbox: () => null, retry_outbox: () => null },
+    });
+    await renderApp();
+    await openTab(/Diagnostics/);
+    await settle();
+    const rows = screen.getAllByTestId("outbox-entry");
+    expect(rows).toHaveLength(4);
+    const chip = (i: number) => rows[i].querySelector(".chip")?.textContent;
+    const button = (i: number, name: string) => within(rows[i]).queryByRole("button", { name });
+    expect(button(0, "Discard")).toBeNull();
+    expect(button(1, "Discard")).toBeNull();
+    expect(button(0, "Retry")).toBeNull();
+    expect(button(2, "Retry")).toBeNull();
+    expect([chip(0), chip(1), chip(2), chip(3)]).toEqual(["Sending", "Sent, unconfirmed", "Waiting", "Failed"]);
+    await userEvent.click(button(2, "Discard")!);
+    await userEvent.click(button(3, "Retry")!);
+    await userEvent.click(button(3, "Discard")!);
+    expect(ipc.callsOf("discard_outbox")).toEqual([{ entryId: 3 }, { entryId: 4 }]);
+    expect(ipc.callsOf("retry_outbox")).toEqual([{ entryId: 4 }]);
+  });
+
+  it("says when the outbox could not be written to disk", async () => {
+    installIpc({ snapshot: { outbox: { pending: 1, failed: 0, storageFailed: true } as never } });
+    await renderApp();
+    await openTab(/Diagnostics/);
+    await settle();
+    expect(screen.getByTestId("outbox-storage").textContent).toContain("could not be written");
+  });
+});
+
 describe("app://navigate", () => {
   it("switches view and opens the item", async () => {
     const ipc = installIpc();

@@ -33,6 +33,7 @@ pub fn config(url: &str, path: &str, token: &str) -> LinkConfig {
             connect: Duration::from_secs(5),
             ack: Duration::from_secs(3),
             max_send_attempts: 3,
+            write: Duration::from_secs(2),
         },
         ..LinkConfig::default()
     }
@@ -49,6 +50,17 @@ impl Probe {
     pub fn new() -> Probe {
         init_tracing();
         let (link, events) = Link::spawn();
+        Probe {
+            link,
+            events,
+            seen: Vec::new(),
+        }
+    }
+
+    /// A link over `store`, not connected yet.
+    pub fn with_store(store: Box<dyn alora_link::OutboxStore>) -> Probe {
+        init_tracing();
+        let (link, events) = Link::spawn_with_store(store).expect("the store loads");
         Probe {
             link,
             events,
