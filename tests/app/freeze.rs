@@ -54,7 +54,8 @@ async fn the_ui_marking_read_during_a_flood_does_not_freeze_the_app() {
     .await
     .unwrap();
     let token = backend.token_for("u1", HOUR);
-    let app = std::sync::Arc::new(GuiApp::start("freeze", &args(&backend, &token)));
+    let token_file = crate::support::TokenFile::new(&token);
+    let app = std::sync::Arc::new(GuiApp::start("freeze", &args(&backend, &token_file)));
     assert!(accepted(&backend, 1).await, "no handshake:\n{}", app.log());
     tokio::time::sleep(Duration::from_millis(500)).await;
 

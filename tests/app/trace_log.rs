@@ -9,13 +9,14 @@ use alora_backend::{Backend, BackendConfig};
 use serde_json::json;
 
 use crate::headless::{accepted, args, HOUR};
-use crate::support::{eventually, Instance};
+use crate::support::{eventually, Instance, TokenFile};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trace_level_run_never_logs_the_token() {
     let backend = Backend::start(BackendConfig::default()).await.unwrap();
     let token = backend.token_for("u1", HOUR);
-    let app = Instance::headless_with("trace", &args(&backend, &token), |c| {
+    let token_file = TokenFile::new(&token);
+    let app = Instance::headless_with("trace", &args(&backend, &token_file), |c| {
         // Everything at trace, and the upgrade's own target named as well:
         // the cap must hold whatever RUST_LOG says.
         c.env("RUST_LOG", "trace,tungstenite::handshake::client=trace");
