@@ -307,7 +307,7 @@ async fn catch_up_replays_what_was_missed_while_away() {
     let server = support::embedded_backend().await;
     let token = server.token_for("u1", Duration::from_secs(3600));
     let mut p = Probe::connect(config(&server.url(), server.path(), &token)).await;
-    p.connected().await;
+    p.greeted().await;
     let seen = json!({"id": "n1", "title": "Seen", "message": "m", "createdAt": chrono::Utc::now().to_rfc3339()});
     server.push_to_user("u1", "newNotification", seen).await;
     p.incoming(SECS_5, "newNotification").await;

@@ -126,6 +126,23 @@ impl Probe {
         .await;
     }
 
+    /// Connected, and the server's `connected` event seen: the server has run
+    /// its connection handler (the user's room joined), so that a push to the
+    /// user reaches this socket. The state alone can come first: the client
+    /// reads the CONNECT packet before the server's handler has run.
+    pub async fn greeted(&mut self) {
+        let (mut up, mut hello) = (false, false);
+        self.wait_for(Duration::from_secs(10), "Connected and greeted", |e| {
+            match e {
+                LinkEvent::State(s) if s.is_connected() => up = true,
+                LinkEvent::Incoming(Incoming::Connected(_)) => hello = true,
+                _ => {}
+            }
+            (up && hello).then_some(())
+        })
+        .await;
+    }
+
     pub async fn incoming(&mut self, within: Duration, event: &str) -> Incoming {
         self.wait_for(within, event, |e| match e {
             LinkEvent::Incoming(i) if i.event_name() == event => Some(i.clone()),
