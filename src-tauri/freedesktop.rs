@@ -12,7 +12,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, Weak};
 
 use futures_util::StreamExt;
-use zbus::Variant;
+use zbus::zvariant::Value;
 
 use crate::models::Target;
 
@@ -169,9 +169,9 @@ impl NotificationBus {
         let conn = zbus::Connection::session().await?;
         let rule = zbus::MatchRule::builder()
             .msg_type(zbus::message::Type::Signal)
-            .interface(IFACE)
-            .path(PATH)
-            .build()?;
+            .interface(IFACE)?
+            .path(PATH)?
+            .build();
         let stream = zbus::MessageStream::for_match_rule(rule, &conn, None).await?;
         let listener = tokio::spawn(listen(stream, Arc::downgrade(self)));
         Ok(Bus { conn, listener })
@@ -231,9 +231,9 @@ async fn send(
     call: &NotifyCall<'_>,
 ) -> zbus::Result<(u32, Option<String>)> {
     let actions = ["default", "Open"];
-    let hints: HashMap<&str, Variant<'_>> = HashMap::from([
-        ("category", Variant::from(call.category)),
-        ("desktop-entry", Variant::from(call.desktop_entry)),
+    let hints: HashMap<&str, Value<'_>> = HashMap::from([
+        ("category", Value::from(call.category)),
+        ("desktop-entry", Value::from(call.desktop_entry)),
     ]);
     // replaces_id 0: a new popup; expire_timeout -1: the server's default.
     let reply = conn

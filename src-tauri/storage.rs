@@ -10,7 +10,7 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use alora_link::{Link, LinkEvents, LinkHandle, MemoryStore, OutboxStore};
-use alora_store::{HistoryStore, Retention, Store, StoreError};
+use alora_store::{Database, HistoryStore, Retention, StoreError};
 
 use crate::core::{lock, Core};
 use crate::events::UiEvent;
@@ -226,7 +226,7 @@ pub fn open(location: Location, demo: bool, retention: Retention) -> Result<Open
     if let Err(e) = make_private(&dir, true) {
         return in_memory(retention, vec![unusable(&e)]);
     }
-    let (store, report) = match Store::open_with(&dir, retention) {
+    let (store, report) = match Database::open_with(&dir, retention) {
         Ok(opened) => opened,
         Err(e) => return in_memory(retention, vec![unusable(&e)]),
     };

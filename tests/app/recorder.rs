@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use zbus::object_server::SignalEmitter;
-use zbus::OwnedVariant;
+use zbus::zvariant::OwnedValue;
 
 const PATH: &str = "/org/freedesktop/Notifications";
 const IFACE: &str = "org.freedesktop.Notifications";
@@ -41,7 +41,7 @@ impl Server {
         summary: String,
         body: String,
         actions: Vec<String>,
-        hints: HashMap<String, OwnedVariant>,
+        hints: HashMap<String, OwnedValue>,
         _expire_timeout: i32,
     ) -> u32 {
         let id = if replaces_id > 0 {
@@ -51,7 +51,7 @@ impl Server {
         };
         let category = hints
             .get("category")
-            .and_then(|v| String::try_from(v.clone()).ok());
+            .and_then(|v| String::try_from(v.try_clone().ok()?).ok());
         let r = Recorded {
             id,
             app_name,
@@ -130,11 +130,15 @@ fn start() -> Result<Recorder, String> {
                 log: log.clone(),
                 next: AtomicU32::new(1),
             };
-            let conn = zbus::connection::Builder::session()
-                .name(IFACE)
-                .serve_at(PATH, server)
-                .build()
-                .await;
+            // zbus 5: each step of the builder can fail.
+            let conn = async {
+                zbus::connection::Builder::session()?
+                    .name(IFACE)?
+                    .serve_at(PATH, server)?
+                    .build()
+                    .await
+            }
+            .await;
             match conn {
                 Ok(conn) => {
                     let _ = tx.send(Ok(Recorder {

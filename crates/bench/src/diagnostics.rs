@@ -18,7 +18,7 @@ const PATH: &str = "/org/freedesktop/Notifications";
 const IFACE: &str = "org.freedesktop.Notifications";
 
 async fn notify(conn: &zbus::Connection, summary: &str) -> zbus::Result<()> {
-    let hints: HashMap<&str, zbus::Variant<'_>> = HashMap::new();
+    let hints: HashMap<&str, zbus::zvariant::Value<'_>> = HashMap::new();
     let actions: Vec<&str> = vec!["default", "Open"];
     let args = (
         "alora-bench",

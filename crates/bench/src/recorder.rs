@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context as _};
 use tokio::sync::broadcast;
-use zbus::OwnedVariant;
+use zbus::zvariant::OwnedValue;
 
 const PATH: &str = "/org/freedesktop/Notifications";
 const IFACE: &str = "org.freedesktop.Notifications";
@@ -60,7 +60,7 @@ impl Server {
         summary: String,
         body: String,
         _actions: Vec<String>,
-        hints: HashMap<String, OwnedVariant>,
+        hints: HashMap<String, OwnedValue>,
         _expire_timeout: i32,
     ) -> u32 {
         let at = Instant::now();
@@ -70,7 +70,7 @@ impl Server {
         };
         let category = hints
             .get("category")
-            .and_then(|v| String::try_from(v.clone()).ok());
+            .and_then(|v| String::try_from(v.try_clone().ok()?).ok());
         let popup = Popup {
             at,
             summary,
@@ -154,11 +154,15 @@ impl Recorder {
                     }
                 };
                 rt.block_on(async move {
-                    let conn = zbus::connection::Builder::session()
-                        .name(IFACE)
-                        .serve_at(PATH, server)
-                        .build()
-                        .await;
+                    // zbus 5: each step of the builder can fail.
+                    let conn = async {
+                        zbus::connection::Builder::session()?
+                            .name(IFACE)?
+                            .serve_at(PATH, server)?
+                            .build()
+                            .await
+                    }
+                    .await;
                     match conn {
                         Ok(conn) => {
                             let _ = tx.send(Ok(()));

@@ -10,14 +10,15 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
 
 use crate::backoff::Backoff;
+use crate::command::Command;
 use crate::config::{BackoffPolicy, LinkConfig};
 use crate::error::LinkError;
-use crate::handle::{Command, LinkEvent};
+use crate::event::LinkEvent;
 use crate::outbox::{Outbox, OutboxCounts, OutboxStore};
-use crate::proof::Writes;
 use crate::socket::{self, Conn, Tagged};
 use crate::state::{AuthReason, LinkCounters, LinkState};
 use crate::token::TokenClaims;
+use crate::writes::Writes;
 
 /// The most signals handled in one pass of the actor's loop: small enough
 /// that a command or a timer waits for at most a few hundred microseconds.

@@ -7,7 +7,7 @@ use tokio::time::Instant;
 
 use crate::actor::{Actor, Phase};
 use crate::config::{BackoffPolicy, DEFAULT_EXPIRY_LEEWAY};
-use crate::handle::LinkEvent;
+use crate::event::LinkEvent;
 use crate::protocol::Incoming;
 use crate::server_words::{
     connect_error_is_auth, connect_error_message, lost_reason, CONNECT_ERROR_PREFIX,

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 use crate::actor::{Actor, Phase};
 use crate::error::LinkError;
-use crate::handle::{Delivery, LinkEvent, Outcome};
+use crate::event::{Delivery, LinkEvent, Outcome};
 use crate::outbox::{EntryStatus, OutboxEntry};
 use crate::outgoing::{OfflinePolicy, Outgoing};
 use crate::socket;

@@ -14,10 +14,12 @@
 
 mod actor;
 mod backoff;
+mod command;
 mod config;
 mod connection;
 mod delivery;
 mod error;
+mod event;
 mod handle;
 mod outbox;
 mod outgoing;
@@ -27,11 +29,13 @@ mod server_words;
 mod socket;
 mod state;
 mod token;
+mod writes;
 
 pub use backoff::Backoff;
 pub use config::{BackoffPolicy, LinkConfig, Timeouts, Transport, DEFAULT_SOCKET_PATH};
 pub use error::{LinkError, PayloadError};
-pub use handle::{Delivery, Link, LinkEvent, LinkEvents, LinkHandle, Outcome, Proof};
+pub use event::{Delivery, LinkEvent, Outcome, Proof};
+pub use handle::{Link, LinkEvents, LinkHandle};
 pub use outbox::{EntryStatus, MemoryStore, Outbox, OutboxCounts, OutboxEntry, OutboxStore};
 pub use outgoing::{
     BookingUpdate, JoinConversation, MarkAsRead, OfflinePolicy, Outgoing, SendMessage,

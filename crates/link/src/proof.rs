@@ -1,5 +1,5 @@
 //! The proof that an event without an acknowledgement reached the server:
-//! the current connection's writes, and what settles them.
+//! what settles the current connection's writes (kept in `writes.rs`).
 //!
 //! What is guaranteed for `bookingUpdate`, `markAsRead` and `updateStatus`
 //! (the server gives them no ack): a written one stays in the outbox, as
@@ -28,54 +28,12 @@
 
 use crate::actor::Actor;
 use crate::delivery::delivery;
-use crate::handle::{LinkEvent, Outcome, Proof};
+use crate::event::{LinkEvent, Outcome, Proof};
 use crate::outbox::EntryStatus;
+use crate::writes::{Unproven, Writes};
 
 /// Pings heard after a write that prove it carried (module doc).
 const PINGS_FOR_PROOF: u64 = 3;
-
-/// An entry written without an ack on the current connection, not yet
-/// proven carried: where it stands among this connection's writes, and how
-/// many server pings had been heard when its write completed.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Unproven {
-    id: u64,
-    write: u64,
-    pings: u64,
-}
-
-/// What the actor knows of the current connection's writes.
-#[derive(Debug, Default)]
-pub(crate) struct Writes {
-    /// Writes of outbox entries on this connection, numbered from 1.
-    count: u64,
-    /// The write number of the entry in flight (its ack is awaited).
-    in_flight: Option<u64>,
-    unproven: Vec<Unproven>,
-}
-
-impl Writes {
-    /// An entry without an ack was written, `pings` heard by then.
-    pub(crate) fn unacked(&mut self, id: u64, pings: u64) {
-        self.count += 1;
-        self.unproven.push(Unproven {
-            id,
-            write: self.count,
-            pings,
-        });
-    }
-
-    /// The entry taking the ack slot was written.
-    pub(crate) fn awaiting_ack(&mut self) {
-        self.count += 1;
-        self.in_flight = Some(self.count);
-    }
-
-    /// Its ack came: the write number it had.
-    pub(crate) fn acked(&mut self) -> Option<u64> {
-        self.in_flight.take()
-    }
-}
 
 impl Actor {
     /// The ack of the entry written as number `at` on this connection:

@@ -9,7 +9,7 @@
 use std::error::Error;
 use std::time::Instant;
 
-use alora_store::{HistoryItem, Retention, Store, Target, View};
+use alora_store::{Database, HistoryItem, Retention, Target, View};
 
 const EVENTS: usize = 15_000;
 const RUNS: usize = 3;
@@ -34,7 +34,7 @@ fn items(run: &str) -> Vec<HistoryItem> {
 fn flood(root: &std::path::Path, batch: usize, run: usize) -> Result<f64, Box<dyn Error>> {
     let dir = root.join(format!("b{batch}-{run}"));
     std::fs::create_dir_all(&dir)?;
-    let (store, _) = Store::open_with(&dir, Retention::default())?;
+    let (store, _) = Database::open_with(&dir, Retention::default())?;
     let mut history = store.history()?;
     let items = items(&format!("r{run}"));
     let t0 = Instant::now();

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use alora_link::{Outbox, Outgoing, SendMessage};
-use alora_store::{HistoryItem, HistoryQuery, HistoryStore, Retention, Store, Target, View};
+use alora_store::{Database, HistoryItem, HistoryQuery, HistoryStore, Retention, Target, View};
 
 type Res<T> = Result<T, Box<dyn Error>>;
 
@@ -133,7 +133,7 @@ fn compact(path: &Path) -> Res<u64> {
 }
 
 fn outbox_cost(dir: &Path) -> Res<()> {
-    let (store, _) = Store::open(dir)?;
+    let (store, _) = Database::open(dir)?;
     let mut o = Outbox::open(Box::new(store.outbox()?))?;
     let (mut queue, mut flight, mut ack) = (Vec::new(), Vec::new(), Vec::new());
     for n in 0..1000 {
@@ -165,7 +165,7 @@ fn outbox_cost(dir: &Path) -> Res<()> {
 }
 
 fn history_size(dir: &Path) -> Res<()> {
-    let (store, _) = Store::open(dir)?;
+    let (store, _) = Database::open(dir)?;
     let mut h = store.history()?;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let items: Vec<_> = (0..10_000).map(|n| realistic(&mut rng, n)).collect();
@@ -176,7 +176,7 @@ fn history_size(dir: &Path) -> Res<()> {
     drop(h);
     let empty = {
         let d = tempfile::tempdir()?;
-        let (s, _) = Store::open(d.path())?;
+        let (s, _) = Database::open(d.path())?;
         compact(s.path())?
     };
     let size = compact(store.path())?;
@@ -214,7 +214,7 @@ fn history_size(dir: &Path) -> Res<()> {
 }
 
 fn history_latency(dir: &Path) -> Res<()> {
-    let (store, _) = Store::open_with(
+    let (store, _) = Database::open_with(
         dir,
         Retention {
             prune_every: 0,
@@ -234,7 +234,7 @@ fn history_latency(dir: &Path) -> Res<()> {
     }
     drop(h);
     let t = Instant::now();
-    let (store, _) = Store::open(dir)?; // quick_check, migrations, prune of 20 200 rows
+    let (store, _) = Database::open(dir)?; // quick_check, migrations, prune of 20 200 rows
     let open = t.elapsed();
     let mut h: HistoryStore = store.history()?;
     println!(
@@ -247,7 +247,7 @@ fn history_latency(dir: &Path) -> Res<()> {
         summary(single)
     );
     println!(
-        "  Store::open incl. quick_check and prune: {:.1} ms",
+        "  Database::open incl. quick_check and prune: {:.1} ms",
         open.as_secs_f64() * 1e3
     );
     let q = |query: Option<&str>, event: Option<&str>, unread_only: bool, limit: Option<usize>| {

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use crate::db::{connect, Durability};
+use crate::connect::{connect, Durability};
 use crate::error::{At, StoreError};
 
 /// SQLite's own default threshold for its automatic checkpoint.
@@ -189,7 +189,7 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use crate::model::{HistoryItem, Retention, Target, View};
-    use crate::Store;
+    use crate::Database;
 
     fn batch(from: u32) -> Vec<HistoryItem> {
         (from..from + 200)
@@ -223,7 +223,7 @@ mod tests {
     #[test]
     fn a_growing_wal_is_checkpointed_and_restarted_by_the_thread_once_the_writer_pauses() {
         let dir = tempfile::tempdir().unwrap();
-        let (store, _) = Store::open_with(
+        let (db, _) = Database::open_with(
             dir.path(),
             Retention {
                 prune_every: 0,
@@ -231,7 +231,7 @@ mod tests {
             },
         )
         .unwrap();
-        let mut h = store.history().unwrap();
+        let mut h = db.history().unwrap();
         let mut next = 0;
         // Past the threshold: the commit that crosses it only nudges.
         while h.wal_pages().unwrap() < super::WAL_PAGES {

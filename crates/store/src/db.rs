@@ -1,13 +1,14 @@
-//! Opening the database file: the folder checks, the connection settings
-//! (WAL, synchronous, busy timeout), the integrity check that moves a corrupt
-//! file aside, and the migrations. Hands out one connection per user.
+//! Opening the database file: the folder checks, the integrity check that
+//! moves a corrupt file aside, and the migrations. Hands out one connection
+//! per user, each with the settings of `connect.rs`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use rusqlite::Connection;
 
+use crate::checkpoint;
+use crate::connect::{connect, Durability};
 use crate::error::{At, StoreError};
 use crate::history::HistoryStore;
 use crate::migrate::migrate;
@@ -20,20 +21,7 @@ pub const FILE_NAME: &str = "alora.db";
 /// The history connection's page cache, in KiB.
 const HISTORY_CACHE_KIB: i64 = 8 * 1024;
 
-/// How long a connection waits for another one's write lock.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// How much a commit waits for the disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Durability {
-    /// fsync on every commit: survives power loss (the outbox).
-    Full,
-    /// fsync at checkpoints: survives a crash of the app, may lose the last
-    /// commits on power loss (the history).
-    Normal,
-}
-
-/// What `Store::open` had to do that the user should hear about.
+/// What `Database::open` had to do that the user should hear about.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct OpenReport {
@@ -48,20 +36,23 @@ pub struct OpenReport {
 /// The database file. Cheap to clone; it holds no connection itself: each
 /// user (the link's outbox, the app's history) gets its own.
 #[derive(Debug, Clone)]
-pub struct Store {
+pub struct Database {
     path: PathBuf,
     retention: Retention,
 }
 
-impl Store {
+impl Database {
     /// Opens (or creates) `dir/alora.db` with the default retention.
-    pub fn open(dir: &Path) -> Result<(Store, OpenReport), StoreError> {
-        Store::open_with(dir, Retention::default())
+    pub fn open(dir: &Path) -> Result<(Database, OpenReport), StoreError> {
+        Database::open_with(dir, Retention::default())
     }
 
     /// Opens (or creates) `dir/alora.db`: checks it, moves it aside when it
     /// is corrupt, applies the migrations and prunes the history.
-    pub fn open_with(dir: &Path, retention: Retention) -> Result<(Store, OpenReport), StoreError> {
+    pub fn open_with(
+        dir: &Path,
+        retention: Retention,
+    ) -> Result<(Database, OpenReport), StoreError> {
         let unwritable = |reason: String| StoreError::Unwritable {
             path: dir.to_path_buf(),
             reason,
@@ -82,7 +73,7 @@ impl Store {
         };
         report.previous_version = previous;
         report.pruned = pruned;
-        Ok((Store { path, retention }, report))
+        Ok((Database { path, retention }, report))
     }
 
     /// The database file.
@@ -106,31 +97,11 @@ impl Store {
         // the `ingest` example), none with 8 MB. Only a flood fills it.
         conn.pragma_update(None, "cache_size", -HISTORY_CACHE_KIB)
             .at(&self.path)?;
-        let wal_pages = crate::checkpoint::install(&mut conn, &self.path)?;
+        let wal_pages = checkpoint::install(&mut conn, &self.path)?;
         let mut history = HistoryStore::new(conn, self.path.clone(), self.retention)?;
         history.wal_pages = Some(wal_pages);
         Ok(history)
     }
-}
-
-/// Opens a connection with the store's settings.
-pub(crate) fn connect(path: &Path, durability: Durability) -> Result<Connection, StoreError> {
-    let conn = Connection::open(path).at(path)?;
-    conn.busy_timeout(BUSY_TIMEOUT).at(path)?;
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-        .at(path)?;
-    if !mode.eq_ignore_ascii_case("wal") && path != Path::new(":memory:") {
-        tracing::warn!(mode, "the database could not switch to WAL mode");
-    }
-    let sync = match durability {
-        Durability::Full => "FULL",
-        Durability::Normal => "NORMAL",
-    };
-    conn.pragma_update(None, "synchronous", sync).at(path)?;
-    // Damaged pages are reported when read rather than misread.
-    conn.pragma_update(None, "cell_size_check", true).at(path)?;
-    Ok(conn)
 }
 
 /// Checks, migrates and prunes; returns the previous schema version and
@@ -191,31 +162,11 @@ fn move_aside(path: &Path) -> Result<PathBuf, StoreError> {
 mod tests {
     use super::*;
 
-    fn pragma(conn: &Connection, name: &str) -> String {
-        conn.query_row(&format!("PRAGMA {name}"), [], |r| {
-            r.get::<_, rusqlite::types::Value>(0)
-        })
-        .map(|v| format!("{v:?}"))
-        .unwrap_or_else(|e| e.to_string())
-    }
-
-    #[test]
-    fn connections_get_wal_their_durability_and_a_busy_timeout() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let path = dir.path().join(FILE_NAME);
-        let full = connect(&path, Durability::Full).unwrap_or_else(|e| panic!("{e}"));
-        let normal = connect(&path, Durability::Normal).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(pragma(&full, "journal_mode"), "Text(\"wal\")");
-        assert_eq!(pragma(&full, "synchronous"), "Integer(2)", "FULL");
-        assert_eq!(pragma(&normal, "synchronous"), "Integer(1)", "NORMAL");
-        assert_eq!(pragma(&normal, "busy_timeout"), "Integer(5000)");
-    }
-
     #[test]
     fn store_handles_are_send_for_the_link_and_the_app_state() {
         fn send<T: Send + 'static>() {}
         send::<SqliteOutbox>();
         send::<HistoryStore>();
-        send::<Store>();
+        send::<Database>();
     }
 }

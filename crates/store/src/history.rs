@@ -13,6 +13,7 @@ use std::sync::Arc;
 use rusqlite::TransactionBehavior::Immediate;
 use rusqlite::{params, params_from_iter, Connection, Row};
 
+use crate::cursor;
 use crate::error::{At, StoreError};
 use crate::migrate::migrate;
 use crate::model::{HistoryItem, HistoryQuery, Retention, Target, View};
@@ -21,7 +22,7 @@ use crate::search::{self, COLUMNS};
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// The history's own connection (`synchronous=NORMAL`). Get one from
-/// [`crate::Store::history`], or [`HistoryStore::in_memory`] when the
+/// [`crate::Database::history`], or [`HistoryStore::in_memory`] when the
 /// data folder is unusable.
 #[derive(Debug)]
 pub struct HistoryStore {
@@ -114,7 +115,7 @@ impl HistoryStore {
     }
 
     /// Stores many items in one transaction (one commit for a storm of
-    /// events); for each, whether it was new. A repeated id, in the store or
+    /// events); for each, whether it was new. A repeated id, already stored or
     /// earlier in `items`, is not new.
     pub fn add_many(&mut self, items: &[HistoryItem]) -> Result<Vec<bool>, StoreError> {
         self.add_many_at(items, now_ms(), None)
@@ -170,7 +171,7 @@ impl HistoryStore {
             }
         }
         if let Some(at) = newest {
-            crate::meta::advance_cursor(&tx, at).at(&self.path)?;
+            cursor::advance_cursor(&tx, at).at(&self.path)?;
         }
         tx.commit().at(&self.path)?;
         let unread = items

@@ -2,7 +2,7 @@
 //! listing, search, filters, read flags, pruning, meta and conversations.
 
 use super::*;
-use crate::db::Store;
+use crate::Database;
 
 fn item(n: u32, event: &str, title: &str, body: &str) -> HistoryItem {
     HistoryItem {
@@ -21,8 +21,8 @@ fn item(n: u32, event: &str, title: &str, body: &str) -> HistoryItem {
 
 fn opened(retention: Retention) -> (tempfile::TempDir, HistoryStore) {
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = Store::open_with(dir.path(), retention).unwrap();
-    let h = store.history().unwrap();
+    let (db, _) = Database::open_with(dir.path(), retention).unwrap();
+    let h = db.history().unwrap();
     (dir, h)
 }
 
@@ -300,9 +300,9 @@ fn the_unread_count_follows_own_writes_pruning_and_other_connections() {
         prune_every: 0,
     };
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = Store::open_with(dir.path(), retention).unwrap();
-    let mut h = store.history().unwrap();
-    let mut other = store.history().unwrap();
+    let (db, _) = Database::open_with(dir.path(), retention).unwrap();
+    let mut h = db.history().unwrap();
+    let mut other = db.history().unwrap();
     let batch: Vec<_> = (0..4)
         .map(|n| item(n, "newNotification", "t", ""))
         .collect();
@@ -352,15 +352,15 @@ fn prunes_every_n_additions_and_at_open() {
         prune_every: 4,
     };
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = Store::open_with(dir.path(), retention).unwrap();
-    let mut h = store.history().unwrap();
+    let (db, _) = Database::open_with(dir.path(), retention).unwrap();
+    let mut h = db.history().unwrap();
     for n in 0..13 {
         h.add(&item(n, "newNotification", "t", "")).unwrap();
     }
     // Pruned after the 4th, 8th and 12th: 12 -> 10, then one more added.
     assert_eq!(h.len().unwrap(), 11);
     drop(h);
-    let (_, report) = Store::open_with(dir.path(), retention).unwrap();
+    let (_, report) = Database::open_with(dir.path(), retention).unwrap();
     assert_eq!(report.pruned, 1);
 }
 
@@ -369,8 +369,8 @@ fn keeps_meta_cursor_and_conversations_across_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
     {
-        let (store, _) = Store::open(dir.path()).unwrap();
-        let mut h = store.history().unwrap();
+        let (db, _) = Database::open(dir.path()).unwrap();
+        let mut h = db.history().unwrap();
         assert_eq!(h.last_event_at().unwrap(), None);
         assert_eq!(
             h.set_last_event_at(t("2026-03-01T10:00:00Z")).unwrap(),
@@ -390,9 +390,9 @@ fn keeps_meta_cursor_and_conversations_across_reopen() {
         h.set_meta("k", "v1").unwrap();
         h.set_meta("k", "v2").unwrap();
     }
-    let (store, report) = Store::open(dir.path()).unwrap();
+    let (db, report) = Database::open(dir.path()).unwrap();
     assert_eq!(report.previous_version, crate::SCHEMA_VERSION);
-    let h = store.history().unwrap();
+    let h = db.history().unwrap();
     assert_eq!(h.last_event_at().unwrap(), Some(t("2026-03-01T10:00:00Z")));
     assert_eq!(h.joined_conversations().unwrap(), ["c1", "c3"]);
     assert_eq!(h.meta("k").unwrap().as_deref(), Some("v2"));
@@ -414,8 +414,8 @@ use chrono::{DateTime, Utc};
 #[test]
 fn the_cursor_never_runs_ahead_of_now_plus_the_skew() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = Store::open(dir.path()).unwrap();
-    let mut h = store.history().unwrap();
+    let (db, _) = Database::open(dir.path()).unwrap();
+    let mut h = db.history().unwrap();
     let skew = chrono::Duration::from_std(alora_link::CURSOR_SKEW).unwrap();
     let far = DateTime::parse_from_rfc3339("9999-12-31T23:59:59Z")
         .unwrap()
@@ -435,8 +435,8 @@ fn the_cursor_never_runs_ahead_of_now_plus_the_skew() {
 #[test]
 fn a_cursor_stored_in_the_future_heals() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = Store::open(dir.path()).unwrap();
-    let mut h = store.history().unwrap();
+    let (db, _) = Database::open(dir.path()).unwrap();
+    let mut h = db.history().unwrap();
     let skew = chrono::Duration::from_std(alora_link::CURSOR_SKEW).unwrap();
     // As an older version stored it from an event dated 9999.
     h.set_meta("last_event_at", "9999-12-31T23:59:59.000Z")

@@ -4,13 +4,13 @@
 //!
 //! ```no_run
 //! # fn demo(dir: &std::path::Path) -> Result<(), alora_store::StoreError> {
-//! use alora_store::Store;
-//! let (store, report) = Store::open(dir)?;
+//! use alora_store::Database;
+//! let (db, report) = Database::open(dir)?;
 //! if let Some(aside) = report.moved_aside {
 //!     eprintln!("the database was damaged; kept as {}", aside.display());
 //! }
-//! let outbox = store.outbox()?; // Box::new(outbox) into Link::spawn_with_store
-//! let mut history = store.history()?;
+//! let outbox = db.outbox()?; // Box::new(outbox) into Link::spawn_with_store
+//! let mut history = db.history()?;
 //! # let item: alora_store::HistoryItem = todo!();
 //! let is_new = history.add(&item)?; // pop up only when new
 //! # Ok(()) }
@@ -22,16 +22,19 @@
 //! power cut may lose the last moments). WAL mode lets both work at once.
 
 mod checkpoint;
+mod connect;
+mod cursor;
 mod db;
 mod error;
 mod history;
-mod meta;
+mod joined;
 mod migrate;
 mod model;
 mod outbox;
+mod resume;
 mod search;
 
-pub use db::{OpenReport, Store, FILE_NAME};
+pub use db::{Database, OpenReport, FILE_NAME};
 pub use error::StoreError;
 pub use history::HistoryStore;
 pub use migrate::SCHEMA_VERSION;

@@ -11,9 +11,10 @@ use rusqlite::TransactionBehavior::Immediate;
 use rusqlite::{params, Connection};
 
 use crate::error::{At, StoreError};
+use crate::joined;
 
 /// The outbox's own connection (`synchronous=FULL`), moved into the link's
-/// actor. Get one from [`crate::Store::outbox`].
+/// actor. Get one from [`crate::Database::outbox`].
 #[derive(Debug)]
 pub struct SqliteOutbox {
     conn: Connection,
@@ -144,11 +145,11 @@ impl OutboxStore for SqliteOutbox {
     }
 
     fn load_joined(&mut self) -> Result<Vec<String>, LinkError> {
-        Ok(crate::meta::joined(&self.conn, &self.path)?)
+        Ok(joined::joined(&self.conn, &self.path)?)
     }
 
     fn save_joined(&mut self, conversation_id: &str) -> Result<(), LinkError> {
-        crate::meta::join(&self.conn, &self.path, conversation_id)?;
+        joined::join(&self.conn, &self.path, conversation_id)?;
         Ok(())
     }
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use alora_link::{LinkError, Outbox, Outgoing, SendMessage};
-use alora_store::{HistoryItem, Store, StoreError, Target, View, FILE_NAME, SCHEMA_VERSION};
+use alora_store::{Database, HistoryItem, StoreError, Target, View, FILE_NAME, SCHEMA_VERSION};
 
 fn item(n: usize) -> HistoryItem {
     HistoryItem {
@@ -78,7 +78,7 @@ impl Drop for Mount {
 fn a_new_folder_gets_the_schema_and_a_reopen_keeps_it() {
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("nested/alora");
-    let (store, report) = Store::open(&dir).unwrap();
+    let (store, report) = Database::open(&dir).unwrap();
     assert_eq!(store.path(), dir.join(FILE_NAME));
     assert_eq!(
         (report.moved_aside.clone(), report.previous_version),
@@ -92,7 +92,7 @@ fn a_new_folder_gets_the_schema_and_a_reopen_keeps_it() {
     assert_eq!(mode, "wal");
     store.history().unwrap().add(&item(1)).unwrap();
     drop(store);
-    let (store, report) = Store::open(&dir).unwrap();
+    let (store, report) = Database::open(&dir).unwrap();
     assert_eq!(
         (report.moved_aside, report.previous_version),
         (None, SCHEMA_VERSION)
@@ -100,7 +100,7 @@ fn a_new_folder_gets_the_schema_and_a_reopen_keeps_it() {
     assert_eq!(store.history().unwrap().len().unwrap(), 1);
 }
 
-fn assert_fresh_and_working(store: &Store) {
+fn assert_fresh_and_working(store: &Database) {
     let mut h = store.history().unwrap();
     assert_eq!(h.len().unwrap(), 0);
     assert!(h.add(&item(1)).unwrap());
@@ -117,7 +117,7 @@ fn a_file_of_garbage_is_moved_aside_and_a_new_one_started() {
     fs::write(dir.path().join(FILE_NAME), &garbage).unwrap();
     fs::write(dir.path().join(format!("{FILE_NAME}-wal")), b"not a wal").unwrap();
 
-    let (store, report) = Store::open(dir.path()).unwrap();
+    let (store, report) = Database::open(dir.path()).unwrap();
     let aside = report
         .moved_aside
         .expect("the report says it moved the file");
@@ -133,11 +133,11 @@ fn a_file_of_garbage_is_moved_aside_and_a_new_one_started() {
     );
     // SQLite discards a WAL without a valid header; none is left to confuse the new file.
     assert!(
-        !dir.path().join(format!("{FILE_NAME}-wal")).exists() || Store::open(dir.path()).is_ok()
+        !dir.path().join(format!("{FILE_NAME}-wal")).exists() || Database::open(dir.path()).is_ok()
     );
     assert_fresh_and_working(&store);
     drop(store);
-    let (_, again) = Store::open(dir.path()).unwrap();
+    let (_, again) = Database::open(dir.path()).unwrap();
     assert_eq!(again.moved_aside, None);
 }
 
@@ -146,7 +146,7 @@ fn damaged_pages_fail_the_check_and_are_moved_aside_wal_and_all() {
     let live = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();
     {
-        let (store, _) = Store::open(live.path()).unwrap();
+        let (store, _) = Database::open(live.path()).unwrap();
         let mut h = store.history().unwrap();
         let items: Vec<_> = (0..2000).map(item).collect();
         h.add_many(&items).unwrap();
@@ -168,7 +168,7 @@ fn damaged_pages_fail_the_check_and_are_moved_aside_wal_and_all() {
     }
     fs::write(&path, &bytes).unwrap();
 
-    let (store, report) = Store::open(dir.path()).unwrap();
+    let (store, report) = Database::open(dir.path()).unwrap();
     let aside = report.moved_aside.expect("moved aside");
     // Closing the checked connection folded the WAL into the file set aside
     // (or, when it could not, the WAL was moved along with it).
@@ -179,12 +179,12 @@ fn damaged_pages_fail_the_check_and_are_moved_aside_wal_and_all() {
 #[test]
 fn a_file_from_a_newer_app_is_refused_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = Store::open(dir.path()).unwrap();
+    let (store, _) = Database::open(dir.path()).unwrap();
     let conn = rusqlite::Connection::open(store.path()).unwrap();
     conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
         .unwrap();
     drop(conn);
-    let err = Store::open(dir.path()).unwrap_err();
+    let err = Database::open(dir.path()).unwrap_err();
     assert_eq!(err.code(), "storage_too_new");
     assert_eq!(user_version(store.path()), SCHEMA_VERSION + 1);
     assert_eq!(
@@ -199,10 +199,10 @@ fn a_path_through_a_regular_file_is_unwritable() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("file");
     fs::write(&file, b"").unwrap();
-    let err = Store::open(&file.join("data")).unwrap_err();
+    let err = Database::open(&file.join("data")).unwrap_err();
     assert_eq!(err.code(), "storage_unwritable");
     assert!(err.to_string().contains("cannot write to"), "{err}");
-    let err = Store::open(&file).unwrap_err();
+    let err = Database::open(&file).unwrap_err();
     assert_eq!(err.code(), "storage_unwritable");
 }
 
@@ -223,7 +223,7 @@ fn a_read_only_folder_is_unwritable_new_or_existing() {
     fs::create_dir(&dir).unwrap();
     if permissions_apply(&dir) {
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o555)).unwrap();
-        let err = Store::open(&dir).unwrap_err();
+        let err = Database::open(&dir).unwrap_err();
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
         assert_eq!(err.code(), "storage_unwritable", "{err}");
         return;
@@ -233,20 +233,20 @@ fn a_read_only_folder_is_unwritable_new_or_existing() {
         return;
     };
     {
-        let (store, _) = Store::open(&dir).unwrap();
+        let (store, _) = Database::open(&dir).unwrap();
         store.history().unwrap().add(&item(1)).unwrap();
     }
     mount.remount_read_only();
-    let err = Store::open(&dir).unwrap_err();
+    let err = Database::open(&dir).unwrap_err();
     eprintln!("read-only file system: {err}");
     assert_eq!(err.code(), "storage_unwritable", "{err}");
-    let err = Store::open(&dir.join("sub")).unwrap_err();
+    let err = Database::open(&dir.join("sub")).unwrap_err();
     assert_eq!(err.code(), "storage_unwritable", "{err}");
 }
 
 /// Queues until the store refuses; checks the refusal and that every entry
 /// queued before it is still there after a restart.
-fn fill_until_refused(store: &Store, limit_pages: Option<u32>) -> usize {
+fn fill_until_refused(store: &Database, limit_pages: Option<u32>) -> usize {
     let outbox = store.outbox().unwrap();
     if let Some(pages) = limit_pages {
         outbox.limit_pages(pages).unwrap();
@@ -280,7 +280,7 @@ fn fill_until_refused(store: &Store, limit_pages: Option<u32>) -> usize {
 #[test]
 fn a_full_file_refuses_new_entries_and_loses_none() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = Store::open(dir.path()).unwrap();
+    let (store, _) = Database::open(dir.path()).unwrap();
     let pages = u32::try_from(fs::metadata(store.path()).unwrap().len() / 4096).unwrap() + 20;
     let queued = fill_until_refused(&store, Some(pages));
     assert!(queued > 5, "{queued}");
@@ -297,7 +297,7 @@ fn a_full_disk_refuses_new_entries_and_loses_none() {
     let Some(_mount) = Mount::tmpfs(&dir, "size=512k") else {
         return;
     };
-    let (store, _) = Store::open(&dir).unwrap();
+    let (store, _) = Database::open(&dir).unwrap();
     let queued = fill_until_refused(&store, None);
     assert!(queued > 5, "{queued}");
     let mut h = store.history().unwrap();
@@ -307,7 +307,7 @@ fn a_full_disk_refuses_new_entries_and_loses_none() {
     assert!(matches!(err, StoreError::Full(_)));
     // Reopening a full disk still works, and still has everything.
     drop(h);
-    let (store, _) = Store::open(&dir).unwrap();
+    let (store, _) = Database::open(&dir).unwrap();
     let o = Outbox::open(Box::new(store.outbox().unwrap())).unwrap();
     assert_eq!(o.entries().len(), queued);
 }

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use alora_link::{BookingUpdate, EntryStatus, OutboxStore, Outgoing, UserStatus};
-use alora_store::Store;
+use alora_store::Database;
 use proptest::prelude::*;
 
 mod common;
@@ -106,7 +106,7 @@ fn queue_number(outgoing: &Outgoing) -> Option<(String, usize)> {
 
 fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     let dir = fast_tempdir();
-    let (store, _) = Store::open(dir.path()).unwrap();
+    let (store, _) = Database::open(dir.path()).unwrap();
     let mut o = open(&store);
     let mut model: Model = Vec::new();
     let mut next_id = 1u64;

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use alora_link::{BookingUpdate, EntryStatus, Outbox, OutboxStore, Outgoing, UserStatus};
-use alora_store::Store;
+use alora_store::Database;
 
 mod common;
 use common::{msg, open, status};
@@ -15,7 +15,7 @@ use common::{msg, open, status};
 #[test]
 fn round_trip_keeps_order_ids_and_client_ids_and_resets_in_flight() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = Store::open(dir.path()).unwrap();
+    let (store, _) = Database::open(dir.path()).unwrap();
     let mut o = open(&store);
     let (a, _) = o.queue(msg(1)).unwrap();
     let (b, _) = o.queue(msg(2)).unwrap();
@@ -62,7 +62,7 @@ fn round_trip_keeps_order_ids_and_client_ids_and_resets_in_flight() {
 #[test]
 fn an_unreadable_row_is_set_aside_not_lost_or_overwritten() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = Store::open(dir.path()).unwrap();
+    let (store, _) = Database::open(dir.path()).unwrap();
     let mut o = open(&store);
     o.queue(msg(1)).unwrap();
     drop(o);
@@ -97,7 +97,7 @@ fn an_unreadable_row_is_set_aside_not_lost_or_overwritten() {
 #[test]
 fn the_outbox_and_a_history_storm_write_side_by_side() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = Store::open(dir.path()).unwrap();
+    let (store, _) = Database::open(dir.path()).unwrap();
     let history_store = store.clone();
     let storm = std::thread::spawn(move || {
         let mut h = history_store.history().unwrap();
@@ -130,7 +130,7 @@ fn the_outbox_and_a_history_storm_write_side_by_side() {
 #[test]
 fn joined_conversations_outlive_the_process_through_the_links_port() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = Store::open(dir.path()).unwrap();
+    let (store, _) = Database::open(dir.path()).unwrap();
     let mut port = store.outbox().unwrap();
     assert!(port.load_joined().unwrap().is_empty());
     port.save_joined("c1").unwrap();
@@ -149,7 +149,7 @@ fn joined_conversations_outlive_the_process_through_the_links_port() {
 #[test]
 fn a_written_entry_is_stored_as_such_and_sent_again_after_a_crash() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = Store::open(dir.path()).unwrap();
+    let (store, _) = Database::open(dir.path()).unwrap();
     let mut o = open(&store);
     let booking = |id: &str| {
         Outgoing::BookingUpdate(BookingUpdate {

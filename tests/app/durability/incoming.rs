@@ -64,7 +64,7 @@ async fn incoming_events_survive_sigkill_and_the_restart_catches_up() {
         "each popped once, the replayed n1 not again"
     );
     run.kill9();
-    let (store, _) = alora_store::Store::open(&dir.0.join("data/com.alora.tray")).unwrap();
+    let (store, _) = alora_store::Database::open(&dir.0.join("data/com.alora.tray")).unwrap();
     let kept = store.history().unwrap().list(&Default::default()).unwrap();
     let ids: Vec<_> = kept.iter().map(|i| i.id.as_str()).collect();
     assert_eq!(

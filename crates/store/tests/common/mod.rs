@@ -2,7 +2,7 @@
 //! the link's `Outbox` over a store's outbox.
 
 use alora_link::{Outbox, Outgoing, SendMessage, StatusUpdate, UserStatus};
-use alora_store::Store;
+use alora_store::Database;
 
 /// Message `n`, in one of three conversations, with a clientId of its own.
 pub fn msg(n: usize) -> Outgoing {
@@ -17,6 +17,6 @@ pub fn status(s: UserStatus) -> Outgoing {
     Outgoing::UpdateStatus(StatusUpdate { status: s })
 }
 
-pub fn open(store: &Store) -> Outbox {
+pub fn open(store: &Database) -> Outbox {
     Outbox::open(Box::new(store.outbox().unwrap())).unwrap()
 }
