@@ -77,7 +77,27 @@ fn the_table_names_each_commands_arguments() {
         .collect();
     from_table.sort();
     assert!(from_source.len() > 20, "{from_source:?}");
-    assert_eq!(from_table, from_source);
+    let names = |v: &[(String, Vec<String>)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        names(&from_table),
+        names(&from_source),
+        "command_table.rs vs the #[tauri::command]s of commands.rs"
+    );
+    for ((name, table), (_, source)) in from_table.iter().zip(&from_source) {
+        assert_eq!(
+            table, source,
+            "{name}: its arguments in command_table.rs vs commands.rs"
+        );
+    }
+    // The generator writes camelCase argument names, Tauri's default: a
+    // command that renamed them otherwise would be described wrongly.
+    for attribute in source.split("#[tauri::command").skip(1) {
+        let attribute = attribute.split(']').next().unwrap_or_default();
+        assert!(
+            attribute.is_empty() || attribute == r#"(rename_all = "camelCase")"#,
+            "#[tauri::command{attribute}]"
+        );
+    }
 }
 
 #[test]
