@@ -1,6 +1,7 @@
 //! The UI contract's generator (tests only): the TypeScript of
 //! ui/src/contract/ made from the Rust types (ts-rs), the command table
-//! (`command_table.rs`) and the event table below. `make contract` writes the
+//! (`command_table.rs`) and the event table below, and the capability's
+//! `allow-<command>` list from the same table. `make contract` writes the
 //! files; the test `contract_is_up_to_date` (in `make test`) fails while the
 //! checked-in files differ from what the Rust says.
 
@@ -211,7 +212,7 @@ macro_rules! describe_events {
 }
 ui_events!(describe_events);
 
-/// The files of ui/src/contract/, by name, as the Rust says they are.
+/// The generated files, by their path in the repository, as the Rust says they are.
 fn render() -> Vec<(&'static str, String)> {
     let mut types = Types::new();
     let commands = commands(&mut types);
@@ -294,11 +295,46 @@ fn render() -> Vec<(&'static str, String)> {
         used.join(", ")
     );
 
-    vec![("types.ts", t), ("ipc.ts", ipc)]
+    vec![
+        ("ui/src/contract/types.ts", t),
+        ("ui/src/contract/ipc.ts", ipc),
+        (CAPABILITY, capability(&commands)),
+    ]
 }
 
-fn contract_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/contract")
+/// The main window's capability, whose other permissions and fields stay
+/// as written there.
+const CAPABILITY: &str = "src-tauri/capabilities/main.json";
+
+/// The capability with one `allow-<command>` per command of the table (the
+/// permissions build.rs makes), in the table's order, after the others.
+fn capability(commands: &[Command]) -> String {
+    let path = root().join(CAPABILITY);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut json: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut permissions: Vec<Value> = json["permissions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| !p.as_str().is_some_and(|p| p.starts_with("allow-")))
+        .cloned()
+        .collect();
+    permissions.extend(
+        commands
+            .iter()
+            .map(|c| Value::from(format!("allow-{}", c.name.replace('_', "-")))),
+    );
+    json["permissions"] = Value::from(permissions);
+    let mut out = serde_json::to_string_pretty(&json).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// The repository's root (the app package's manifest is there).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
 
 #[cfg(test)]

@@ -6,16 +6,17 @@ use serde_json::json;
 
 use crate::models::Target;
 
-/// The checked-in ui/src/contract/ is what the Rust types say today. With
-/// `ALORA_WRITE_CONTRACT` set it writes them instead (`make contract`).
+/// The checked-in ui/src/contract/ and capability are what the Rust says
+/// today. With `ALORA_WRITE_CONTRACT` set it writes them instead (`make contract`).
 #[test]
 fn contract_is_up_to_date() {
-    let dir = contract_dir();
+    let root = root();
     let files = render();
     if std::env::var_os(WRITE_ENV).is_some() {
-        std::fs::create_dir_all(&dir).unwrap();
-        for (name, text) in &files {
-            std::fs::write(dir.join(name), text).unwrap();
+        for (path, text) in &files {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
         }
         return;
     }
@@ -23,9 +24,10 @@ fn contract_is_up_to_date() {
     let fresh = std::env::temp_dir().join(format!("alora-contract-{}", std::process::id()));
     std::fs::create_dir_all(&fresh).unwrap();
     let mut stale = Vec::new();
-    for (name, text) in &files {
+    for (path, text) in &files {
+        let name = Path::new(path).file_name().unwrap();
         std::fs::write(fresh.join(name), text).unwrap();
-        let kept = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+        let kept = std::fs::read_to_string(root.join(path)).unwrap_or_default();
         if kept != *text {
             let line = kept
                 .lines()
@@ -33,7 +35,7 @@ fn contract_is_up_to_date() {
                 .position(|(a, b)| a != b)
                 .unwrap_or(kept.lines().count().min(text.lines().count()));
             stale.push(format!(
-                "ui/src/contract/{name} (first difference at line {}; fresh copy: {})",
+                "{path} (first difference at line {}; fresh copy: {})",
                 line + 1,
                 fresh.join(name).display()
             ));
@@ -44,7 +46,7 @@ fn contract_is_up_to_date() {
     }
     assert!(
         stale.is_empty(),
-        "the UI contract is stale: {}.\nRun `{REGENERATE}` and commit ui/src/contract/.",
+        "the UI contract is stale: {}.\nRun `{REGENERATE}` and commit what it changed.",
         stale.join(", ")
     );
 }
