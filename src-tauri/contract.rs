@@ -310,8 +310,7 @@ const CAPABILITY: &str = "src-tauri/capabilities/main.json";
 /// permissions build.rs makes), in the table's order, after the others.
 fn capability(commands: &[Command]) -> String {
     let path = root().join(CAPABILITY);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut json: Value =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut permissions: Vec<Value> = json["permissions"]
