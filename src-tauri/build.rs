@@ -1,34 +1,19 @@
 //! Generates the Tauri context and one `allow-<command>` permission per app
-//! command (the capability in capabilities/main.json grants exactly these).
+//! command of `command_table.rs` (the capability in capabilities/main.json
+//! grants exactly these).
 
-/// Keep in step with `commands::handler()`.
-const COMMANDS: &[&str] = &[
-    "get_snapshot",
-    "connect",
-    "disconnect",
-    "reconnect_now",
-    "leave_demo",
-    "sign_in",
-    "sign_out",
-    "get_settings",
-    "update_settings",
-    "set_dnd",
-    "send_typing",
-    "update_status",
-    "send_booking_update",
-    "send_message",
-    "join_conversation",
-    "mark_as_read",
-    "emit",
-    "simulate_incoming",
-    "list_history",
-    "mark_history_read",
-    "list_outbox",
-    "retry_outbox",
-    "discard_outbox",
-    "get_diagnostics",
-    "set_focus",
-];
+// The command table, shared with `commands::handler()` and the contract generator.
+#[macro_use]
+#[path = "command_table.rs"]
+mod command_table;
+
+macro_rules! names {
+    ($($kind:tt $name:ident ($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+        &[$(stringify!($name)),*]
+    };
+}
+
+const COMMANDS: &[&str] = app_commands!(names);
 
 fn main() {
     let attrs = tauri_build::Attributes::new()

@@ -212,37 +212,16 @@ pub fn set_focus(core: Ctx<'_>, conversation_id: Option<String>) {
     core.set_focus(conversation_id);
 }
 
-/// Every command, for the builder (and the list build.rs turns into
-/// `allow-<command>` permissions: keep the two in step).
+/// Every command of the table in `command_table.rs`, for the builder (build.rs
+/// makes their `allow-<command>` permissions from the same table).
 pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static
 {
-    tauri::generate_handler![
-        get_snapshot,
-        connect,
-        disconnect,
-        reconnect_now,
-        leave_demo,
-        sign_in,
-        sign_out,
-        get_settings,
-        update_settings,
-        set_dnd,
-        send_typing,
-        update_status,
-        send_booking_update,
-        send_message,
-        join_conversation,
-        mark_as_read,
-        emit,
-        simulate_incoming,
-        list_history,
-        mark_history_read,
-        list_outbox,
-        retry_outbox,
-        discard_outbox,
-        get_diagnostics,
-        set_focus,
-    ]
+    macro_rules! registered {
+        ($($kind:tt $name:ident ($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+            tauri::generate_handler![$($name),*]
+        };
+    }
+    app_commands!(registered)
 }
 
 #[cfg(test)]

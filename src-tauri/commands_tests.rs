@@ -333,8 +333,8 @@ fn leave_demo_refuses_a_demo_that_was_asked_for_or_none() {
     );
 }
 
-/// `commands.rs` defines them, `handler()` registers them, build.rs makes a
-/// permission for each and the capability grants each: four lists by hand,
+/// `commands.rs` defines them; `handler()` registers and build.rs permits
+/// the ones of the table in `command_table.rs`; the capability grants each:
 /// so a command missing from one fails here, not in the window at run time.
 #[test]
 fn every_command_is_registered_permitted_and_granted() {
@@ -347,18 +347,24 @@ fn every_command_is_registered_permitted_and_granted() {
         .map(str::trim)
         .collect();
     defined.sort_unstable();
-    let handler = source.split("generate_handler![").nth(1).unwrap();
-    let handler = handler.split(']').next().unwrap();
-    let mut registered: Vec<&str> = handler
-        .split(',')
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .collect();
+    macro_rules! names {
+        ($($kind:tt $name:ident ($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+            vec![$(stringify!($name)),*]
+        };
+    }
+    let table: Vec<&str> = app_commands!(names);
+    assert!(
+        source.contains("app_commands!(registered)"),
+        "handler() registers the table's commands"
+    );
+    let mut registered = table.clone();
     registered.sort_unstable();
     let build = include_str!("build.rs");
-    let list = build.split("COMMANDS: &[&str] = &[").nth(1).unwrap();
-    let list = list.split("];").next().unwrap();
-    let mut permitted: Vec<&str> = list.split('"').skip(1).step_by(2).collect();
+    assert!(
+        build.contains("const COMMANDS: &[&str] = app_commands!(names);"),
+        "build.rs permits the table's commands"
+    );
+    let mut permitted = table;
     permitted.sort_unstable();
     let capability: Value = serde_json::from_str(include_str!("capabilities/main.json")).unwrap();
     let mut granted: Vec<String> = capability["permissions"]

@@ -4,10 +4,15 @@
 //! with no window.
 
 mod actions;
+// The command table (before `commands`, which expands it).
+#[macro_use]
+mod command_table;
 pub mod allocator;
 pub mod autostart;
 pub mod cli;
 pub mod commands;
+#[cfg(test)]
+mod contract;
 pub mod core;
 pub mod demo;
 pub mod error;

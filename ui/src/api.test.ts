@@ -3,6 +3,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { describe, expect, it, vi } from "vitest";
 import * as api from "./api";
 import { ApiError } from "./api";
+import { COMMAND_NAMES } from "./contract/ipc";
 
 describe("api.ts", () => {
   it("invokes each command by its snake_case name with camelCase arguments", async () => {
@@ -66,6 +67,21 @@ describe("api.ts", () => {
     await new Promise((r) => setTimeout(r, 0));
     await emit("app://problem", { code: "x", message: "y" });
     expect(seen).not.toHaveBeenCalled();
+  });
+
+  it("has one function for each command of the generated contract", async () => {
+    const seen: string[] = [];
+    mockIPC((cmd) => {
+      seen.push(cmd);
+      return null;
+    });
+    const notCommands = new Set(["ApiError", "isApiError", "subscribeAll", "newClientId"]);
+    const commands = Object.entries(api).filter(
+      ([name, value]) => typeof value === "function" && !notCommands.has(name) && !/^on[A-Z]/.test(name),
+    );
+    for (const [, fn] of commands) await (fn as () => Promise<unknown>)();
+    expect(seen).toHaveLength(commands.length);
+    expect([...seen].sort()).toEqual([...COMMAND_NAMES].sort());
   });
 
   it("makes RFC 4122 v4 client ids", () => {

@@ -1,182 +1,100 @@
-// The one typed edge between the UI and the Rust app. It mirrors
-// docs/IPC.md: a function per command and an `on…` helper per event.
-// Nothing else in the UI imports `invoke` or `listen`.
+// The one typed edge between the UI and the Rust app (docs/IPC.md): a
+// function per command and an `on…` helper per event, typed by the generated
+// contract (ui/src/contract/). Nothing else in the UI imports `invoke` or `listen`.
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import {
+  EVENTS as CONTRACT_EVENTS,
+  POPUP_KINDS as CONTRACT_POPUP_KINDS,
+  type CommandName,
+  type Commands,
+  type EventPayloads,
+} from "./contract/ipc";
+import type {
+  AppSnapshot,
+  AuthReason,
+  BookingUpdated,
+  ChatMessage,
+  ConnectedAck,
+  Delivery,
+  Diagnostics,
+  HistoryItem,
+  Id,
+  Incoming,
+  JsonValue,
+  KeyringMode,
+  LinkState,
+  LinkStats,
+  Notification,
+  NotifierStatus,
+  OutboxCounts,
+  OutboxEntry,
+  Outcome,
+  PayloadError,
+  PopupKind,
+  Presence,
+  Problem,
+  Settings,
+  SettingsPatch,
+  StateChange,
+  StatusUpdated,
+  Target,
+  TypingIndicator,
+  UserStatus,
+  View,
+} from "./contract/types";
 
 export type { UnlistenFn };
 
 // ---------------------------------------------------------------- types
 
-export type AuthReason =
-  | { kind: "missing" }
-  | { kind: "expired" }
-  | { kind: "rejected"; message: string };
-
-export type LinkState =
-  | { kind: "idle" }
-  | { kind: "connecting"; attempt: number }
-  | { kind: "connected"; since: string }
-  | { kind: "reconnecting"; attempt: number; nextInMs: number; retryAt: string; reason: string }
-  | { kind: "authRequired"; reason: AuthReason }
-  | { kind: "stopped" };
-
-export type LinkStats = {
-  eventsIn: number;
-  malformed: number;
-  unknownEvents: number;
-  connects: number;
-  attempts: number;
-  authRejections: number;
-  eventsOut: number;
+// The contract's types are generated from the Rust ones (ui/src/contract/,
+// `make contract`, docs/IPC.md); this file only names them the way the views do.
+export type {
+  AppSnapshot,
+  AuthReason,
+  ChatMessage,
+  Delivery,
+  Diagnostics,
+  HistoryItem,
+  Id,
+  Incoming,
+  LinkState,
+  LinkStats,
+  OutboxCounts,
+  OutboxEntry,
+  Outcome,
+  PayloadError,
+  PopupKind,
+  Problem,
+  Settings,
+  SettingsPatch,
+  StateChange,
+  Target,
+  UserStatus,
+  View,
 };
+export type { Commands, CommandName, EventPayloads } from "./contract/ipc";
 
-export type Outcome =
-  | { kind: "queued" }
-  | { kind: "sent" }
-  | { kind: "written" }
-  | { kind: "delivered"; proof: "laterAck" | "serverPing" }
-  | { kind: "acked"; ack: unknown }
-  | { kind: "failed"; reason: string }
-  | { kind: "superseded" }
-  | { kind: "dropped" }
-  | { kind: "remembered" };
-
-export type Delivery = {
-  entryId: number | null;
-  event: string;
-  clientId: string | null;
-  outcome: Outcome;
-};
-
-/** `storageFailed` (only present when true): the disk copy of the outbox is behind. */
-export type OutboxCounts = { pending: number; failed: number; storageFailed?: boolean };
-
-export type OutboxEntry = {
-  id: number;
-  outgoing: { event: string; payload: any };
-  /** `written`: an event without an ack, written but not yet proven carried. */
-  status: "pending" | "inFlight" | "written" | "failed";
-  attempts: number;
-  queuedAt: string;
-  lastError: string | null;
-};
-
-/** Ids may arrive as numbers from a lenient backend; the UI treats them as strings. */
-export type Id = string | number;
-
-export type NotificationData = {
-  id: Id;
-  title: string;
-  message: string;
-  type?: string | null;
-  createdAt: string;
-  link?: string | null;
-};
-export type BookingUpdatedData = {
-  bookingId: Id;
-  status: string;
-  title?: string | null;
-  message?: string | null;
-  updatedBy?: Id | null;
-};
-export type ChatMessage = {
-  id: Id;
-  conversationId: Id;
-  senderId: Id;
-  senderName?: string | null;
-  content: string;
-  createdAt: string;
-  clientId?: string | null;
-};
-export type PresenceData = { userId: Id; name?: string | null };
-export type StatusUpdatedData = { userId: Id; status: string };
-export type UserTypingData = { userId: Id; isTyping: boolean; conversationId?: Id | null };
-export type ConnectedData = { userId?: Id | null; socketId?: string | null };
-
-export type Incoming =
-  | { event: "connected"; data: ConnectedData }
-  | { event: "newNotification"; data: NotificationData }
-  | { event: "bookingUpdated"; data: BookingUpdatedData }
-  | { event: "newMessage"; data: ChatMessage }
-  | { event: "userOnline"; data: PresenceData }
-  | { event: "userOffline"; data: PresenceData }
-  | { event: "statusUpdated"; data: StatusUpdatedData }
-  | { event: "userTyping"; data: UserTypingData };
-
+export type NotificationData = Notification;
+export type BookingUpdatedData = BookingUpdated;
+export type PresenceData = Presence;
+export type StatusUpdatedData = StatusUpdated;
+export type UserTypingData = TypingIndicator;
+export type ConnectedData = ConnectedAck;
 export type IncomingEvent = Incoming["event"];
+export type Availability = NotifierStatus;
+export type KeyringKind = KeyringMode;
+/** Where the window can lead: the app's `View`, settings among them. */
+export type NavView = View;
+/** The payload of `app://navigate`. */
+export type Navigate = Target;
+/** `list_history`'s arguments, each optional. */
+export type HistoryQuery = Commands["list_history"]["args"];
 
-export type PayloadError = { event: string; reason: string };
-
-export type UserStatus = "available" | "busy" | "away" | "offline";
 export const USER_STATUSES: readonly UserStatus[] = ["available", "busy", "away", "offline"];
-
-export type PopupKind = "newNotification" | "bookingUpdated" | "newMessage" | "userOnline" | "userOffline";
-export const POPUP_KINDS: readonly PopupKind[] = [
-  "newNotification",
-  "bookingUpdated",
-  "newMessage",
-  "userOnline",
-  "userOffline",
-];
-
-export type Settings = {
-  serverUrl: string;
-  socketPath: string;
-  userId: string | null;
-  popups: Record<PopupKind, boolean>;
-  dnd: boolean;
-  startAtLogin: boolean;
-};
-
-export type View = "notifications" | "bookings" | "messages" | "people";
-export type NavView = View | "settings";
-
-export type HistoryItem = {
-  id: string;
-  event: string;
-  title: string;
-  body: string;
-  createdAt: string;
-  read: boolean;
-  link: string | null;
-  target: { view: View; id: string | null };
-};
-
-export type Availability = "available" | "unavailable";
-export type KeyringKind = "os" | "memoryOnly";
-
-export type AppSnapshot = {
-  link: LinkState;
-  stats: LinkStats;
-  outbox: OutboxCounts;
-  demo: boolean;
-  dnd: boolean;
-  status: UserStatus;
-  userId: string | null;
-  signedIn: boolean;
-  keyring: KeyringKind;
-  notifier: Availability;
-  unread: number;
-  version: string;
-};
-
-export type StateChange = { at: string; state: LinkState };
-
-export type Diagnostics = {
-  stateHistory: StateChange[];
-  stats: LinkStats;
-  version: string;
-  demo: boolean;
-  notifier: Availability;
-  keyring: KeyringKind;
-};
-
-export type Navigate = { view: NavView; id: string | null };
-export type Problem = { code: string; message: string };
-
-export type HistoryQuery = { query?: string; event?: string; unreadOnly?: boolean; limit?: number };
+export const POPUP_KINDS: readonly PopupKind[] = CONTRACT_POPUP_KINDS;
 
 // ---------------------------------------------------------------- errors
 
@@ -211,9 +129,16 @@ export function isApiError(e: unknown): e is ApiError {
   return e instanceof ApiError;
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+type Args<C extends CommandName> = Commands[C]["args"];
+type Returns<C extends CommandName> = Commands[C]["returns"];
+
+/** A command by its generated signature: arguments required when it has some that are. */
+async function call<C extends CommandName>(
+  command: C,
+  ...[args]: {} extends Args<C> ? [Args<C>?] : [Args<C>]
+): Promise<Returns<C>> {
   try {
-    return await invoke<T>(command, args ?? {});
+    return await invoke<Returns<C>>(command, (args ?? {}) as Record<string, unknown>);
   } catch (e) {
     throw ApiError.from(e, command);
   }
@@ -221,70 +146,60 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 // ---------------------------------------------------------------- commands
 
-export const getSnapshot = () => call<AppSnapshot>("get_snapshot");
-export const connect = () => call<null>("connect");
-export const disconnect = () => call<null>("disconnect");
-export const reconnectNow = () => call<null>("reconnect_now");
+export const getSnapshot = () => call("get_snapshot");
+export const connect = () => call("connect");
+export const disconnect = () => call("disconnect");
+export const reconnectNow = () => call("reconnect_now");
 /** Restarts the app out of the demo, onto the server saved in settings (the window closes and reopens). */
-export const leaveDemo = () => call<null>("leave_demo");
-export const signIn = (token: string) => call<null>("sign_in", { token });
-export const signOut = () => call<null>("sign_out");
-export const getSettings = () => call<Settings>("get_settings");
-export const updateSettings = (patch: Partial<Settings>) => call<Settings>("update_settings", { patch });
-export const setDnd = (on: boolean) => call<null>("set_dnd", { on });
+export const leaveDemo = () => call("leave_demo");
+export const signIn = (token: string) => call("sign_in", { token });
+export const signOut = () => call("sign_out");
+export const getSettings = () => call("get_settings");
+export const updateSettings = (patch: SettingsPatch) => call("update_settings", { patch });
+export const setDnd = (on: boolean) => call("set_dnd", { on });
 
 export const sendTyping = (isTyping: boolean, conversationId?: string) =>
-  call<Delivery>("send_typing", conversationId === undefined ? { isTyping } : { isTyping, conversationId });
-export const updateStatus = (status: UserStatus) => call<Delivery>("update_status", { status });
+  call("send_typing", conversationId === undefined ? { isTyping } : { isTyping, conversationId });
+export const updateStatus = (status: UserStatus) => call("update_status", { status });
 export const sendBookingUpdate = (bookingId: string, status: string) =>
-  call<Delivery>("send_booking_update", { bookingId, status });
+  call("send_booking_update", { bookingId, status });
 export const sendMessage = (conversationId: string, content: string, clientId?: string) =>
-  call<Delivery>(
+  call(
     "send_message",
     clientId === undefined ? { conversationId, content } : { conversationId, content, clientId },
   );
 export const joinConversation = (conversationId: string) =>
-  call<Delivery>("join_conversation", { conversationId });
+  call("join_conversation", { conversationId });
 export const markAsRead = (conversationId: string, messageIds?: string[]) =>
-  call<Delivery>("mark_as_read", messageIds === undefined ? { conversationId } : { conversationId, messageIds });
+  call("mark_as_read", messageIds === undefined ? { conversationId } : { conversationId, messageIds });
 /** Only the protocol's client events are accepted by the app. */
-export const emit = (event: string, payload: object) => call<Delivery>("emit", { event, payload });
+export const emit = (event: string, payload: object) => call("emit", { event, payload: payload as JsonValue });
 /** As if the server sent it (dev and demo). */
 export const simulateIncoming = (event: string, payload: object) =>
-  call<null>("simulate_incoming", { event, payload });
+  call("simulate_incoming", { event, payload: payload as JsonValue });
 
 export const listHistory = (q: HistoryQuery = {}) => {
-  const args: Record<string, unknown> = {};
+  const args: HistoryQuery = {};
   if (q.query) args.query = q.query;
   if (q.event) args.event = q.event;
   if (q.unreadOnly) args.unreadOnly = true;
   if (q.limit !== undefined) args.limit = q.limit;
-  return call<HistoryItem[]>("list_history", args);
+  return call("list_history", args);
 };
 /** An empty list marks everything read. Returns how many changed. */
-export const markHistoryRead = (ids: string[]) => call<number>("mark_history_read", { ids });
-export const listOutbox = () => call<OutboxEntry[]>("list_outbox");
-export const retryOutbox = (entryId: number) => call<null>("retry_outbox", { entryId });
-export const discardOutbox = (entryId: number) => call<null>("discard_outbox", { entryId });
-export const getDiagnostics = () => call<Diagnostics>("get_diagnostics");
-export const setFocus = (conversationId: string | null) => call<null>("set_focus", { conversationId });
+export const markHistoryRead = (ids: string[]) => call("mark_history_read", { ids });
+export const listOutbox = () => call("list_outbox");
+export const retryOutbox = (entryId: number) => call("retry_outbox", { entryId });
+export const discardOutbox = (entryId: number) => call("discard_outbox", { entryId });
+export const getDiagnostics = () => call("get_diagnostics");
+export const setFocus = (conversationId: string | null) => call("set_focus", { conversationId });
 
 // ---------------------------------------------------------------- events
 
-export const EVENTS = {
-  linkState: "link://state",
-  linkEvent: "link://event",
-  linkMalformed: "link://malformed",
-  outboxChanged: "outbox://changed",
-  outboxDelivery: "outbox://delivery",
-  historyAdded: "history://added",
-  settingsChanged: "settings://changed",
-  navigate: "app://navigate",
-  problem: "app://problem",
-} as const;
+export const EVENTS = CONTRACT_EVENTS;
 
-function on<T>(event: string, handler: (payload: T) => void): Promise<UnlistenFn> {
-  return listen<T>(event, (e) => handler(e.payload));
+function on<E extends keyof EventPayloads>(event: E, handler: (payload: EventPayloads[E]) => void): Promise<UnlistenFn> {
+  return listen<EventPayloads[E]>(event, (e) => handler(e.payload));
 }
 
 export const onLinkState = (h: (s: LinkState) => void) => on(EVENTS.linkState, h);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { ChatMessage } from "./api";
 import { deliveryState, initialState, reducer, type State, type ThreadMessage } from "./store";
 
 const NOW = "2030-01-01T12:00:00.000Z";
@@ -35,7 +36,7 @@ describe("store", () => {
       {
         type: "incoming",
         now: NOW,
-        incoming: { event: "newMessage", data: { id: "s1", conversationId: "c1", senderId: "me", content: "hi", createdAt: NOW, clientId: "k1" } },
+        incoming: { event: "newMessage", data: { id: "s1", conversationId: "c1", senderId: "me", senderName: null, content: "hi", createdAt: NOW, clientId: "k1" } },
       },
       { type: "delivery", delivery: { entryId: 1, event: "sendMessage", clientId: "k1", outcome: { kind: "queued" } } },
     );
@@ -44,7 +45,10 @@ describe("store", () => {
   });
 
   it("replayed messages are not duplicated; unread counts only others' messages", () => {
-    const msg = { event: "newMessage" as const, data: { id: 5, conversationId: 9, senderId: "u2", content: "x", createdAt: NOW } };
+    // Numeric ids, as a lenient backend sends them (the app passes them on as
+    // strings, as the contract's `Id` says; the store copes with either).
+    const data = { id: 5, conversationId: 9, senderId: "u2", senderName: null, content: "x", createdAt: NOW, clientId: null };
+    const msg = { event: "newMessage" as const, data: data as unknown as ChatMessage };
     const s = run(initialState, { type: "incoming", now: NOW, incoming: msg }, { type: "incoming", now: NOW, incoming: msg });
     expect(s.conversations["9"].messages).toHaveLength(1);
     expect(s.conversations["9"].unread).toBe(1);

@@ -47,6 +47,7 @@ impl LinkError {
 
 /// A known event whose payload does not fit the protocol.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 #[error("malformed {event:?} payload: {reason}")]
 pub struct PayloadError {

@@ -12,6 +12,7 @@ use crate::state::LinkState;
 
 /// What became of one outgoing event.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Outcome {
     /// Stored in the outbox, waiting for the link.
@@ -39,6 +40,7 @@ pub enum Outcome {
 
 /// How the link knows a written event without an ack reached the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Proof {
     /// An acknowledgement of an entry written after it on the same
@@ -51,6 +53,7 @@ pub enum Proof {
 
 /// The answer to `send`, and the payload of `LinkEvent::Delivery`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Delivery {
     pub entry_id: Option<u64>,

@@ -11,6 +11,7 @@ use crate::error::LinkError;
 use crate::outgoing::{OfflinePolicy, Outgoing};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum EntryStatus {
     /// Waiting for a connected link.
@@ -27,6 +28,7 @@ pub enum EntryStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct OutboxEntry {
     pub id: u64,
@@ -79,6 +81,7 @@ impl OutboxStore for MemoryStore {
 
 /// Counts for the UI's badge.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct OutboxCounts {
     /// Not yet proven delivered: waiting, in flight, or written unproven.
@@ -90,6 +93,7 @@ pub struct OutboxCounts {
     /// until a later write has brought the disk up to date. Left out of the
     /// JSON while false.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     pub storage_failed: bool,
 }
 

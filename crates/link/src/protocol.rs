@@ -14,6 +14,7 @@ pub const CURSOR_SKEW: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// An id that the backend may send as a string or as a number.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(transparent)]
 pub struct Id(pub String);
 
@@ -90,6 +91,7 @@ fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectedAck {
     #[serde(default, deserialize_with = "optional_id")]
@@ -99,6 +101,7 @@ pub struct ConnectedAck {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Notification {
     pub id: Id,
@@ -117,6 +120,7 @@ pub struct Notification {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct BookingUpdated {
     pub booking_id: Id,
@@ -139,6 +143,7 @@ pub struct BookingUpdated {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ChatMessage {
     pub id: Id,
@@ -159,6 +164,7 @@ pub struct ChatMessage {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Presence {
     pub user_id: Id,
@@ -167,6 +173,7 @@ pub struct Presence {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct StatusUpdated {
     pub user_id: Id,
@@ -174,6 +181,7 @@ pub struct StatusUpdated {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct TypingIndicator {
     pub user_id: Id,
@@ -184,6 +192,7 @@ pub struct TypingIndicator {
 
 /// Every server-to-client event the protocol knows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "event", content = "data", rename_all = "camelCase")]
 pub enum Incoming {
     Connected(ConnectedAck),

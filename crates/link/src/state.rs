@@ -7,6 +7,7 @@ use serde::Serialize;
 
 /// Why the link waits for a new token instead of reconnecting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum AuthReason {
     /// No token was given.
@@ -20,6 +21,7 @@ pub enum AuthReason {
 
 /// The link's state machine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum LinkState {
     /// Not started, or disconnected on request.
@@ -67,6 +69,7 @@ pub struct LinkCounters {
 
 /// A copy of the counters at one moment.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct LinkStats {
     pub events_in: u64,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where a history item or a notification's "Open" leads in the window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum View {
     Notifications,
@@ -42,6 +43,7 @@ impl View {
 
 /// The payload of `app://navigate`, and a history item's `target`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Target {
     pub view: View,
     pub id: Option<String>,
@@ -57,6 +59,7 @@ impl Target {
 /// (`notification:<id>`, `booking:<id>:<status>`, `message:<id>`, ...);
 /// a second item with the same id is a re-delivery and is not kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryItem {
     pub id: String,

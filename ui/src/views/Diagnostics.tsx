@@ -16,7 +16,7 @@ const COUNTERS: { key: keyof LinkStats; label: string }[] = [
 ];
 
 function outboxSummary(e: OutboxEntry): string {
-  const p = e.outgoing.payload ?? {};
+  const p: Record<string, unknown> = e.outgoing.payload ?? {};
   switch (e.outgoing.event) {
     case "sendMessage":
       return `Message to ${String(p.conversationId ?? "?")}: ${String(p.content ?? "")}`;

@@ -1,0 +1,341 @@
+//! The UI contract's generator (tests only): the TypeScript of
+//! ui/src/contract/ made from the Rust types (ts-rs), the command table
+//! (`command_table.rs`) and the event table below, and the capability's
+//! `allow-<command>` list from the same table. `make contract` writes the
+//! files; the test `contract_is_up_to_date` (in `make test`) fails while the
+//! checked-in files differ from what the Rust says.
+
+use std::any::TypeId;
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use alora_link::{
+    Delivery, Incoming, LinkState, OutboxCounts, OutboxEntry, PayloadError, UserStatus,
+};
+use serde_json::Value;
+use ts_rs::{Config, TypeVisitor, TS};
+
+use crate::error::AppResult;
+use crate::events::{self, UiEvent};
+use crate::models::{
+    AppSnapshot, Diagnostics, HistoryItem, PopupKind, Problem, Settings, SettingsPatch, View,
+};
+
+/// The command to run when the checked-in files are stale.
+const REGENERATE: &str = "make contract";
+/// Set (to anything) to write the files instead of comparing them.
+const WRITE_ENV: &str = "ALORA_WRITE_CONTRACT";
+
+/// What a command's promise resolves to: the `Ok` of an `AppResult` (its
+/// error is the `{code, message}` that api.ts turns into an `ApiError`), or
+/// what a command that cannot fail returns.
+trait Returns {
+    type Ok: TS + 'static;
+}
+impl<T: TS + 'static> Returns for AppResult<T> {
+    type Ok = T;
+}
+impl Returns for Settings {
+    type Ok = Settings;
+}
+impl Returns for Diagnostics {
+    type Ok = Diagnostics;
+}
+impl Returns for () {
+    type Ok = ();
+}
+
+/// The app → UI events, each once: its `UiEvent` variant (the `match` below
+/// fails to compile when a variant is missing or its payload type differs),
+/// its name (events.rs) and its key in the UI's `EVENTS`.
+macro_rules! ui_events {
+    ($then:ident) => {
+        $then! {
+            State(LinkState) = LINK_STATE as linkState;
+            Incoming(Incoming) = LINK_EVENT as linkEvent;
+            Malformed(PayloadError) = LINK_MALFORMED as linkMalformed;
+            OutboxChanged(OutboxCounts) = OUTBOX_CHANGED as outboxChanged;
+            Delivery(Delivery) = OUTBOX_DELIVERY as outboxDelivery;
+            HistoryAdded(HistoryItem) = HISTORY_ADDED as historyAdded;
+            SettingsChanged(Settings) = SETTINGS_CHANGED as settingsChanged;
+            Navigate(crate::models::Target) = APP_NAVIGATE as navigate;
+            Problem(Problem) = APP_PROBLEM as problem;
+        }
+    };
+}
+
+struct Command {
+    name: &'static str,
+    /// (camelCase name, TypeScript type, may be left out)
+    args: Vec<(String, String, bool)>,
+    returns: String,
+}
+
+struct Event {
+    name: &'static str,
+    key: &'static str,
+    payload: String,
+}
+
+/// Every declared type reached from the contract, by name, with its declaration.
+struct Types {
+    cfg: Config,
+    decls: BTreeMap<String, String>,
+    /// Every type visited, declared or not: the types refer to themselves
+    /// (`JsonValue`) and to each other.
+    seen: HashSet<TypeId>,
+}
+
+impl Types {
+    fn new() -> Self {
+        Types {
+            // Ids and counters stay far below 2^53: plain numbers, as JSON has them.
+            cfg: Config::new().with_large_int("number"),
+            decls: BTreeMap::new(),
+            seen: HashSet::new(),
+        }
+    }
+
+    /// The TypeScript name of `T`, its declaration (and its dependencies') noted.
+    fn name_of<T: TS + 'static + ?Sized>(&mut self) -> String {
+        self.visit::<T>();
+        T::name(&self.cfg)
+    }
+}
+
+impl TypeVisitor for Types {
+    fn visit<T: TS + 'static + ?Sized>(&mut self) {
+        if !self.seen.insert(TypeId::of::<T>()) {
+            return;
+        }
+        if T::output_path().is_some() {
+            let name = T::ident(&self.cfg);
+            let docs = T::docs().unwrap_or_default();
+            let decl = format!("{docs}export {}", T::decl(&self.cfg));
+            self.decls.insert(name, decl);
+        }
+        T::visit_dependencies(self);
+        T::visit_generics(self);
+    }
+}
+
+fn camel(snake: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+macro_rules! describe_commands {
+    ($($kind:tt $name:ident ($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+        fn commands(types: &mut Types) -> Vec<Command> {
+            vec![$(Command {
+                name: stringify!($name),
+                args: vec![$((
+                    camel(stringify!($arg)),
+                    types.name_of::<$ty>(),
+                    <$ty as TS>::IS_OPTION,
+                )),*],
+                returns: types.name_of::<<$ret as Returns>::Ok>(),
+            }),*]
+        }
+
+        /// Each command's argument names as the table has them.
+        fn table_arguments() -> Vec<(&'static str, Vec<&'static str>)> {
+            vec![$((stringify!($name), vec![$(stringify!($arg)),*])),*]
+        }
+    };
+}
+app_commands!(describe_commands);
+
+/// One function per entry that calls the real command with the table's
+/// argument types and takes its result as the table's return type: it does
+/// not compile while an entry and its command differ. Never run.
+#[allow(dead_code, clippy::too_many_arguments)]
+mod signatures {
+    use super::*;
+    use crate::commands;
+    use crate::core::Core;
+    use tauri::State;
+
+    macro_rules! check_one {
+        (async $name:ident ($($arg:ident: $ty:ty),*) -> $ret:ty) => {
+            pub async fn $name(core: State<'_, Core>, $($arg: $ty),*) {
+                let _: $ret = commands::$name(core, $($arg),*).await;
+            }
+        };
+        (sync $name:ident ($($arg:ident: $ty:ty),*) -> $ret:ty) => {
+            pub fn $name(core: State<'_, Core>, $($arg: $ty),*) {
+                let _: $ret = commands::$name(core, $($arg),*);
+            }
+        };
+    }
+    macro_rules! check_all {
+        ($($kind:tt $name:ident ($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+            $(check_one!($kind $name ($($arg: $ty),*) -> $ret);)*
+        };
+    }
+    app_commands!(check_all);
+}
+
+macro_rules! describe_events {
+    ($($variant:ident($ty:ty) = $konst:ident as $key:ident;)*) => {
+        fn events(types: &mut Types) -> Vec<Event> {
+            vec![$(Event {
+                name: events::$konst,
+                key: stringify!($key),
+                payload: types.name_of::<$ty>(),
+            }),*]
+        }
+
+        /// The event a `UiEvent` goes out as, by the table: exhaustive, and
+        /// typed, so a variant missing here or carrying another type fails
+        /// to compile; the test compares it with `UiEvent::name`.
+        fn table_name(event: &UiEvent) -> &'static str {
+            match event {
+                $(UiEvent::$variant(payload) => {
+                    let _: &$ty = payload;
+                    events::$konst
+                }),*
+            }
+        }
+    };
+}
+ui_events!(describe_events);
+
+/// The generated files, by their path in the repository, as the Rust says they are.
+fn render() -> Vec<(&'static str, String)> {
+    let mut types = Types::new();
+    let commands = commands(&mut types);
+    let events = events(&mut types);
+    // Named by the UI but reached by no command or event.
+    types.name_of::<PopupKind>();
+    types.name_of::<View>();
+
+    let header = "// GENERATED by src-tauri/contract.rs from the Rust types: do not edit.\n\
+                  // Regenerate with `make contract` (docs/IPC.md, \"What is generated\").\n";
+
+    let mut t = String::from(header);
+    for decl in types.decls.values() {
+        t.push('\n');
+        t.push_str(decl.trim_end());
+        t.push('\n');
+    }
+
+    let mut c = String::new();
+    c.push_str(
+        "\n/** Every command: its arguments (camelCase, as `invoke` takes them) and what it resolves to. */\n\
+         export type Commands = {\n",
+    );
+    for cmd in &commands {
+        let args: Vec<String> = cmd
+            .args
+            .iter()
+            .map(|(name, ty, optional)| {
+                let q = if *optional { "?" } else { "" };
+                format!("{name}{q}: {ty}")
+            })
+            .collect();
+        let args = if args.is_empty() {
+            "{}".to_owned()
+        } else {
+            format!("{{ {} }}", args.join("; "))
+        };
+        c.push_str(&format!(
+            "  {}: {{ args: {args}; returns: {} }};\n",
+            cmd.name, cmd.returns
+        ));
+    }
+    c.push_str("};\n\nexport type CommandName = keyof Commands;\n\n");
+    c.push_str("export const COMMAND_NAMES: readonly CommandName[] = [\n");
+    for cmd in &commands {
+        c.push_str(&format!("  \"{}\",\n", cmd.name));
+    }
+    c.push_str("];\n\n/** The app → UI events, by the UI's key. */\nexport const EVENTS = {\n");
+    for e in &events {
+        c.push_str(&format!("  {}: \"{}\",\n", e.key, e.name));
+    }
+    c.push_str(
+        "} as const;\n\n/** Each event's payload, by its name. */\nexport type EventPayloads = {\n",
+    );
+    for e in &events {
+        c.push_str(&format!("  \"{}\": {};\n", e.name, e.payload));
+    }
+    c.push_str("};\n");
+    let kinds: Vec<String> = PopupKind::ALL
+        .iter()
+        .map(|k| serde_json::to_string(k).unwrap_or_default())
+        .collect();
+    c.push_str(&format!(
+        "\n/** Every popup preference, in the settings' order. */\nexport const POPUP_KINDS: readonly PopupKind[] = [{}];\n",
+        kinds.join(", ")
+    ));
+
+    // Import what the body names, nothing more (the UI's tsconfig has noUnusedLocals).
+    let words: HashSet<&str> = c
+        .split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
+        .collect();
+    let used: Vec<&str> = types
+        .decls
+        .keys()
+        .map(String::as_str)
+        .filter(|name| words.contains(name))
+        .collect();
+    let ipc = format!(
+        "{header}\nimport type {{ {} }} from \"./types\";\n{c}",
+        used.join(", ")
+    );
+
+    vec![
+        ("ui/src/contract/types.ts", t),
+        ("ui/src/contract/ipc.ts", ipc),
+        (CAPABILITY, capability(&commands)),
+    ]
+}
+
+/// The main window's capability, whose other permissions and fields stay
+/// as written there.
+const CAPABILITY: &str = "src-tauri/capabilities/main.json";
+
+/// The capability with one `allow-<command>` per command of the table (the
+/// permissions build.rs makes), in the table's order, after the others.
+fn capability(commands: &[Command]) -> String {
+    let path = root().join(CAPABILITY);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut json: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut permissions: Vec<Value> = json["permissions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| !p.as_str().is_some_and(|p| p.starts_with("allow-")))
+        .cloned()
+        .collect();
+    permissions.extend(
+        commands
+            .iter()
+            .map(|c| Value::from(format!("allow-{}", c.name.replace('_', "-")))),
+    );
+    json["permissions"] = Value::from(permissions);
+    let mut out = serde_json::to_string_pretty(&json).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// The repository's root (the app package's manifest is there).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+#[cfg(test)]
+#[path = "contract_tests.rs"]
+mod tests;
