@@ -22,6 +22,18 @@ export const TABS: Tab[] = [
   { view: "diagnostics", label: "Diagnostics", title: "Diagnostics", icon: "pulse" },
 ];
 
+const countText = (n: number) => (n > 99 ? "99+" : String(n));
+
+/**
+ * The tab's accessible name holds its visible words in their order (label,
+ * then count: WCAG's "label in name", so voice control finds "Inbox"), and
+ * the view's title where the label is a short form of it.
+ */
+function tabName(t: Tab, n: number): string {
+  const title = t.title === t.label ? t.label : `${t.label} (${t.title})`;
+  return n > 0 ? `${title}, ${countText(n)} unread` : title;
+}
+
 function Tabs() {
   const { state, actions } = useAlora();
   const refs = useRef<(HTMLButtonElement | null)[]>([]);
@@ -57,21 +69,22 @@ function Tabs() {
               id={`tab-${t.view}`}
               aria-selected={selected}
               aria-controls={`panel-${t.view}`}
-              aria-label={n > 0 ? `${t.title}, ${n} unread` : t.title}
+              aria-label={tabName(t, n)}
               tabIndex={selected ? 0 : -1}
               className="tab"
               onClick={() => actions.setView(t.view)}
               onKeyDown={(e) => onKey(e, i)}
             >
+              {/* the label comes first, as in the name; CSS shows the icon above (or before) it */}
+              <span className="tab-label">{t.label}</span>{" "}
               <span className="tab-icon">
                 <Icon name={t.icon} />
                 {n > 0 && (
                   <span className="tab-count" aria-hidden="true">
-                    {n > 99 ? "99+" : n}
+                    {countText(n)}
                   </span>
                 )}
               </span>
-              <span className="tab-label">{t.label}</span>
             </button>
           );
         })}
@@ -103,14 +116,11 @@ export function App() {
     <div className="app">
       <StatusBar />
       <Tabs />
-      <main
-        className="panel"
-        role="tabpanel"
-        id={`panel-${state.view}`}
-        aria-labelledby={`tab-${state.view}`}
-        data-view={state.view}
-      >
-        <CurrentView view={state.view} />
+      {/* <main> may not take another role: the tab panel sits inside the landmark */}
+      <main className="panel" data-view={state.view}>
+        <div role="tabpanel" id={`panel-${state.view}`} aria-labelledby={`tab-${state.view}`}>
+          <CurrentView view={state.view} />
+        </div>
       </main>
       <Toasts />
     </div>
