@@ -1,9 +1,12 @@
+// The window's frame: status bar, the tabs of the six views (arrow keys move
+// between them), the main landmark holding the current view, and the toasts.
+
 import { useRef, type KeyboardEvent } from "react";
 import { useAlora } from "./AloraProvider";
 import { Icon, type IconName } from "./components/Icon";
 import { StatusBar } from "./components/StatusBar";
 import { Toasts } from "./components/Toasts";
-import { unreadHistory, unreadMessages, type MainView } from "./store";
+import { unreadHistory, unreadMessages, type MainView } from "./state";
 import { BookingsView } from "./views/Bookings";
 import { DiagnosticsView } from "./views/Diagnostics";
 import { MessagesView } from "./views/Messages";
@@ -38,8 +41,8 @@ function Tabs() {
   const { state, actions } = useAlora();
   const refs = useRef<(HTMLButtonElement | null)[]>([]);
   const counts: Partial<Record<MainView, number>> = {
-    notifications: unreadHistory(state),
-    messages: unreadMessages(state),
+    notifications: unreadHistory(state.inbox),
+    messages: unreadMessages(state.chat),
   };
   const onKey = (e: KeyboardEvent, i: number) => {
     let next = -1;
@@ -56,7 +59,7 @@ function Tabs() {
     <nav className="tabs" aria-label="Views">
       <div role="tablist" aria-orientation="horizontal" className="tablist">
         {TABS.map((t, i) => {
-          const selected = state.view === t.view;
+          const selected = state.nav.view === t.view;
           const n = counts[t.view] ?? 0;
           return (
             <button
@@ -111,15 +114,15 @@ function CurrentView({ view }: { view: MainView }) {
 }
 
 export function App() {
-  const { state } = useAlora();
+  const { view } = useAlora().state.nav;
   return (
     <div className="app">
       <StatusBar />
       <Tabs />
       {/* <main> may not take another role: the tab panel sits inside the landmark */}
-      <main className="panel" data-view={state.view}>
-        <div role="tabpanel" id={`panel-${state.view}`} aria-labelledby={`tab-${state.view}`}>
-          <CurrentView view={state.view} />
+      <main className="panel" data-view={view}>
+        <div role="tabpanel" id={`panel-${view}`} aria-labelledby={`tab-${view}`}>
+          <CurrentView view={view} />
         </div>
       </main>
       <Toasts />

@@ -1,6 +1,9 @@
+// The toasts: each dismissed after a while, by its button or (all) by Escape,
+// with an Open button for those that point at an item.
+
 import { useEffect } from "react";
 import { useAlora } from "../AloraProvider";
-import type { Toast } from "../store";
+import type { Toast } from "../state";
 import { Icon } from "./Icon";
 
 function ToastItem({ toast }: { toast: Toast }) {
@@ -54,7 +57,7 @@ export function Toasts() {
   }, [ids, actions]);
   return (
     <section
-      className={`toasts${state.view === "messages" && state.openConversation ? " at-top" : ""}`}
+      className={`toasts${state.nav.view === "messages" && state.nav.openConversation ? " at-top" : ""}`}
       aria-label="Alerts"
       aria-live="polite"
     >

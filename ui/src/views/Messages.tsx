@@ -1,8 +1,11 @@
+// The Messages view: the conversation list (join by id) and a thread with
+// its delivery states, read receipts, typing indicators and composer.
+
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { useAlora } from "../AloraProvider";
 import { Icon } from "../components/Icon";
 import { formatDateTime, formatTime } from "../format";
-import { sortedConversations, type Conversation, type State, type ThreadMessage } from "../store";
+import { sortedConversations, type Conversation, type State, type ThreadMessage } from "../state";
 
 /** Stop the typing indicator after this long without a keystroke. */
 export const TYPING_IDLE_MS = 2000;
@@ -43,7 +46,7 @@ function JoinForm() {
 
 function ConversationList() {
   const { state, actions } = useAlora();
-  const list = sortedConversations(state);
+  const list = sortedConversations(state.chat);
   return (
     <section className="view" aria-labelledby="h-messages">
       <div className="view-head">
@@ -191,7 +194,7 @@ function Composer({ conversationId }: { conversationId: string }) {
 
 function Thread({ id }: { id: string }) {
   const { state, actions, windowFocused } = useAlora();
-  const c = state.conversations[id];
+  const c = state.chat.conversations[id];
   const messages = c?.messages ?? [];
   const logRef = useRef<HTMLDivElement>(null);
 
@@ -258,5 +261,6 @@ function Thread({ id }: { id: string }) {
 
 export function MessagesView() {
   const { state } = useAlora();
-  return state.openConversation ? <Thread id={state.openConversation} /> : <ConversationList />;
+  const open = state.nav.openConversation;
+  return open ? <Thread id={open} /> : <ConversationList />;
 }
