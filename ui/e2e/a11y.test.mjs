@@ -90,6 +90,17 @@ describe("accessibility (axe-core)", () => {
     });
   }
 
+  it("toasts (an error and an item): no violation", async (t) => {
+    const page = await openSeeded(t);
+    await page.evaluate(() => {
+      __mock.incoming("newNotification", { id: "n2", title: "Invoice ready", message: "March" });
+      __mock.goOffline("connection reset", 60000);
+    });
+    await page.getByRole("alert").getByText("connection reset").waitFor();
+    await page.locator(".toasts").getByText("Invoice ready").waitFor();
+    assert.deepEqual(await violations(page), []);
+  });
+
   it("a message thread: no violation", async (t) => {
     const page = await openSeeded(t);
     await page.getByRole("tab", { name: /Messages/ }).click();

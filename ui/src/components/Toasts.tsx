@@ -14,8 +14,9 @@ function ToastItem({ toast }: { toast: Toast }) {
   }, [toast.id, toast.kind, actions]);
   const target = toast.target;
   return (
-    <li className={`toast toast-${toast.kind}`} role={toast.kind === "error" ? "alert" : undefined}>
-      <div className="toast-text">
+    <li className={`toast toast-${toast.kind}`}>
+      {/* an <li> may not be an alert: its text is */}
+      <div className="toast-text" role={toast.kind === "error" ? "alert" : undefined}>
         <strong className="toast-title">{toast.title}</strong>
         {toast.body && <span className="toast-body">{toast.body}</span>}
       </div>
