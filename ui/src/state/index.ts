@@ -40,7 +40,7 @@ export const initialState: State = {
   toasts: initialToasts,
 };
 
-export function contextOf(s: State): Context {
+function contextOf(s: State): Context {
   return {
     ownUser: s.app?.userId ?? s.settings?.userId ?? null,
     openConversation: s.nav.openConversation,
