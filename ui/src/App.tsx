@@ -1,9 +1,12 @@
+// The window's frame: status bar, the tabs of the six views (arrow keys move
+// between them), the main landmark holding the current view, and the toasts.
+
 import { useRef, type KeyboardEvent } from "react";
 import { useAlora } from "./AloraProvider";
 import { Icon, type IconName } from "./components/Icon";
 import { StatusBar } from "./components/StatusBar";
 import { Toasts } from "./components/Toasts";
-import { unreadHistory, unreadMessages, type MainView } from "./store";
+import { unreadHistory, unreadMessages, type MainView } from "./state";
 import { BookingsView } from "./views/Bookings";
 import { DiagnosticsView } from "./views/Diagnostics";
 import { MessagesView } from "./views/Messages";
@@ -22,12 +25,24 @@ export const TABS: Tab[] = [
   { view: "diagnostics", label: "Diagnostics", title: "Diagnostics", icon: "pulse" },
 ];
 
+const countText = (n: number) => (n > 99 ? "99+" : String(n));
+
+/**
+ * The tab's accessible name holds its visible words in their order (label,
+ * then count: WCAG's "label in name", so voice control finds "Inbox"), and
+ * the view's title where the label is a short form of it.
+ */
+function tabName(t: Tab, n: number): string {
+  const title = t.title === t.label ? t.label : `${t.label} (${t.title})`;
+  return n > 0 ? `${title}, ${countText(n)} unread` : title;
+}
+
 function Tabs() {
   const { state, actions } = useAlora();
   const refs = useRef<(HTMLButtonElement | null)[]>([]);
   const counts: Partial<Record<MainView, number>> = {
-    notifications: unreadHistory(state),
-    messages: unreadMessages(state),
+    notifications: unreadHistory(state.inbox),
+    messages: unreadMessages(state.chat),
   };
   const onKey = (e: KeyboardEvent, i: number) => {
     let next = -1;
@@ -44,7 +59,7 @@ function Tabs() {
     <nav className="tabs" aria-label="Views">
       <div role="tablist" aria-orientation="horizontal" className="tablist">
         {TABS.map((t, i) => {
-          const selected = state.view === t.view;
+          const selected = state.nav.view === t.view;
           const n = counts[t.view] ?? 0;
           return (
             <button
@@ -57,21 +72,22 @@ function Tabs() {
               id={`tab-${t.view}`}
               aria-selected={selected}
               aria-controls={`panel-${t.view}`}
-              aria-label={n > 0 ? `${t.title}, ${n} unread` : t.title}
+              aria-label={tabName(t, n)}
               tabIndex={selected ? 0 : -1}
               className="tab"
               onClick={() => actions.setView(t.view)}
               onKeyDown={(e) => onKey(e, i)}
             >
+              {/* the label comes first, as in the name; CSS shows the icon above (or before) it */}
+              <span className="tab-label">{t.label}</span>{" "}
               <span className="tab-icon">
                 <Icon name={t.icon} />
                 {n > 0 && (
                   <span className="tab-count" aria-hidden="true">
-                    {n > 99 ? "99+" : n}
+                    {countText(n)}
                   </span>
                 )}
               </span>
-              <span className="tab-label">{t.label}</span>
             </button>
           );
         })}
@@ -98,19 +114,16 @@ function CurrentView({ view }: { view: MainView }) {
 }
 
 export function App() {
-  const { state } = useAlora();
+  const { view } = useAlora().state.nav;
   return (
     <div className="app">
       <StatusBar />
       <Tabs />
-      <main
-        className="panel"
-        role="tabpanel"
-        id={`panel-${state.view}`}
-        aria-labelledby={`tab-${state.view}`}
-        data-view={state.view}
-      >
-        <CurrentView view={state.view} />
+      {/* <main> may not take another role: the tab panel sits inside the landmark */}
+      <main className="panel" data-view={view}>
+        <div role="tabpanel" id={`panel-${view}`} aria-labelledby={`tab-${view}`}>
+          <CurrentView view={view} />
+        </div>
       </main>
       <Toasts />
     </div>

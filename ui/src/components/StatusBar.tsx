@@ -1,3 +1,6 @@
+// The status bar: the link's state in words (with the retry countdown), the
+// demo badge, the outbox's waiting and failed counts, and Connect/Reconnect.
+
 import { useAlora } from "../AloraProvider";
 import { linkName, linkTone, linkWords } from "../format";
 import { useNow } from "../hooks/useNow";
@@ -5,12 +8,12 @@ import { Icon } from "./Icon";
 
 export function StatusBar() {
   const { state, actions } = useAlora();
-  const link = state.link;
+  const link = state.link.current;
   const now = useNow(link.kind === "reconnecting");
   const words = linkWords(link, now);
   const tone = linkTone(link);
-  const demo = state.snapshot?.demo ?? false;
-  const { pending, failed } = state.outboxCounts;
+  const demo = state.app?.demo ?? false;
+  const { pending, failed } = state.outbox.counts;
 
   let button: { label: string; onClick: () => void; disabled?: boolean };
   if (link.kind === "authRequired") {
@@ -23,7 +26,7 @@ export function StatusBar() {
 
   return (
     <header className={`statusbar${pending > 0 || failed > 0 ? " has-queue" : ""}`}>
-      <div className={`live tone-${tone}`} data-testid="link-state" title={state.connectionError ?? words}>
+      <div className={`live tone-${tone}`} data-testid="link-state" title={state.link.error ?? words}>
         <span className="dot" aria-hidden="true" />
         <span className="live-words" aria-hidden="true">
           {words}

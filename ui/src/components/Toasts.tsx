@@ -1,6 +1,9 @@
+// The toasts: each dismissed after a while, by its button or (all) by Escape,
+// with an Open button for those that point at an item.
+
 import { useEffect } from "react";
 import { useAlora } from "../AloraProvider";
-import type { Toast } from "../store";
+import type { Toast } from "../state";
 import { Icon } from "./Icon";
 
 function ToastItem({ toast }: { toast: Toast }) {
@@ -11,8 +14,9 @@ function ToastItem({ toast }: { toast: Toast }) {
   }, [toast.id, toast.kind, actions]);
   const target = toast.target;
   return (
-    <li className={`toast toast-${toast.kind}`} role={toast.kind === "error" ? "alert" : undefined}>
-      <div className="toast-text">
+    <li className={`toast toast-${toast.kind}`}>
+      {/* an <li> may not be an alert: its text is */}
+      <div className="toast-text" role={toast.kind === "error" ? "alert" : undefined}>
         <strong className="toast-title">{toast.title}</strong>
         {toast.body && <span className="toast-body">{toast.body}</span>}
       </div>
@@ -54,7 +58,7 @@ export function Toasts() {
   }, [ids, actions]);
   return (
     <section
-      className={`toasts${state.view === "messages" && state.openConversation ? " at-top" : ""}`}
+      className={`toasts${state.nav.view === "messages" && state.nav.openConversation ? " at-top" : ""}`}
       aria-label="Alerts"
       aria-live="polite"
     >

@@ -36,6 +36,11 @@ export type UseSocket = {
 
 export function useSocket(): UseSocket {
   const { state, actions } = useAlora();
+  const { current: link, error: connectionError } = state.link;
+  const { lastMessage } = state.chat;
+  const { lastNotification } = state.inbox;
+  const demo = state.app?.demo ?? false;
+  const offlineMessages = state.outbox.entries;
 
   const sendMessage = useCallback(
     (a: string | SendMessageInput, content?: string, clientId?: string) => {
@@ -73,22 +78,22 @@ export function useSocket(): UseSocket {
 
   return useMemo<UseSocket>(
     () => ({
-      isConnected: state.link.kind === "connected",
-      lastMessage: state.lastMessage,
-      lastNotification: state.lastNotification,
-      connectionError: state.connectionError,
+      isConnected: link.kind === "connected",
+      lastMessage,
+      lastNotification,
+      connectionError,
       initializeSocket: actions.connect,
       sendMessage,
       joinConversation: actions.joinConversation,
       markAsRead: actions.markAsRead,
       simulateReceiveMessage,
-      useMockSocket: state.snapshot?.demo ?? false,
-      offlineMessages: state.outbox,
+      useMockSocket: demo,
+      offlineMessages,
       emit: (event, payload) => guarded("Couldn't send", () => api.emit(event, payload)),
       sendTyping: (p) => guarded("Couldn't send typing", () => api.sendTyping(p.isTyping, p.conversationId)),
       updateStatus: (p) => actions.setOwnStatus(p.status),
       sendBookingUpdate: (p) => actions.updateBooking(String(p.bookingId), p.status),
     }),
-    [state.link.kind, state.lastMessage, state.lastNotification, state.connectionError, state.snapshot?.demo, state.outbox, actions, sendMessage, simulateReceiveMessage, guarded],
+    [link.kind, lastMessage, lastNotification, connectionError, demo, offlineMessages, actions, sendMessage, simulateReceiveMessage, guarded],
   );
 }

@@ -1,6 +1,9 @@
+// The Bookings view: bookings heard of, latest first, with the status
+// actions and the pending or failed state of the one we asked for.
+
 import { useAlora } from "../AloraProvider";
 import { capitalize, formatDateTime } from "../format";
-import { sortedBookings, type Booking } from "../store";
+import { sortedBookings, type Booking } from "../state";
 import { useFocusTarget } from "./useFocusTarget";
 
 const ACTIONS: { status: string; label: string }[] = [
@@ -85,7 +88,7 @@ function BookingCard({ b, highlighted }: { b: Booking; highlighted: boolean }) {
 export function BookingsView() {
   const { state } = useAlora();
   const highlighted = useFocusTarget("bookings");
-  const bookings = sortedBookings(state);
+  const bookings = sortedBookings(state.bookings);
   return (
     <section className="view" aria-labelledby="h-bookings">
       <div className="view-head">

@@ -1,9 +1,11 @@
-import { useCallback, useEffect, useState } from "react";
+// The Diagnostics view: version and mode, the link's counters, the outbox
+// (retry, discard) and the link's state history.
+
 import { useAlora } from "../AloraProvider";
-import * as api from "../api";
-import type { Diagnostics, LinkStats, OutboxEntry } from "../api";
+import type { LinkStats, OutboxEntry } from "../api";
 import { Icon } from "../components/Icon";
 import { formatDateTime, linkDetail, linkName, linkTone } from "../format";
+import { useDiagnostics } from "../hooks/useDiagnostics";
 
 const COUNTERS: { key: keyof LinkStats; label: string }[] = [
   { key: "eventsIn", label: "Events in" },
@@ -43,22 +45,9 @@ const onItsWay = (e: OutboxEntry) => e.status === "inFlight" || e.status === "wr
 
 export function DiagnosticsView() {
   const { state, actions } = useAlora();
-  const [diag, setDiag] = useState<Diagnostics | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const load = useCallback(async () => {
-    try {
-      setDiag(await api.getDiagnostics());
-      setError(null);
-    } catch (e) {
-      setError(api.ApiError.from(e).message);
-    }
-  }, []);
-
-  // refresh whenever the link changes state
-  useEffect(() => {
-    void load();
-  }, [load, state.link]);
+  const { diag, error, reload } = useDiagnostics();
+  const snapshot = state.app;
+  const { entries: outbox, counts } = state.outbox;
 
   const history = diag ? [...diag.stateHistory].reverse() : [];
 
@@ -67,7 +56,7 @@ export function DiagnosticsView() {
       <div className="view-head">
         <h1 id="h-diagnostics">Diagnostics</h1>
         <span className="spacer" />
-        <button type="button" className="btn btn-small" onClick={() => void load()}>
+        <button type="button" className="btn btn-small" onClick={() => void reload()}>
           <Icon name="refresh" size={14} /> Refresh
         </button>
       </div>
@@ -79,19 +68,19 @@ export function DiagnosticsView() {
       <dl className="facts">
         <div>
           <dt>Version</dt>
-          <dd data-testid="version">{diag?.version ?? state.snapshot?.version ?? "–"}</dd>
+          <dd data-testid="version">{diag?.version ?? snapshot?.version ?? "–"}</dd>
         </div>
         <div>
           <dt>Mode</dt>
-          <dd>{(diag?.demo ?? state.snapshot?.demo) ? "Demo" : "Live server"}</dd>
+          <dd>{(diag?.demo ?? snapshot?.demo) ? "Demo" : "Live server"}</dd>
         </div>
         <div>
           <dt>Notifications</dt>
-          <dd>{(diag?.notifier ?? state.snapshot?.notifier) === "unavailable" ? "Unavailable" : "Available"}</dd>
+          <dd>{(diag?.notifier ?? snapshot?.notifier) === "unavailable" ? "Unavailable" : "Available"}</dd>
         </div>
         <div>
           <dt>Keyring</dt>
-          <dd>{(diag?.keyring ?? state.snapshot?.keyring) === "memoryOnly" ? "Memory only" : "System keyring"}</dd>
+          <dd>{(diag?.keyring ?? snapshot?.keyring) === "memoryOnly" ? "Memory only" : "System keyring"}</dd>
         </div>
       </dl>
 
@@ -100,22 +89,22 @@ export function DiagnosticsView() {
         {COUNTERS.map((c) => (
           <div key={c.key}>
             <dt>{c.label}</dt>
-            <dd>{diag ? diag.stats[c.key] : (state.snapshot?.stats[c.key] ?? "–")}</dd>
+            <dd>{diag ? diag.stats[c.key] : (snapshot?.stats[c.key] ?? "–")}</dd>
           </div>
         ))}
       </dl>
 
       <h2>Outbox</h2>
-      {state.outboxCounts.storageFailed && (
+      {counts.storageFailed && (
         <p className="warn-text small" role="status" data-testid="outbox-storage">
           The outbox could not be written to disk. Sending goes on, but after a restart some entries may be sent again.
         </p>
       )}
-      {state.outbox.length === 0 ? (
+      {outbox.length === 0 ? (
         <p className="muted small">Nothing waiting to be sent.</p>
       ) : (
         <ul className="list" aria-label="Outbox">
-          {state.outbox.map((e) => (
+          {outbox.map((e) => (
             <li key={e.id} className="card" data-testid="outbox-entry">
               <div className="card-head">
                 <span className="card-title one-line">{outboxSummary(e)}</span>
@@ -159,7 +148,7 @@ export function DiagnosticsView() {
           ))}
         </ol>
       )}
-      <p className="muted small">Malformed payloads seen while this window was open: {state.malformed}</p>
+      <p className="muted small">Malformed payloads seen while this window was open: {state.link.malformed}</p>
     </section>
   );
 }

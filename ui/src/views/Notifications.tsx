@@ -1,9 +1,12 @@
+// The Notifications view: the history, newest first, a page at a time, with
+// search, type and unread filters, and marking read.
+
 import { useEffect, useMemo, useState } from "react";
 import { useAlora } from "../AloraProvider";
 import type { HistoryItem } from "../api";
 import { Icon } from "../components/Icon";
 import { EVENT_LABELS, eventLabel, formatDateTime } from "../format";
-import { historyMatches } from "../store";
+import { historyMatches, unreadHistory } from "../state";
 import { useFocusTarget } from "./useFocusTarget";
 
 function HistoryRow({ item, highlighted }: { item: HistoryItem; highlighted: boolean }) {
@@ -67,16 +70,17 @@ export function NotificationsView() {
   const [unreadOnly, setUnreadOnly] = useState(false);
   const highlighted = useFocusTarget("notifications");
 
+  const { history, loaded } = state.inbox;
   const items = useMemo(
-    () => state.history.filter((h) => historyMatches(h, { query, event, unreadOnly })),
-    [state.history, query, event, unreadOnly],
+    () => history.filter((h) => historyMatches(h, { query, event, unreadOnly })),
+    [history, query, event, unreadOnly],
   );
   const types = useMemo(() => {
     const seen = new Set<string>(Object.keys(EVENT_LABELS).filter((k) => k !== "statusUpdated"));
-    for (const h of state.history) seen.add(h.event);
+    for (const h of history) seen.add(h.event);
     return [...seen];
-  }, [state.history]);
-  const unread = state.history.filter((h) => !h.read).length;
+  }, [history]);
+  const unread = unreadHistory(state.inbox);
   const filtered = query !== "" || event !== "" || unreadOnly;
   const [limit, setLimit] = useState(PAGE);
   useEffect(() => setLimit(PAGE), [query, event, unreadOnly]);
@@ -126,7 +130,7 @@ export function NotificationsView() {
         <p className="empty">
           {filtered
             ? "Nothing matches these filters."
-            : state.historyLoaded
+            : loaded
               ? "No notifications yet. New ones appear here as they arrive."
               : "Loading…"}
         </p>

@@ -1,7 +1,9 @@
+// The People view: our own status (a radio group) and others' presence.
+
 import { useAlora } from "../AloraProvider";
 import { USER_STATUSES, type UserStatus } from "../api";
 import { capitalize, formatDateTime } from "../format";
-import { isUserStatus } from "../store";
+import { isUserStatus, sortedPeople } from "../state";
 import { useFocusTarget } from "./useFocusTarget";
 
 const STATUS_HINT: Record<UserStatus, string> = {
@@ -14,10 +16,8 @@ const STATUS_HINT: Record<UserStatus, string> = {
 export function PeopleView() {
   const { state, actions } = useAlora();
   const highlighted = useFocusTarget("people");
-  const own = state.snapshot?.status ?? "available";
-  const people = Object.values(state.people).sort(
-    (a, b) => Number(b.online) - Number(a.online) || (a.name ?? a.userId).localeCompare(b.name ?? b.userId),
-  );
+  const own = state.app?.status ?? "available";
+  const people = sortedPeople(state.people);
   const online = people.filter((p) => p.online).length;
 
   return (
@@ -43,7 +43,7 @@ export function PeopleView() {
         ))}
       </fieldset>
       <p id="own-status-hint" className="muted small">
-        {state.snapshot?.userId ? `Signed in as ${state.snapshot.userId}. ` : ""}Others see this status.
+        {state.app?.userId ? `Signed in as ${state.app.userId}. ` : ""}Others see this status.
       </p>
       {people.length === 0 ? (
         <p className="empty">Nobody has come or gone yet. People appear here as they come online.</p>

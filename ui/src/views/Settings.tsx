@@ -1,7 +1,10 @@
+// The Settings view: account (token sign-in, keyring), server (with the
+// cleartext and host-change warnings, leaving the demo), popups, DND, autostart.
+
 import { useEffect, useState, type FormEvent } from "react";
 import { useAlora } from "../AloraProvider";
-import * as api from "../api";
 import { POPUP_KINDS, type PopupKind, type Settings } from "../api";
+import { useAccount } from "../hooks/useAccount";
 
 const POPUP_LABELS: Record<PopupKind, string> = {
   newNotification: "New notifications",
@@ -44,16 +47,11 @@ function useSave() {
 
 /** The demo keeps its own backend for this run: connecting to a real server is a restart. */
 function LeaveDemo({ serverUrl }: { serverUrl: string }) {
-  const { actions } = useAlora();
+  const account = useAccount();
   const [busy, setBusy] = useState(false);
   const restart = async () => {
     setBusy(true);
-    try {
-      await api.leaveDemo();
-    } catch (err) {
-      actions.reportError(err, "Couldn't leave the demo");
-      setBusy(false);
-    }
+    if (!(await account.leaveDemo())) setBusy(false);
   };
   return (
     <div className="notice" data-testid="leave-demo">
@@ -116,7 +114,7 @@ function ConnectionForm({ settings, demo }: { settings: Settings; demo: boolean 
           {warning}
         </p>
       )}
-      {movesHost && state.snapshot?.signedIn && (
+      {movesHost && state.app?.signedIn && (
         <p className="small muted" data-testid="host-change">
           Saving a server on another host signs you out here: sign in again for {after}.
         </p>
@@ -144,31 +142,22 @@ function ConnectionForm({ settings, demo }: { settings: Settings; demo: boolean 
 
 function Account() {
   const { state, actions } = useAlora();
+  const account = useAccount();
   const [token, setToken] = useState("");
   const [busy, setBusy] = useState(false);
-  const snap = state.snapshot;
+  const snap = state.app;
   const signIn = async (e: FormEvent) => {
     e.preventDefault();
     if (!token.trim()) return;
     setBusy(true);
     try {
-      await api.signIn(token.trim());
-      setToken("");
-    } catch (err) {
-      actions.reportError(err, "Couldn't sign in");
+      if (await account.signIn(token.trim())) setToken("");
     } finally {
       setBusy(false);
       await actions.refreshSnapshot();
     }
   };
-  const signOut = async () => {
-    try {
-      await api.signOut();
-    } catch (err) {
-      actions.reportError(err, "Couldn't sign out");
-    }
-    await actions.refreshSnapshot();
-  };
+  const signOut = account.signOut;
   return (
     <section className="form" aria-labelledby="h-account">
       <h2 id="h-account">Account</h2>
@@ -233,14 +222,14 @@ export function SettingsView() {
       </section>
     );
   }
-  const notifier = state.snapshot?.notifier;
+  const notifier = state.app?.notifier;
   return (
     <section className="view" aria-labelledby="h-settings">
       <div className="view-head">
         <h1 id="h-settings">Settings</h1>
       </div>
       <Account />
-      <ConnectionForm settings={settings} demo={state.snapshot?.demo ?? false} />
+      <ConnectionForm settings={settings} demo={state.app?.demo ?? false} />
       <section className="form" aria-labelledby="h-popups">
         <h2 id="h-popups">Desktop notifications</h2>
         {notifier === "unavailable" && (

@@ -1,3 +1,6 @@
+// The item app://navigate (or a toast) asked a view to show: highlighted for
+// a while, scrolled to and focused.
+
 import { useEffect, useState } from "react";
 import { useAlora } from "../AloraProvider";
 import type { NavView } from "../api";
@@ -8,7 +11,7 @@ import type { NavView } from "../api";
  */
 export function useFocusTarget(view: NavView): string | null {
   const { state } = useAlora();
-  const f = state.focus;
+  const f = state.nav.focus;
   const [id, setId] = useState<string | null>(null);
   useEffect(() => {
     if (!f || f.view !== view || !f.id) return;
