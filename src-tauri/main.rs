@@ -1,7 +1,7 @@
 //! Entry point: hands over to the library so that tests can build the same app.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-/// mimalloc for the Rust side, set up by `alora_tray::allocator`, which
+/// mimalloc for the Rust side, set up by `alora_desktop::platform::linux::allocator`, which
 /// says why.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -15,7 +15,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 static CONFIGURE_ALLOCATOR: extern "C" fn() = configure_allocator;
 
 extern "C" fn configure_allocator() {
-    alora_tray::allocator::configure();
+    alora_desktop::platform::linux::allocator::configure();
 }
 
 fn main() -> std::process::ExitCode {

@@ -8,7 +8,7 @@ use alora_link::{
 use chrono::Utc;
 use serde_json::Value;
 
-use crate::core::{lock, Core};
+use crate::app::core::{lock, Core};
 use crate::error::{AppError, AppResult};
 use crate::events::UiEvent;
 use crate::models::{AppSnapshot, Diagnostics, HistoryItem, HistoryQuery, Settings, SettingsPatch};
@@ -86,7 +86,7 @@ impl Core {
             }
         }
         if let Some(on) = start_at_login.filter(|on| *on != before.start_at_login) {
-            if let Err(e) = crate::autostart::set(on) {
+            if let Err(e) = crate::platform::linux::autostart::set(on) {
                 self.problem(crate::models::Problem::new("autostart", e));
             }
         }

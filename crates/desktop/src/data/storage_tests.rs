@@ -10,10 +10,10 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::*;
-use crate::core::{lock, Core, Parts, Shell, TrayView};
+use crate::app::core::{lock, Core, Parts, Shell, TrayView};
 use crate::models::{HistoryQuery, NotifierStatus, Target};
-use crate::notifier::{BoxFuture, Notifier, NotifyError};
-use crate::popups::Popup;
+use crate::notifications::notifier::{BoxFuture, Notifier, NotifyError};
+use crate::notifications::popups::Popup;
 use crate::settings::{MemoryBackend, Overrides};
 
 fn scratch(name: &str) -> PathBuf {

@@ -9,16 +9,16 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use alora_link::{LinkConfig, LinkEvents, LinkHandle, TokenClaims, UserStatus};
 use chrono::{SecondsFormat, Utc};
 
-use crate::demo::Demo;
+use crate::app::demo::Demo;
+use crate::data::history::History;
+use crate::data::storage::{self, Location};
 use crate::error::AppResult;
 use crate::events::UiEvent;
-use crate::history::History;
 use crate::models::{Problem, StateChange, Target};
-use crate::notifier::Notifier;
-use crate::popups::PopupRules;
-use crate::secrets::{Secrets, TokenVault};
+use crate::notifications::notifier::Notifier;
+use crate::notifications::popups::PopupRules;
+use crate::settings::secrets::{Secrets, TokenVault};
 use crate::settings::{Overrides, SettingsBackend, SettingsStore};
-use crate::storage::{self, Location};
 
 /// How many link state changes diagnostics keep.
 const STATE_HISTORY: usize = 50;
@@ -135,7 +135,9 @@ impl std::fmt::Debug for Core {
     }
 }
 
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+/// A lock whose poisoning (a panic while it was held) is not passed on:
+/// the data behind every lock here stays usable.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -221,6 +223,11 @@ impl Core {
 
     pub fn link(&self) -> &LinkHandle {
         &self.inner.link
+    }
+
+    /// This run's own token (file, stdin or env), for a relaunch.
+    pub fn run_token(&self) -> Option<String> {
+        self.inner.settings.overrides().token.clone()
     }
 
     pub fn is_demo(&self) -> bool {

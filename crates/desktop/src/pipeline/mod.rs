@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 use alora_link::{Incoming, LinkEvent, LinkEvents, LinkState, UserStatus};
 use tokio::time::{sleep_until, Instant as TokioInstant};
 
-use crate::core::{lock, Core};
+use crate::app::core::{lock, Core};
+use crate::data::history;
 use crate::events::UiEvent;
-use crate::history;
 use crate::models::{HistoryItem, Problem};
-use crate::popups::{Popup, PopupContext};
+use crate::notifications::popups::{Popup, PopupContext};
 
 /// At most this many events are stored in one transaction. A batch is only
 /// what has already arrived: nothing waits for more, so a lone event is

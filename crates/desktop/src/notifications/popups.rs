@@ -84,7 +84,7 @@ pub fn popup_for(incoming: &Incoming) -> Option<Popup> {
             n.title.clone(),
             n.message.clone(),
             "x-alora.notification",
-            crate::history::notification_target(n),
+            crate::data::history::notification_target(n),
         ),
         Incoming::BookingUpdated(b) => (
             b.title

@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::core::Core;
+use crate::app::core::Core;
 use crate::error::{AppError, AppResult};
 use crate::settings::Overrides;
 

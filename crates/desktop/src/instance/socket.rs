@@ -22,9 +22,9 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader as TokioBufReader};
 use tokio::net::{UnixListener, UnixStream};
 
-use crate::cli::Forward;
-use crate::core::Core;
+use crate::app::core::Core;
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::instance::cli::Forward;
 use crate::instance::{current_uid, endpoint, Endpoint};
 
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
@@ -222,5 +222,5 @@ fn reply_line(result: AppResult<Value>) -> String {
 }
 
 #[cfg(test)]
-#[path = "ipc_tests.rs"]
+#[path = "socket_tests.rs"]
 mod tests;

@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use alora_link::{Link, LinkEvents, LinkHandle, MemoryStore, OutboxStore};
 use alora_store::{HistoryStore, Retention, Store, StoreError};
 
-use crate::core::{lock, Core};
+use crate::app::core::{lock, Core};
+use crate::data::history::History;
 use crate::events::UiEvent;
-use crate::history::History;
 use crate::models::Problem;
 use crate::settings::IDENTIFIER;
 

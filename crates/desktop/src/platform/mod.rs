@@ -1,0 +1,3 @@
+//! What only one platform has: the calls a port to another OS replaces.
+
+pub mod linux;
