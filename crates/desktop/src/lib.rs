@@ -8,6 +8,7 @@ pub mod app;
 pub mod data;
 pub mod error;
 pub mod events;
+pub mod incoming;
 pub mod instance;
 pub mod models;
 pub mod notifications;
