@@ -153,25 +153,14 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, target: Option<Target>) -> tauri::Re
         window.show()?;
         window.set_focus()?;
         if let Some(t) = target {
-            window.emit(alora_desktop::events::APP_NAVIGATE, &t)?;
+            let navigate = UiEvent::Navigate(t);
+            window.emit(navigate.name(), navigate.payload())?;
         }
         return Ok(());
     }
-    // A new page can read where to go from its URL; the event follows once
-    // it has loaded, for a UI that listens instead.
-    let url = match &target {
-        Some(t) => format!(
-            "index.html?view={}&id={}",
-            serde_json::to_value(t.view)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
-            t.id.clone().unwrap_or_default()
-        ),
-        None => "index.html".to_owned(),
-    };
-    let pending = target.clone();
-    let window = WebviewWindowBuilder::new(app, MAIN, WebviewUrl::App(url.into()))
+    let pending = target;
+    // The page learns where to go from `app://navigate`, once it has loaded.
+    let window = WebviewWindowBuilder::new(app, MAIN, WebviewUrl::App("index.html".into()))
         .title("Alora")
         .inner_size(420.0, 640.0)
         .min_inner_size(400.0, 480.0)
@@ -187,11 +176,12 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, target: Option<Target>) -> tauri::Re
             ));
             if let Some(t) = pending.clone() {
                 let w = webview.clone();
+                let navigate = UiEvent::Navigate(t);
                 tauri::async_runtime::spawn(async move {
                     // Once at load and once when React has surely subscribed.
                     for delay in [0, 800] {
                         tokio::time::sleep(Duration::from_millis(delay)).await;
-                        let _ = w.emit(alora_desktop::events::APP_NAVIGATE, &t);
+                        let _ = w.emit(navigate.name(), navigate.payload());
                     }
                 });
             }

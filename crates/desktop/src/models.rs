@@ -168,7 +168,8 @@ pub struct Diagnostics {
     pub keyring: KeyringMode,
 }
 
-/// The payload of `app://problem`.
+/// The payload of `app://problem`, and the wire shape of every error
+/// (`AppError::body`): `{code, message}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     pub code: String,

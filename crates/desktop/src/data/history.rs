@@ -21,11 +21,13 @@ impl History {
         History { store }
     }
 
-    /// A history in memory with the default limits (tests, fallbacks).
+    #[cfg(test)]
+    /// A history in memory with the default limits.
     pub fn in_memory() -> Result<Self, StoreError> {
         Ok(History::new(HistoryStore::in_memory(Default::default())?))
     }
 
+    #[cfg(test)]
     /// Stores the items in one transaction; for each, whether it was new
     /// (a re-delivered id, or one repeated in `items`, is not).
     pub fn add_many(&mut self, items: &[HistoryItem]) -> Result<Vec<bool>, StoreError> {
@@ -42,6 +44,7 @@ impl History {
         self.store.add_many_advancing(items, newest)
     }
 
+    #[cfg(test)]
     /// Stores one item; true when it was new.
     pub fn add(&mut self, item: &HistoryItem) -> Result<bool, StoreError> {
         self.store.add(item)
@@ -70,6 +73,7 @@ impl History {
         })
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.store.len().unwrap_or_else(|e| {
             tracing::warn!(error = %e, "history size unavailable");
@@ -77,6 +81,7 @@ impl History {
         })
     }
 
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -89,11 +94,13 @@ impl History {
         })
     }
 
+    #[cfg(test)]
     /// Caps the file's size, as a full disk would (tests).
     pub fn limit_pages(&self, pages: u32) -> Result<i64, StoreError> {
         self.store.limit_pages(pages)
     }
 
+    #[cfg(test)]
     /// Whether it lives only as long as the process.
     pub fn is_in_memory(&self) -> bool {
         self.store.path() == std::path::Path::new(":memory:")

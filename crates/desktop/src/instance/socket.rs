@@ -23,9 +23,10 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader as Tokio
 use tokio::net::{UnixListener, UnixStream};
 
 use crate::app::core::Core;
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::error::{AppError, AppResult};
 use crate::instance::cli::Forward;
 use crate::instance::{current_uid, endpoint, Endpoint};
+use crate::models::Problem;
 
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -35,7 +36,7 @@ pub struct Reply {
     #[serde(default)]
     pub result: Value,
     #[serde(default)]
-    pub error: Option<ErrorBody>,
+    pub error: Option<Problem>,
 }
 
 /// Sends one request to the running instance and waits for its answer.
