@@ -1,12 +1,12 @@
 //! The app's state, shared by the Tauri shell, the headless mode, the CLI
 //! forwarding and the commands: the link handle (its outbox on disk), settings,
-//! token, history (on disk), popup rules, notifier, and the `Shell`.
+//! token, history (on disk), notifier, and the `Shell`. What only the
+//! pipeline uses (popup rules, the history-failing flag) is the pipeline's.
 
 use std::collections::VecDeque;
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
-use alora_link::{LinkConfig, LinkEvents, LinkHandle, TokenClaims, UserStatus};
+use alora_link::{LinkConfig, LinkHandle, TokenClaims, UserStatus};
 use chrono::{SecondsFormat, Utc};
 
 use crate::app::demo::Demo;
@@ -16,7 +16,7 @@ use crate::error::AppResult;
 use crate::events::UiEvent;
 use crate::models::{Problem, StateChange, Target};
 use crate::notifications::notifier::Notifier;
-use crate::notifications::popups::PopupRules;
+use crate::pipeline::{Injector, Input};
 use crate::settings::secrets::{Secrets, TokenVault};
 use crate::settings::{Overrides, SettingsBackend, SettingsStore};
 
@@ -110,18 +110,15 @@ pub(crate) struct Inner {
     pub notifier: Arc<dyn Notifier>,
     pub shell: RwLock<Arc<dyn Shell>>,
     pub history: Mutex<History>,
-    /// Set while history writes fail, so that the user is told once.
-    pub history_failing: AtomicBool,
     /// Storage problems found at start, for the first window that asks.
     pub startup_problems: Mutex<Vec<Problem>>,
-    pub popups: Mutex<PopupRules>,
     pub status: Mutex<UserStatus>,
     pub focus: Mutex<Focus>,
     pub states: Mutex<VecDeque<StateChange>>,
-    /// The last counts the link published.
-    pub outbox: Mutex<alora_link::OutboxCounts>,
     pub demo: Mutex<Option<Demo>>,
     pub demo_mode: bool,
+    /// The way into the pipeline's input, for `simulate_incoming`.
+    pub injector: Injector,
     /// The runtime the core was started on: sync callers (commands, tray,
     /// D-Bus callbacks) spawn their async work here.
     pub runtime: tokio::runtime::Handle,
@@ -143,14 +140,14 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Core {
     /// `start_with` the data folder (memory for a demo).
-    pub async fn start(parts: Parts) -> AppResult<(Core, LinkEvents)> {
+    pub async fn start(parts: Parts) -> AppResult<(Core, Input)> {
         Core::start_with(parts, Location::Default).await
     }
 
     /// Builds the core over the data at `location`, starts the demo backend
     /// when the run is a demo, and starts connecting. Must run inside a
-    /// tokio runtime. The events go to `pipeline::pump`.
-    pub async fn start_with(parts: Parts, location: Location) -> AppResult<(Core, LinkEvents)> {
+    /// tokio runtime. The input goes to `pipeline::start` (or `pump`).
+    pub async fn start_with(parts: Parts, location: Location) -> AppResult<(Core, Input)> {
         let token_override = parts.overrides.token.clone();
         let (settings, problem) = SettingsStore::load(parts.settings, parts.overrides);
         if let Some(p) = &problem {
@@ -161,6 +158,7 @@ impl Core {
             settings.overrides().demo || settings.effective().server_url.trim().is_empty();
         let started = storage::start(location, demo_mode)?;
         let (link, events, history) = (started.link, started.events, started.history);
+        let (input, injector) = Input::new(events);
         // Told to the first window that asks (the UI toasts them).
         let settings_problem =
             problem.map(|p| Problem::new("settings", format!("{p}; using the defaults")));
@@ -179,15 +177,13 @@ impl Core {
                 notifier: parts.notifier,
                 shell: RwLock::new(Arc::new(NoShell)),
                 history: Mutex::new(history),
-                history_failing: AtomicBool::new(false),
                 startup_problems: Mutex::new(problems),
-                popups: Mutex::new(PopupRules::default()),
                 status: Mutex::new(UserStatus::Available),
                 focus: Mutex::new(Focus::default()),
                 states: Mutex::new(VecDeque::new()),
-                outbox: Mutex::new(outbox),
                 demo: Mutex::new(None),
                 demo_mode,
+                injector,
                 runtime: tokio::runtime::Handle::current(),
             }),
         };
@@ -200,7 +196,16 @@ impl Core {
         if let Err(e) = core.connect().await {
             tracing::warn!(error = %e, "not connecting yet");
         }
-        Ok((core, events))
+        Ok((core, input))
+    }
+
+    /// Tells the UI, once, what went wrong with the data at start (logged
+    /// then already): a window that asks for the snapshot is listening.
+    pub fn tell_startup_problems(&self) {
+        let problems = std::mem::take(&mut *lock(&self.inner.startup_problems));
+        for p in problems {
+            self.emit(UiEvent::Problem(p));
+        }
     }
 
     /// Replaces the shell (once the tray exists) and shows the current state.

@@ -52,7 +52,7 @@ pub async fn desktop_core(
     overrides: Overrides,
     settings: Box<dyn crate::settings::SettingsBackend>,
     icon: String,
-) -> AppResult<(Core, alora_link::LinkEvents, Arc<DesktopNotifier>)> {
+) -> AppResult<(Core, pipeline::Input, Arc<DesktopNotifier>)> {
     let notifier = DesktopNotifier::new(icon);
     let parts = Parts {
         settings,

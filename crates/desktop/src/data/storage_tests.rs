@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::app::core::{lock, Core, Parts, Shell, TrayView};
+use crate::events::UiEvent;
 use crate::models::{HistoryQuery, NotifierStatus, Target};
 use crate::notifications::notifier::{BoxFuture, Notifier, NotifyError};
 use crate::notifications::popups::Popup;
@@ -202,7 +203,7 @@ async fn a_burst_is_stored_in_one_go_and_each_id_pops_once() {
             notification("b2", "2026-03-01T10:00:02Z"),
         ),
     ];
-    core.on_link_events(burst);
+    crate::pipeline::Pipeline::new(core.clone()).on_link_events(burst);
     let ids: Vec<_> = core
         .list_history(&HistoryQuery::default())
         .into_iter()
