@@ -9,11 +9,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// The options must be set before the first allocation, which Rust's
 /// runtime makes before `main`: the arena it reserves keeps the commit
 /// policy it was made with. Constructors in `.init_array` run before that.
+#[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
 #[used]
 #[link_section = ".init_array"]
 static CONFIGURE_ALLOCATOR: extern "C" fn() = configure_allocator;
 
+#[cfg(target_os = "linux")]
 extern "C" fn configure_allocator() {
     alora_desktop::platform::linux::allocator::configure();
 }

@@ -4,6 +4,18 @@
 //! secrets, and what only Linux has (`platform`). No Tauri here: the
 //! shell (`src-tauri/`) and headless mode both run on this.
 
+// Only Linux is built and tested. A port provides, in `platform/<os>/`:
+// notifications (notify-rust, or WinRT / UserNotifications), the single
+// instance and its socket (a named pipe), start at login (the Run key / a
+// LaunchAgent), the data folders (`dirs`), the footprint and rendering
+// set-up, and the allocator's options set before the first allocation
+// (`.init_array`, in `src-tauri/main.rs`, is ELF only).
+#[cfg(not(target_os = "linux"))]
+compile_error!(
+    "alora-desktop is Linux only: a port provides platform/<os>/ (notifications, single \
+     instance, start at login, data folders, footprint, rendering, allocator options)"
+);
+
 pub mod app;
 pub mod data;
 pub mod error;
