@@ -10,7 +10,7 @@ use alora_link::{Delivery, OutboxEntry, UserStatus};
 use serde_json::Value;
 use tauri::State;
 
-use alora_desktop::app::core::Core;
+use alora_desktop::app::state::Core;
 use alora_desktop::error::{AppError, AppResult};
 use alora_desktop::models::{
     AppSnapshot, Diagnostics, HistoryItem, HistoryQuery, Settings, SettingsPatch,

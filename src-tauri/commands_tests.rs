@@ -11,7 +11,7 @@ use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INV
 use tauri::webview::InvokeRequest;
 use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
 
-use alora_desktop::app::core::{Core, Parts, Shell, TrayView};
+use alora_desktop::app::state::{Backends, Core, Shell, TrayView};
 use alora_desktop::error::AppResult;
 use alora_desktop::events::UiEvent;
 use alora_desktop::models::{NotifierStatus, Target};
@@ -53,7 +53,7 @@ fn fixture_with(overrides: Overrides) -> Fixture {
 /// With `stored` as the settings saved by an earlier run.
 fn fixture_stored(overrides: Overrides, stored: Option<Value>) -> Fixture {
     let popups = Arc::new(Recorder::default());
-    let parts = Parts {
+    let parts = Backends {
         settings: Box::new(MemoryBackend(Mutex::new(stored))),
         vault: None,
         notifier: popups.clone(),

@@ -19,7 +19,7 @@ use tauri_plugin_store::StoreExt;
 use alora_desktop::app::headless;
 use alora_desktop::data::storage;
 use alora_desktop::instance::cli::{Cli, Forward};
-use alora_desktop::instance::{self, socket as ipc};
+use alora_desktop::instance::{self, socket};
 use alora_desktop::platform::linux::{footprint, rendering};
 use alora_desktop::settings::{self, secrets, Overrides};
 use alora_desktop::{error, pipeline};
@@ -95,7 +95,7 @@ fn run_token(cli: &Cli, env_token: Option<String>) -> Result<Option<String>, err
 }
 
 fn forward(request: Result<Forward, error::AppError>, patience: std::time::Duration) -> ExitCode {
-    match request.and_then(|r| ipc::forward_within(&r, patience)) {
+    match request.and_then(|r| socket::forward_within(&r, patience)) {
         Ok(serde_json::Value::Null) => ExitCode::SUCCESS,
         Ok(answer) => {
             // The answer (a delivery) is the command's output, for scripts.
@@ -183,7 +183,7 @@ pub fn run(
             }));
             pipeline::start(core.clone(), events)?;
             if let Some(l) = listener.lock().ok().and_then(|mut l| l.take()) {
-                tauri::async_runtime::spawn(ipc::serve(core.clone(), l));
+                tauri::async_runtime::spawn(socket::serve(core.clone(), l));
             }
             tauri::async_runtime::spawn(async move { notifier.probe().await });
             // Start-up code and data are not needed again until the next start.

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use crate::app::core::{Core, Parts, Shell, TrayView};
+use crate::app::state::{Backends, Core, Shell, TrayView};
 use crate::error::{AppError, AppResult};
 use crate::events::UiEvent;
-use crate::instance::{self, socket as ipc};
+use crate::instance::{self, socket};
 use crate::models::Target;
 use crate::notifications::notifier::{DesktopNotifier, NotifierHooks};
 use crate::pipeline;
@@ -54,7 +54,7 @@ pub async fn desktop_core(
     icon: String,
 ) -> AppResult<(Core, pipeline::Input, Arc<DesktopNotifier>)> {
     let notifier = DesktopNotifier::new(icon);
-    let parts = Parts {
+    let parts = Backends {
         settings,
         vault: Some(Arc::new(OsKeyring)),
         notifier: Arc::new(notifier.clone()),
@@ -107,7 +107,7 @@ pub fn run(overrides: Overrides, listener: UnixListener, icon: String) -> ExitCo
             tracing::error!(error = %e, "cannot start the event pipeline");
             return ExitCode::FAILURE;
         }
-        tokio::spawn(ipc::serve(core.clone(), listener));
+        tokio::spawn(socket::serve(core.clone(), listener));
         notifier.probe().await;
         tracing::info!("running headless");
         tokio::select! {

@@ -10,7 +10,7 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::*;
-use crate::app::core::{lock, Core, Parts, Shell, TrayView};
+use crate::app::state::{lock, Backends, Core, Shell, TrayView};
 use crate::events::UiEvent;
 use crate::models::{HistoryQuery, NotifierStatus, Target};
 use crate::notifications::notifier::{BoxFuture, Notifier, NotifyError};
@@ -54,7 +54,7 @@ impl Shell for Seen {
 /// A core over `location`, not connected (no token), and what it showed.
 async fn core(location: Location) -> (Core, Arc<Seen>) {
     let seen = Arc::new(Seen::default());
-    let parts = Parts {
+    let parts = Backends {
         settings: Box::new(MemoryBackend::default()),
         vault: None,
         notifier: Arc::new(seen.clone()),

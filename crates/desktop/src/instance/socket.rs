@@ -22,7 +22,7 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader as TokioBufReader};
 use tokio::net::{UnixListener, UnixStream};
 
-use crate::app::core::Core;
+use crate::app::state::Core;
 use crate::error::{AppError, AppResult};
 use crate::instance::cli::Forward;
 use crate::instance::{current_uid, endpoint, Endpoint};

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use alora_link::{Incoming, LinkEvent, LinkState, UserStatus};
 
-use crate::app::core::{lock, Core};
+use crate::app::state::{lock, Core};
 use crate::data::history;
 use crate::events::UiEvent;
 use crate::models::{HistoryItem, Problem};
@@ -23,7 +23,7 @@ pub struct Pipeline {
 
 /// What the popup rules read, the same for a whole batch.
 #[derive(Debug)]
-struct Env {
+struct BatchContext {
     settings: crate::models::Settings,
     own: Option<String>,
 }
@@ -67,7 +67,7 @@ impl Pipeline {
     pub fn on_link_events(&mut self, events: Vec<LinkEvent>) {
         let kept = self.store_incoming(&events);
         // Once per batch, not per event: a flood is thousands of events a second.
-        let env = Env {
+        let env = BatchContext {
             settings: self.core.inner.settings.effective(),
             own: self.core.own_user_id(),
         };
@@ -168,7 +168,7 @@ impl Pipeline {
     }
 
     /// Returns whether a new item was added to the history.
-    fn on_incoming(&mut self, incoming: &Incoming, kept: Kept, env: &Env) -> bool {
+    fn on_incoming(&mut self, incoming: &Incoming, kept: Kept, env: &BatchContext) -> bool {
         tracing::trace!(event = incoming.event_name(), "incoming");
         if let Incoming::StatusUpdated(s) = incoming {
             // Our own status, echoed from another session, is ours too.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use alora_link::{LinkEvent, LinkEvents};
 use tokio::time::{sleep_until, Instant as TokioInstant};
 
-use crate::app::core::Core;
+use crate::app::state::Core;
 
 mod consumer;
 pub mod input;

@@ -74,9 +74,10 @@ impl Shell for NoShell {
     fn quit(&self) {}
 }
 
-/// The parts a `Core` is made of; the GUI, headless mode and tests each
-/// choose their own.
-pub struct Parts {
+/// The backends a `Core` is built over (settings store, keyring, notifier)
+/// and the run's overrides; the GUI, headless mode and tests each choose
+/// their own.
+pub struct Backends {
     pub settings: Box<dyn SettingsBackend>,
     /// `None`: no keyring at all (memory only).
     pub vault: Option<Arc<dyn TokenVault>>,
@@ -84,9 +85,9 @@ pub struct Parts {
     pub overrides: Overrides,
 }
 
-impl std::fmt::Debug for Parts {
+impl std::fmt::Debug for Backends {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Parts")
+        f.debug_struct("Backends")
             .field("overrides", &self.overrides)
             .finish_non_exhaustive()
     }
@@ -140,14 +141,14 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Core {
     /// `start_with` the data folder (memory for a demo).
-    pub async fn start(parts: Parts) -> AppResult<(Core, Input)> {
+    pub async fn start(parts: Backends) -> AppResult<(Core, Input)> {
         Core::start_with(parts, Location::Default).await
     }
 
     /// Builds the core over the data at `location`, starts the demo backend
     /// when the run is a demo, and starts connecting. Must run inside a
     /// tokio runtime. The input goes to `pipeline::start` (or `pump`).
-    pub async fn start_with(parts: Parts, location: Location) -> AppResult<(Core, Input)> {
+    pub async fn start_with(parts: Backends, location: Location) -> AppResult<(Core, Input)> {
         let token_override = parts.overrides.token.clone();
         let (settings, problem) = SettingsStore::load(parts.settings, parts.overrides);
         if let Some(p) = &problem {

@@ -8,7 +8,7 @@ use alora_link::{
 use chrono::Utc;
 use serde_json::Value;
 
-use crate::app::core::{lock, Core};
+use crate::app::state::{lock, Core};
 use crate::error::{AppError, AppResult};
 use crate::events::UiEvent;
 use crate::models::{AppSnapshot, Diagnostics, HistoryItem, HistoryQuery, Settings, SettingsPatch};
