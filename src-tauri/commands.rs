@@ -10,9 +10,11 @@ use alora_link::{Delivery, OutboxEntry, UserStatus};
 use serde_json::Value;
 use tauri::State;
 
-use crate::core::Core;
-use crate::error::{AppError, AppResult};
-use crate::models::{AppSnapshot, Diagnostics, HistoryItem, HistoryQuery, Settings, SettingsPatch};
+use alora_desktop::app::state::Core;
+use alora_desktop::error::{AppError, AppResult};
+use alora_desktop::models::{
+    AppSnapshot, Diagnostics, HistoryItem, HistoryQuery, Settings, SettingsPatch,
+};
 
 type Ctx<'a> = State<'a, Core>;
 

@@ -11,18 +11,18 @@ use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INV
 use tauri::webview::InvokeRequest;
 use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
 
-use crate::core::{Core, Parts, Shell, TrayView};
-use crate::error::AppResult;
-use crate::events::UiEvent;
-use crate::models::{NotifierStatus, Target};
-use crate::notifier::{BoxFuture, Notifier, NotifyError};
-use crate::popups::Popup;
-use crate::settings::{MemoryBackend, Overrides};
+use alora_desktop::app::state::{Backends, Core, Shell, TrayView};
+use alora_desktop::error::AppResult;
+use alora_desktop::events::UiEvent;
+use alora_desktop::models::{NotifierStatus, Target};
+use alora_desktop::notifications::notifier::{BoxFuture, Notifier, NotifyError};
+use alora_desktop::notifications::popups::Popup;
+use alora_desktop::settings::{MemoryBackend, Overrides};
 
 #[derive(Default)]
 struct Recorder(Mutex<Vec<Popup>>);
 
-impl Notifier for Arc<Recorder> {
+impl Notifier for Recorder {
     fn show(&self, popup: Popup) -> BoxFuture<'_, Result<(), NotifyError>> {
         self.0.lock().unwrap().push(popup);
         Box::pin(async { Ok(()) })
@@ -53,15 +53,15 @@ fn fixture_with(overrides: Overrides) -> Fixture {
 /// With `stored` as the settings saved by an earlier run.
 fn fixture_stored(overrides: Overrides, stored: Option<Value>) -> Fixture {
     let popups = Arc::new(Recorder::default());
-    let parts = Parts {
+    let parts = Backends {
         settings: Box::new(MemoryBackend(Mutex::new(stored))),
         vault: None,
-        notifier: Arc::new(popups.clone()),
+        notifier: popups.clone(),
         overrides,
     };
-    let started = Core::start_with(parts, crate::storage::Location::Memory);
+    let started = Core::start_with(parts, alora_desktop::data::storage::Location::Memory);
     let (core, events) = tauri::async_runtime::block_on(started).unwrap();
-    tauri::async_runtime::spawn(crate::pipeline::pump(core.clone(), events));
+    tauri::async_runtime::spawn(alora_desktop::pipeline::pump(core.clone(), events));
     let app = crate::builder(mock_builder())
         .build(mock_context(noop_assets()))
         .unwrap();
@@ -278,7 +278,7 @@ fn status_and_focus_commands() {
 #[derive(Default)]
 struct Relaunches(AtomicUsize);
 
-impl Shell for Arc<Relaunches> {
+impl Shell for Relaunches {
     fn emit(&self, _: &UiEvent) {}
     fn refresh(&self, _: &TrayView) {}
     fn open(&self, _: Option<Target>) -> AppResult<()> {
@@ -297,9 +297,7 @@ fn leave_demo_restarts_once_a_server_is_saved() {
     let f = fixture_with(Overrides::default());
     assert_eq!(invoke(&f, "get_snapshot", json!({})).unwrap()["demo"], true);
     let relaunches = Arc::new(Relaunches::default());
-    f.window
-        .state::<Core>()
-        .set_shell(Arc::new(relaunches.clone()));
+    f.window.state::<Core>().set_shell(relaunches.clone());
     let err = invoke(&f, "leave_demo", json!({})).unwrap_err();
     assert_eq!(err["code"], "invalid_input");
     assert!(

@@ -15,9 +15,9 @@ use alora_link::{
 use serde_json::Value;
 use ts_rs::{Config, TypeVisitor, TS};
 
-use crate::error::AppResult;
-use crate::events::{self, UiEvent};
-use crate::models::{
+use alora_desktop::error::AppResult;
+use alora_desktop::events::{self, UiEvent};
+use alora_desktop::models::{
     AppSnapshot, Diagnostics, HistoryItem, PopupKind, Problem, Settings, SettingsPatch, View,
 };
 
@@ -58,7 +58,7 @@ macro_rules! ui_events {
             Delivery(Delivery) = OUTBOX_DELIVERY as outboxDelivery;
             HistoryAdded(HistoryItem) = HISTORY_ADDED as historyAdded;
             SettingsChanged(Settings) = SETTINGS_CHANGED as settingsChanged;
-            Navigate(crate::models::Target) = APP_NAVIGATE as navigate;
+            Navigate(alora_desktop::models::Target) = APP_NAVIGATE as navigate;
             Problem(Problem) = APP_PROBLEM as problem;
         }
     };
@@ -164,7 +164,7 @@ app_commands!(describe_commands);
 mod signatures {
     use super::*;
     use crate::commands;
-    use crate::core::Core;
+    use alora_desktop::app::state::Core;
     use tauri::State;
 
     macro_rules! check_one {

@@ -4,7 +4,7 @@ use alora_link::Outcome;
 use chrono::Utc;
 use serde_json::json;
 
-use crate::models::Target;
+use alora_desktop::models::Target;
 
 /// The checked-in ui/src/contract/ and capability are what the Rust says
 /// today. With `ALORA_WRITE_CONTRACT` set it writes them instead (`make contract`).

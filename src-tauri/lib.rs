@@ -3,35 +3,14 @@
 //! the Tauri app: plugins, state, setup, and the run loop that keeps it alive
 //! with no window.
 
-mod actions;
 // The command table (before `commands`, which expands it).
 #[macro_use]
 mod command_table;
-pub mod allocator;
-pub mod autostart;
-pub mod cli;
 pub mod commands;
 #[cfg(test)]
 mod contract;
-pub mod core;
-pub mod demo;
-pub mod error;
-pub mod events;
-pub mod footprint;
-pub mod freedesktop;
-pub mod headless;
-pub mod history;
 pub mod icons;
-pub mod instance;
-pub mod ipc;
-pub mod models;
-pub mod notifier;
-pub mod pipeline;
-pub mod popups;
-pub mod rendering;
-pub mod secrets;
-pub mod settings;
-pub mod storage;
+pub mod plugin_store;
 pub mod tray;
 pub mod window;
 
@@ -42,8 +21,15 @@ use clap::Parser;
 use tauri::{Manager, RunEvent, Runtime};
 use tauri_plugin_store::StoreExt;
 
-use crate::cli::{Cli, Forward};
-use crate::settings::{Overrides, PluginStore};
+use alora_desktop::app::headless;
+use alora_desktop::data::storage;
+use alora_desktop::instance::cli::{Cli, Forward};
+use alora_desktop::instance::{self, socket};
+use alora_desktop::platform::linux::{footprint, rendering};
+use alora_desktop::settings::{self, secrets, Overrides};
+use alora_desktop::{error, pipeline};
+
+use crate::plugin_store::PluginStore;
 
 /// The plugins and commands every build of the app has (the real one and
 /// the tests' mock runtime).
@@ -57,7 +43,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
 pub fn main() -> ExitCode {
     // First, while this is the only thread: the processes this one starts
     // (WebKit's, a relaunch) must not inherit the token.
-    let env_token = take_env_token();
+    let env_token = settings::take_env_token();
     let cli = Cli::parse();
     init_tracing();
     if let Some(command) = &cli.command {
@@ -93,21 +79,13 @@ pub fn main() -> ExitCode {
     let mut overrides = Overrides::from_env().with(cli.overrides());
     overrides.token = token;
     if cli.headless {
-        return headless::run(overrides, listener);
+        return headless::run(overrides, listener, icons::notification_icon());
     }
     run(cli.minimized, overrides, listener)
 }
 
 /// How long a second launch waits for the instance to answer.
 const STARTING_PATIENCE: std::time::Duration = std::time::Duration::from_secs(15);
-
-/// `ALORA_TOKEN`, read once and taken out of the environment. Call before
-/// any thread starts: `remove_var` races with a `getenv` elsewhere.
-pub fn take_env_token() -> Option<String> {
-    let token = Overrides::from_env().token;
-    std::env::remove_var(settings::TOKEN_ENV);
-    token
-}
 
 /// This run's own token: `--token-file`, `--token-stdin`, else the one
 /// from the environment.
@@ -122,7 +100,7 @@ fn run_token(cli: &Cli, env_token: Option<String>) -> Result<Option<String>, err
 }
 
 fn forward(request: Result<Forward, error::AppError>, patience: std::time::Duration) -> ExitCode {
-    match request.and_then(|r| ipc::forward_within(&r, patience)) {
+    match request.and_then(|r| socket::forward_within(&r, patience)) {
         Ok(serde_json::Value::Null) => ExitCode::SUCCESS,
         Ok(answer) => {
             // The answer (a delivery) is the command's output, for scripts.
@@ -196,8 +174,11 @@ pub fn run(
             let store = app.store(settings::STORE_FILE)?;
             let handle = app.handle().clone();
             let settings = Box::new(PluginStore(store));
-            let started =
-                tauri::async_runtime::block_on(headless::desktop_core(overrides.clone(), settings));
+            let started = tauri::async_runtime::block_on(headless::desktop_core(
+                overrides.clone(),
+                settings,
+                icons::notification_icon(),
+            ));
             let (core, events, notifier) = started?;
             app.manage(core.clone());
             let tray = tray::Tray::create(&handle)?;
@@ -207,7 +188,7 @@ pub fn run(
             }));
             pipeline::start(core.clone(), events)?;
             if let Some(l) = listener.lock().ok().and_then(|mut l| l.take()) {
-                tauri::async_runtime::spawn(ipc::serve(core.clone(), l));
+                tauri::async_runtime::spawn(socket::serve(core.clone(), l));
             }
             tauri::async_runtime::spawn(async move { notifier.probe().await });
             // Start-up code and data are not needed again until the next start.

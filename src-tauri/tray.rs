@@ -12,8 +12,8 @@ use tauri::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, 
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Runtime};
 
-use crate::core::{lock, Core, TrayView};
 use crate::icons::{self, TrayLook};
+use alora_desktop::app::state::{lock, Core, TrayView};
 
 /// The tray. `update` may be called from any thread; what it shows is set
 /// on the main thread, where the tray host's calls run.

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindowBuilder, WindowEvent};
 
-use crate::core::{Core, Shell, TrayView};
-use crate::error::{AppError, AppResult};
-use crate::events::UiEvent;
-use crate::models::Target;
 use crate::tray::Tray;
+use alora_desktop::app::state::{Core, Shell, TrayView};
+use alora_desktop::error::{AppError, AppResult};
+use alora_desktop::events::UiEvent;
+use alora_desktop::models::Target;
 
 pub const MAIN: &str = "main";
 
@@ -74,13 +74,11 @@ impl<R: Runtime> TauriShell<R> {
         tauri::async_runtime::spawn(async move {
             let core = app.try_state::<Core>().map(|c| c.inner().clone());
             // This run's own token (file, stdin or env), for the new run.
-            let token = core
-                .as_ref()
-                .and_then(|c| c.inner.settings.overrides().token.clone());
+            let token = core.as_ref().and_then(Core::run_token);
             if let Some(core) = core {
                 core.shutdown().await;
             }
-            crate::instance::release();
+            alora_desktop::instance::release();
             if again {
                 relaunch_now(token);
             }
@@ -95,7 +93,8 @@ impl<R: Runtime> TauriShell<R> {
 /// the new process on its stdin (`--token-stdin`): never on its argv, which
 /// every user can read, nor in its environment.
 fn relaunch_now(token: Option<String>) {
-    let args = crate::cli::relaunch_args(std::env::args_os().skip(1), token.is_some());
+    let args =
+        alora_desktop::instance::cli::relaunch_args(std::env::args_os().skip(1), token.is_some());
     let started = std::env::current_exe().and_then(|exe| {
         let mut command = std::process::Command::new(exe);
         command.args(args);
@@ -132,7 +131,7 @@ async fn release_after_close<R: Runtime>(app: AppHandle<R>) {
     let on_main = app.clone();
     let asked = app.run_on_main_thread(move || {
         let stopped = if on_main.webview_windows().is_empty() {
-            Some(crate::footprint::stop_webkit_network_process())
+            Some(alora_desktop::platform::linux::footprint::stop_webkit_network_process())
         } else {
             None
         };
@@ -143,7 +142,7 @@ async fn release_after_close<R: Runtime>(app: AppHandle<R>) {
     }
     if let Ok(Some(stopped)) = done_rx.await {
         tracing::info!(stopped, "no window left: WebKit's network process stopped");
-        crate::footprint::release_now("window closed").await;
+        alora_desktop::platform::linux::footprint::release_now("window closed").await;
     }
 }
 
@@ -154,25 +153,14 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, target: Option<Target>) -> tauri::Re
         window.show()?;
         window.set_focus()?;
         if let Some(t) = target {
-            window.emit(crate::events::APP_NAVIGATE, &t)?;
+            let navigate = UiEvent::Navigate(t);
+            window.emit(navigate.name(), navigate.payload())?;
         }
         return Ok(());
     }
-    // A new page can read where to go from its URL; the event follows once
-    // it has loaded, for a UI that listens instead.
-    let url = match &target {
-        Some(t) => format!(
-            "index.html?view={}&id={}",
-            serde_json::to_value(t.view)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
-            t.id.clone().unwrap_or_default()
-        ),
-        None => "index.html".to_owned(),
-    };
-    let pending = target.clone();
-    let window = WebviewWindowBuilder::new(app, MAIN, WebviewUrl::App(url.into()))
+    let pending = target;
+    // The page learns where to go from `app://navigate`, once it has loaded.
+    let window = WebviewWindowBuilder::new(app, MAIN, WebviewUrl::App("index.html".into()))
         .title("Alora")
         .inner_size(420.0, 640.0)
         .min_inner_size(400.0, 480.0)
@@ -182,17 +170,18 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, target: Option<Target>) -> tauri::Re
             }
             // Making the window and the page's first render touched code
             // here that showing it does not use again (see `footprint`).
-            tauri::async_runtime::spawn(crate::footprint::release_after(
+            tauri::async_runtime::spawn(alora_desktop::platform::linux::footprint::release_after(
                 RELEASE_AFTER_SHOWN,
                 "window shown",
             ));
             if let Some(t) = pending.clone() {
                 let w = webview.clone();
+                let navigate = UiEvent::Navigate(t);
                 tauri::async_runtime::spawn(async move {
                     // Once at load and once when React has surely subscribed.
                     for delay in [0, 800] {
                         tokio::time::sleep(Duration::from_millis(delay)).await;
-                        let _ = w.emit(crate::events::APP_NAVIGATE, &t);
+                        let _ = w.emit(navigate.name(), navigate.payload());
                     }
                 });
             }

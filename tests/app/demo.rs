@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use alora_desktop::app::demo::Demo;
 use alora_link::{Incoming, Link, LinkConfig, LinkEvent, LinkEvents, Outgoing, SendMessage};
-use alora_tray::demo::Demo;
 
 async fn next_incoming(
     events: &mut LinkEvents,

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use alora_tray::models::KeyringMode;
-use alora_tray::secrets::{OsKeyring, Secrets};
+use alora_desktop::models::KeyringMode;
+use alora_desktop::settings::secrets::{OsKeyring, Secrets};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_round_trips_through_the_os_keyring() {

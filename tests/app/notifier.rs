@@ -5,9 +5,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use alora_tray::models::{NotifierStatus, PopupKind, Target, View};
-use alora_tray::notifier::{DesktopNotifier, Notifier, NotifierHooks};
-use alora_tray::popups::Popup;
+use alora_desktop::models::{NotifierStatus, PopupKind, Target, View};
+use alora_desktop::notifications::notifier::{DesktopNotifier, Notifier, NotifierHooks};
+use alora_desktop::notifications::popups::Popup;
 
 use crate::recorder::recorder;
 

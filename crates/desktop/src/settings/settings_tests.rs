@@ -1,5 +1,7 @@
 //! Unit tests of settings: env overrides, patches, storage.
 
+use std::sync::Arc;
+
 use super::*;
 use serde_json::json;
 

@@ -1,47 +1,30 @@
-//! Typed settings: stored through tauri-plugin-store (or, headless, the same
-//! JSON file read directly), with the environment and command line laid over
+//! Typed settings: stored through tauri-plugin-store (the shell's
+//! `plugin_store.rs`; headless, the same JSON file read directly), with the environment and command line laid over
 //! them. Overrides are never written back, so an env var cannot leak into
 //! the stored file.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 use serde_json::Value;
-use tauri::Runtime;
 
 use crate::error::{AppError, AppResult};
 use crate::models::{Settings, SettingsPatch};
 
+pub mod secrets;
+
 /// The store file (under the app data dir) and the key settings live in.
 pub const STORE_FILE: &str = "settings.json";
-const KEY: &str = "settings";
+/// The key, in the store file, of the settings object.
+pub const KEY: &str = "settings";
 pub const IDENTIFIER: &str = "com.alora.tray";
-/// Read once at start and taken out of the environment (`lib.rs`'s `main`).
+/// Read once at start and taken out of the environment (`take_env_token`).
 pub const TOKEN_ENV: &str = "ALORA_TOKEN";
 
 /// Where the settings object is kept.
 pub trait SettingsBackend: Send + Sync + 'static {
     fn load(&self) -> Result<Option<Value>, String>;
     fn save(&self, settings: &Value) -> Result<(), String>;
-}
-
-/// tauri-plugin-store, in the GUI app.
-pub struct PluginStore<R: Runtime>(pub Arc<tauri_plugin_store::Store<R>>);
-
-impl<R: Runtime> SettingsBackend for PluginStore<R> {
-    fn load(&self) -> Result<Option<Value>, String> {
-        Ok(self.0.get(KEY))
-    }
-    fn save(&self, settings: &Value) -> Result<(), String> {
-        self.0.set(KEY, settings.clone());
-        self.0.save().map_err(|e| e.to_string())
-    }
-}
-
-impl<R: Runtime> std::fmt::Debug for PluginStore<R> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PluginStore")
-    }
 }
 
 /// The plugin's file read and written directly (headless mode has no Tauri).
@@ -52,7 +35,7 @@ impl JsonFile {
     /// `$XDG_DATA_HOME/com.alora.tray/settings.json`, where the plugin keeps
     /// it; `None` with no home (never a shared temp folder instead).
     pub fn default_path() -> Option<PathBuf> {
-        Some(crate::storage::Location::data_dir()?.join(STORE_FILE))
+        Some(crate::data::storage::Location::data_dir()?.join(STORE_FILE))
     }
 }
 
@@ -283,6 +266,14 @@ fn apply(s: &mut Settings, patch: SettingsPatch) {
     if let Some(v) = patch.start_at_login {
         s.start_at_login = v;
     }
+}
+
+/// `ALORA_TOKEN`, read once and taken out of the environment. Call before
+/// any thread starts: `remove_var` races with a `getenv` elsewhere.
+pub fn take_env_token() -> Option<String> {
+    let token = Overrides::from_env().token;
+    std::env::remove_var(TOKEN_ENV);
+    token
 }
 
 #[cfg(test)]

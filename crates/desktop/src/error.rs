@@ -2,7 +2,9 @@
 //! `{ "code": string, "message": string }`, never as a bare string.
 
 use alora_link::LinkError;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Serialize, Serializer};
+
+use crate::models::Problem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -50,23 +52,15 @@ impl AppError {
         }
     }
 
-    pub fn body(&self) -> ErrorBody {
-        ErrorBody {
-            code: self.code().to_owned(),
-            message: self.to_string(),
-        }
+    /// The wire shape of an error: the same `{code, message}` as a problem
+    /// the app reports by itself.
+    pub fn body(&self) -> Problem {
+        Problem::new(self.code(), self.to_string())
     }
 }
 
-/// The wire shape of an error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorBody {
-    pub code: String,
-    pub message: String,
-}
-
-impl From<ErrorBody> for AppError {
-    fn from(body: ErrorBody) -> Self {
+impl From<Problem> for AppError {
+    fn from(body: Problem) -> Self {
         AppError::Remote {
             code: body.code,
             message: body.message,

@@ -12,9 +12,7 @@ use std::path::{Path, PathBuf};
 use alora_link::{Link, LinkEvents, LinkHandle, MemoryStore, OutboxStore};
 use alora_store::{Database, HistoryStore, Retention, StoreError};
 
-use crate::core::{lock, Core};
-use crate::events::UiEvent;
-use crate::history::History;
+use crate::data::history::History;
 use crate::models::Problem;
 use crate::settings::IDENTIFIER;
 
@@ -173,17 +171,6 @@ pub struct Started {
     pub events: LinkEvents,
     pub history: History,
     pub problems: Vec<Problem>,
-}
-
-impl Core {
-    /// Tells the UI, once, what went wrong with the data at start (logged
-    /// then already): a window that asks for the snapshot is listening.
-    pub fn tell_startup_problems(&self) {
-        let problems = std::mem::take(&mut *lock(&self.inner.startup_problems));
-        for p in problems {
-            self.emit(UiEvent::Problem(p));
-        }
-    }
 }
 
 /// Opens the data and starts the link over its outbox. Needs a tokio runtime.

@@ -2,12 +2,15 @@
 //! `<socket>.lock` for its whole life is the instance, and it alone binds
 //! the socket, `$XDG_RUNTIME_DIR/alora-tray-<uid>.sock` or, when that is
 //! unset or not private, `/tmp/alora-tray-<uid>/alora-tray-<uid>.sock`.
-//! Forwarding over it is `ipc.rs`.
+//! Forwarding over it is `socket.rs`.
 //!
 //! Another user of the machine must not be able to squat the path (stop the
 //! app starting, or read what `alora-tray send` forwards): the folder is
 //! checked with `lstat` (a real folder, ours, 0700) and the socket is bound
 //! under umask 077. Two launches at once: exactly one gets the lock.
+
+pub mod cli;
+pub mod socket;
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::ErrorKind;

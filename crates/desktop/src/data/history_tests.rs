@@ -2,6 +2,7 @@
 //! the catch-up cursor, and the item each event becomes.
 
 use super::*;
+use crate::models::{Target, View};
 use chrono::Utc;
 use serde_json::json;
 

@@ -1,24 +1,24 @@
 //! The app's state, shared by the Tauri shell, the headless mode, the CLI
 //! forwarding and the commands: the link handle (its outbox on disk), settings,
-//! token, history (on disk), popup rules, notifier, and the `Shell`.
+//! token, history (on disk), notifier, and the `Shell`. What only the
+//! pipeline uses (popup rules, the history-failing flag) is the pipeline's.
 
 use std::collections::VecDeque;
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
-use alora_link::{LinkConfig, LinkEvents, LinkHandle, TokenClaims, UserStatus};
+use alora_link::{LinkConfig, LinkHandle, TokenClaims, UserStatus};
 use chrono::{SecondsFormat, Utc};
 
-use crate::demo::Demo;
+use crate::app::demo::Demo;
+use crate::data::history::History;
+use crate::data::storage::{self, Location};
 use crate::error::AppResult;
 use crate::events::UiEvent;
-use crate::history::History;
 use crate::models::{Problem, StateChange, Target};
-use crate::notifier::Notifier;
-use crate::popups::PopupRules;
-use crate::secrets::{Secrets, TokenVault};
+use crate::notifications::notifier::Notifier;
+use crate::pipeline::{Injector, Input};
+use crate::settings::secrets::{Secrets, TokenVault};
 use crate::settings::{Overrides, SettingsBackend, SettingsStore};
-use crate::storage::{self, Location};
 
 /// How many link state changes diagnostics keep.
 const STATE_HISTORY: usize = 50;
@@ -74,9 +74,10 @@ impl Shell for NoShell {
     fn quit(&self) {}
 }
 
-/// The parts a `Core` is made of; the GUI, headless mode and tests each
-/// choose their own.
-pub struct Parts {
+/// The backends a `Core` is built over (settings store, keyring, notifier)
+/// and the run's overrides; the GUI, headless mode and tests each choose
+/// their own.
+pub struct Backends {
     pub settings: Box<dyn SettingsBackend>,
     /// `None`: no keyring at all (memory only).
     pub vault: Option<Arc<dyn TokenVault>>,
@@ -84,9 +85,9 @@ pub struct Parts {
     pub overrides: Overrides,
 }
 
-impl std::fmt::Debug for Parts {
+impl std::fmt::Debug for Backends {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Parts")
+        f.debug_struct("Backends")
             .field("overrides", &self.overrides)
             .finish_non_exhaustive()
     }
@@ -110,18 +111,15 @@ pub(crate) struct Inner {
     pub notifier: Arc<dyn Notifier>,
     pub shell: RwLock<Arc<dyn Shell>>,
     pub history: Mutex<History>,
-    /// Set while history writes fail, so that the user is told once.
-    pub history_failing: AtomicBool,
     /// Storage problems found at start, for the first window that asks.
     pub startup_problems: Mutex<Vec<Problem>>,
-    pub popups: Mutex<PopupRules>,
     pub status: Mutex<UserStatus>,
     pub focus: Mutex<Focus>,
     pub states: Mutex<VecDeque<StateChange>>,
-    /// The last counts the link published.
-    pub outbox: Mutex<alora_link::OutboxCounts>,
     pub demo: Mutex<Option<Demo>>,
     pub demo_mode: bool,
+    /// The way into the pipeline's input, for `simulate_incoming`.
+    pub injector: Injector,
     /// The runtime the core was started on: sync callers (commands, tray,
     /// D-Bus callbacks) spawn their async work here.
     pub runtime: tokio::runtime::Handle,
@@ -135,20 +133,22 @@ impl std::fmt::Debug for Core {
     }
 }
 
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+/// A lock whose poisoning (a panic while it was held) is not passed on:
+/// the data behind every lock here stays usable.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Core {
     /// `start_with` the data folder (memory for a demo).
-    pub async fn start(parts: Parts) -> AppResult<(Core, LinkEvents)> {
+    pub async fn start(parts: Backends) -> AppResult<(Core, Input)> {
         Core::start_with(parts, Location::Default).await
     }
 
     /// Builds the core over the data at `location`, starts the demo backend
     /// when the run is a demo, and starts connecting. Must run inside a
-    /// tokio runtime. The events go to `pipeline::pump`.
-    pub async fn start_with(parts: Parts, location: Location) -> AppResult<(Core, LinkEvents)> {
+    /// tokio runtime. The input goes to `pipeline::start` (or `pump`).
+    pub async fn start_with(parts: Backends, location: Location) -> AppResult<(Core, Input)> {
         let token_override = parts.overrides.token.clone();
         let (settings, problem) = SettingsStore::load(parts.settings, parts.overrides);
         if let Some(p) = &problem {
@@ -159,6 +159,7 @@ impl Core {
             settings.overrides().demo || settings.effective().server_url.trim().is_empty();
         let started = storage::start(location, demo_mode)?;
         let (link, events, history) = (started.link, started.events, started.history);
+        let (input, injector) = Input::new(events);
         // Told to the first window that asks (the UI toasts them).
         let settings_problem =
             problem.map(|p| Problem::new("settings", format!("{p}; using the defaults")));
@@ -177,15 +178,13 @@ impl Core {
                 notifier: parts.notifier,
                 shell: RwLock::new(Arc::new(NoShell)),
                 history: Mutex::new(history),
-                history_failing: AtomicBool::new(false),
                 startup_problems: Mutex::new(problems),
-                popups: Mutex::new(PopupRules::default()),
                 status: Mutex::new(UserStatus::Available),
                 focus: Mutex::new(Focus::default()),
                 states: Mutex::new(VecDeque::new()),
-                outbox: Mutex::new(outbox),
                 demo: Mutex::new(None),
                 demo_mode,
+                injector,
                 runtime: tokio::runtime::Handle::current(),
             }),
         };
@@ -198,7 +197,16 @@ impl Core {
         if let Err(e) = core.connect().await {
             tracing::warn!(error = %e, "not connecting yet");
         }
-        Ok((core, events))
+        Ok((core, input))
+    }
+
+    /// Tells the UI, once, what went wrong with the data at start (logged
+    /// then already): a window that asks for the snapshot is listening.
+    pub fn tell_startup_problems(&self) {
+        let problems = std::mem::take(&mut *lock(&self.inner.startup_problems));
+        for p in problems {
+            self.emit(UiEvent::Problem(p));
+        }
     }
 
     /// Replaces the shell (once the tray exists) and shows the current state.
@@ -221,6 +229,11 @@ impl Core {
 
     pub fn link(&self) -> &LinkHandle {
         &self.inner.link
+    }
+
+    /// This run's own token (file, stdin or env), for a relaunch.
+    pub fn run_token(&self) -> Option<String> {
+        self.inner.settings.overrides().token.clone()
     }
 
     pub fn is_demo(&self) -> bool {

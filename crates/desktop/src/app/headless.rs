@@ -7,14 +7,15 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use crate::core::{Core, Parts, Shell, TrayView};
+use crate::app::state::{Backends, Core, Shell, TrayView};
 use crate::error::{AppError, AppResult};
 use crate::events::UiEvent;
+use crate::instance::{self, socket};
 use crate::models::Target;
-use crate::notifier::{DesktopNotifier, NotifierHooks};
-use crate::secrets::OsKeyring;
+use crate::notifications::notifier::{DesktopNotifier, NotifierHooks};
+use crate::pipeline;
+use crate::settings::secrets::OsKeyring;
 use crate::settings::{JsonFile, Overrides};
-use crate::{icons, instance, ipc, pipeline};
 
 /// Logs what a window would show; `quit` ends the run.
 #[derive(Debug, Default)]
@@ -47,12 +48,13 @@ impl Shell for HeadlessShell {
 
 /// The parts of a desktop run: the store file, the OS keyring and the
 /// desktop notifier, with hooks that reach the core once it exists.
-pub(crate) async fn desktop_core(
+pub async fn desktop_core(
     overrides: Overrides,
     settings: Box<dyn crate::settings::SettingsBackend>,
-) -> AppResult<(Core, alora_link::LinkEvents, Arc<DesktopNotifier>)> {
-    let notifier = DesktopNotifier::new(icons::notification_icon());
-    let parts = Parts {
+    icon: String,
+) -> AppResult<(Core, pipeline::Input, Arc<DesktopNotifier>)> {
+    let notifier = DesktopNotifier::new(icon);
+    let parts = Backends {
         settings,
         vault: Some(Arc::new(OsKeyring)),
         notifier: Arc::new(notifier.clone()),
@@ -71,7 +73,8 @@ pub(crate) async fn desktop_core(
     Ok((core, events, notifier))
 }
 
-pub fn run(overrides: Overrides, listener: UnixListener) -> ExitCode {
+/// `icon`: the notifications' icon (a file path or an icon name).
+pub fn run(overrides: Overrides, listener: UnixListener, icon: String) -> ExitCode {
     // Never a shared temp folder as a stand-in for a home.
     let Some(settings_file) = JsonFile::default_path() else {
         eprintln!("alora-tray: no folder for the settings and data: set HOME or XDG_DATA_HOME");
@@ -91,7 +94,7 @@ pub fn run(overrides: Overrides, listener: UnixListener) -> ExitCode {
     };
     let code = runtime.block_on(async move {
         let store = Box::new(JsonFile(settings_file));
-        let (core, events, notifier) = match desktop_core(overrides, store).await {
+        let (core, events, notifier) = match desktop_core(overrides, store, icon).await {
             Ok(parts) => parts,
             Err(e) => {
                 tracing::error!(error = %e, "cannot start");
@@ -104,7 +107,7 @@ pub fn run(overrides: Overrides, listener: UnixListener) -> ExitCode {
             tracing::error!(error = %e, "cannot start the event pipeline");
             return ExitCode::FAILURE;
         }
-        tokio::spawn(ipc::serve(core.clone(), listener));
+        tokio::spawn(socket::serve(core.clone(), listener));
         notifier.probe().await;
         tracing::info!("running headless");
         tokio::select! {

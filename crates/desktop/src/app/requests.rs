@@ -8,10 +8,11 @@ use alora_link::{
 use chrono::Utc;
 use serde_json::Value;
 
-use crate::core::{lock, Core};
+use crate::app::state::{lock, Core};
 use crate::error::{AppError, AppResult};
 use crate::events::UiEvent;
 use crate::models::{AppSnapshot, Diagnostics, HistoryItem, HistoryQuery, Settings, SettingsPatch};
+use crate::pipeline::Put;
 
 impl Core {
     pub fn snapshot(&self) -> AppSnapshot {
@@ -19,7 +20,7 @@ impl Core {
         AppSnapshot {
             link: link.state(),
             stats: link.stats(),
-            outbox: self.outbox_counts(),
+            outbox: link.outbox_counts(),
             demo: self.inner.demo_mode,
             dnd: self.inner.settings.effective().dnd,
             status: self.status(),
@@ -30,10 +31,6 @@ impl Core {
             unread: self.unread(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
         }
-    }
-
-    fn outbox_counts(&self) -> alora_link::OutboxCounts {
-        *lock(&self.inner.outbox)
     }
 
     pub fn diagnostics(&self) -> Diagnostics {
@@ -86,7 +83,7 @@ impl Core {
             }
         }
         if let Some(on) = start_at_login.filter(|on| *on != before.start_at_login) {
-            if let Err(e) = crate::autostart::set(on) {
+            if let Err(e) = crate::platform::linux::autostart::set(on) {
                 self.problem(crate::models::Problem::new("autostart", e));
             }
         }
@@ -214,13 +211,17 @@ impl Core {
         .await
     }
 
-    /// As if the server had sent it (development and demo).
+    /// As if the server had sent it (development and demo): into the
+    /// pipeline's input, as the link's events go; returns once it has been
+    /// handled. Blocks: call it from a blocking task.
     pub fn simulate_incoming(&self, event: &str, payload: Value) -> AppResult<()> {
         match Incoming::decode(event, &[payload], Utc::now()) {
-            Ok(Some(incoming)) => {
-                self.on_link_event(LinkEvent::Incoming(incoming));
-                Ok(())
-            }
+            Ok(Some(incoming)) => match self.inner.injector.put(LinkEvent::Incoming(incoming)) {
+                Put::Handled => Ok(()),
+                Put::NoPipeline => Err(AppError::Unavailable(
+                    "the event pipeline is not running".into(),
+                )),
+            },
             Ok(None) => Err(AppError::UnknownEvent(event.to_owned())),
             Err(e) => Err(AppError::InvalidInput(e.to_string())),
         }

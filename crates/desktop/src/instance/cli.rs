@@ -1,5 +1,5 @@
 //! The command line: options for this run and subcommands that are
-//! forwarded to the running instance (see `ipc.rs`), which executes them.
+//! forwarded to the running instance (see `socket.rs`), which executes them.
 //! A token never comes in on it (argv is readable by every user in
 //! `/proc/<pid>/cmdline`): `--token-file` or `--token-stdin` instead.
 
@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::core::Core;
+use crate::app::state::Core;
 use crate::error::{AppError, AppResult};
 use crate::settings::Overrides;
 

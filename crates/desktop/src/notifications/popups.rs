@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use alora_link::Incoming;
 
+use crate::incoming::describe;
 use crate::models::{PopupKind, PopupPrefs, Target, View};
 
 /// Popups shown per type within one burst window before the rest are held
@@ -77,55 +78,16 @@ fn key_of(incoming: &Incoming) -> Option<String> {
     }
 }
 
+/// The popup for an event, in the words `incoming::describe` gives it.
 pub fn popup_for(incoming: &Incoming) -> Option<Popup> {
     let kind = kind_of(incoming)?;
-    let (summary, body, category, target) = match incoming {
-        Incoming::NewNotification(n) => (
-            n.title.clone(),
-            n.message.clone(),
-            "x-alora.notification",
-            crate::history::notification_target(n),
-        ),
-        Incoming::BookingUpdated(b) => (
-            b.title
-                .clone()
-                .unwrap_or_else(|| format!("Booking {}", b.status)),
-            b.message
-                .clone()
-                .unwrap_or_else(|| format!("Booking {} is now {}.", b.booking_id, b.status)),
-            "x-alora.booking",
-            Target::new(View::Bookings, Some(b.booking_id.0.clone())),
-        ),
-        Incoming::NewMessage(m) => (
-            m.sender_name
-                .clone()
-                .unwrap_or_else(|| "New message".to_owned()),
-            m.content.clone(),
-            "im.received",
-            Target::new(View::Messages, Some(m.conversation_id.0.clone())),
-        ),
-        Incoming::UserOnline(p) | Incoming::UserOffline(p) => {
-            let online = kind == PopupKind::UserOnline;
-            let who = p.name.clone().unwrap_or_else(|| p.user_id.0.clone());
-            (
-                format!("{who} is {}", if online { "online" } else { "offline" }),
-                String::new(),
-                if online {
-                    "presence.online"
-                } else {
-                    "presence.offline"
-                },
-                Target::new(View::People, Some(p.user_id.0.clone())),
-            )
-        }
-        _ => return None,
-    };
+    let d = describe(incoming)?;
     Some(Popup {
         kind,
-        summary,
-        body,
-        category,
-        target,
+        summary: d.headline,
+        body: d.body,
+        category: d.category,
+        target: d.target,
     })
 }
 

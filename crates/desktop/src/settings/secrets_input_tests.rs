@@ -80,10 +80,13 @@ fn stdin_gives_one_line() {
 fn alora_token_is_read_once_and_no_child_inherits_it() {
     // Rust's own env calls are serialised; no other test sets this one.
     std::env::set_var(crate::settings::TOKEN_ENV, " eyJ.from.env \n");
-    assert_eq!(crate::take_env_token().as_deref(), Some("eyJ.from.env"));
+    assert_eq!(
+        crate::settings::take_env_token().as_deref(),
+        Some("eyJ.from.env")
+    );
     assert_eq!(std::env::var_os(crate::settings::TOKEN_ENV), None);
     let child = std::process::Command::new("env").output().unwrap();
     let seen = String::from_utf8_lossy(&child.stdout);
     assert!(!seen.contains("ALORA_TOKEN"), "{seen}");
-    assert_eq!(crate::take_env_token(), None);
+    assert_eq!(crate::settings::take_env_token(), None);
 }

@@ -10,10 +10,11 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::*;
-use crate::core::{lock, Core, Parts, Shell, TrayView};
+use crate::app::state::{lock, Backends, Core, Shell, TrayView};
+use crate::events::UiEvent;
 use crate::models::{HistoryQuery, NotifierStatus, Target};
-use crate::notifier::{BoxFuture, Notifier, NotifyError};
-use crate::popups::Popup;
+use crate::notifications::notifier::{BoxFuture, Notifier, NotifyError};
+use crate::notifications::popups::Popup;
 use crate::settings::{MemoryBackend, Overrides};
 
 fn scratch(name: &str) -> PathBuf {
@@ -53,7 +54,7 @@ impl Shell for Seen {
 /// A core over `location`, not connected (no token), and what it showed.
 async fn core(location: Location) -> (Core, Arc<Seen>) {
     let seen = Arc::new(Seen::default());
-    let parts = Parts {
+    let parts = Backends {
         settings: Box::new(MemoryBackend::default()),
         vault: None,
         notifier: Arc::new(seen.clone()),
@@ -202,7 +203,7 @@ async fn a_burst_is_stored_in_one_go_and_each_id_pops_once() {
             notification("b2", "2026-03-01T10:00:02Z"),
         ),
     ];
-    core.on_link_events(burst);
+    crate::pipeline::Pipeline::new(core.clone()).on_link_events(burst);
     let ids: Vec<_> = core
         .list_history(&HistoryQuery::default())
         .into_iter()

@@ -22,10 +22,11 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader as TokioBufReader};
 use tokio::net::{UnixListener, UnixStream};
 
-use crate::cli::Forward;
-use crate::core::Core;
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::app::state::Core;
+use crate::error::{AppError, AppResult};
+use crate::instance::cli::Forward;
 use crate::instance::{current_uid, endpoint, Endpoint};
+use crate::models::Problem;
 
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -35,7 +36,7 @@ pub struct Reply {
     #[serde(default)]
     pub result: Value,
     #[serde(default)]
-    pub error: Option<ErrorBody>,
+    pub error: Option<Problem>,
 }
 
 /// Sends one request to the running instance and waits for its answer.
@@ -222,5 +223,5 @@ fn reply_line(result: AppResult<Value>) -> String {
 }
 
 #[cfg(test)]
-#[path = "ipc_tests.rs"]
+#[path = "socket_tests.rs"]
 mod tests;

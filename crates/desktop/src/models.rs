@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 /// The event types that may pop up, each with its own preference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum PopupKind {
     NewNotification,
@@ -31,7 +31,7 @@ impl PopupKind {
 
 /// `Record<PopupKind, boolean>`; the defaults are PROTOCOL.md's table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct PopupPrefs {
     pub new_notification: bool,
@@ -66,7 +66,7 @@ impl PopupPrefs {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
     pub server_url: String,
@@ -94,14 +94,14 @@ impl Default for Settings {
 /// `Partial<Settings>`; `popups` may be partial too. `userId: null` clears
 /// the id, a missing `userId` leaves it alone.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[cfg_attr(test, ts(optional_fields = nullable))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(optional_fields = nullable))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SettingsPatch {
     pub server_url: Option<String>,
     pub socket_path: Option<String>,
     #[serde(default, deserialize_with = "some_even_if_null")]
-    #[cfg_attr(test, ts(optional))]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub user_id: Option<Option<String>>,
     pub popups: Option<PopupPrefsPatch>,
     pub dnd: Option<bool>,
@@ -109,8 +109,8 @@ pub struct SettingsPatch {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[cfg_attr(test, ts(optional_fields = nullable))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(optional_fields = nullable))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PopupPrefsPatch {
     pub new_notification: Option<bool>,
@@ -129,7 +129,7 @@ fn some_even_if_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<St
 pub use alora_store::{HistoryItem, HistoryQuery, Target, View};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum KeyringMode {
     Os,
@@ -137,7 +137,7 @@ pub enum KeyringMode {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum NotifierStatus {
     Available,
@@ -145,7 +145,7 @@ pub enum NotifierStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AppSnapshot {
     pub link: LinkState,
@@ -163,17 +163,17 @@ pub struct AppSnapshot {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StateChange {
     pub at: String,
     pub state: LinkState,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Diagnostics {
-    #[cfg_attr(test, ts(as = "Vec<StateChange>"))]
+    #[cfg_attr(feature = "ts", ts(as = "Vec<StateChange>"))]
     pub state_history: VecDeque<StateChange>,
     pub stats: LinkStats,
     pub version: String,
@@ -182,9 +182,10 @@ pub struct Diagnostics {
     pub keyring: KeyringMode,
 }
 
-/// The payload of `app://problem`.
+/// The payload of `app://problem`, and the wire shape of every error
+/// (`AppError::body`): `{code, message}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Problem {
     pub code: String,
     pub message: String,

@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use crate::freedesktop::{NotificationBus, NotifyCall};
 use crate::models::{NotifierStatus, Problem, Target};
-use crate::popups::Popup;
+use crate::notifications::popups::Popup;
+use crate::platform::linux::freedesktop::{NotificationBus, NotifyCall};
 
 pub const APP_NAME: &str = "Alora";
 pub const SUMMARY_MAX_CHARS: usize = 80;

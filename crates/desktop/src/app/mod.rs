@@ -1,0 +1,7 @@
+//! The running app: the state its parts share (`state`, the `Core`), what a
+//! user can ask of it (`requests`), the demo's backend, and `--headless` mode.
+
+pub mod demo;
+pub mod headless;
+mod requests;
+pub mod state;

@@ -1,0 +1,235 @@
+//! The pipeline's own state, on its own thread: the popup rules and whether
+//! history writes are failing (nobody else reads either), and what it does
+//! with each batch of events: store, show, decide the popups.
+
+use std::time::Instant;
+
+use alora_link::{Incoming, LinkEvent, LinkState, UserStatus};
+
+use crate::app::state::{lock, Core};
+use crate::data::history;
+use crate::events::UiEvent;
+use crate::models::{HistoryItem, Problem};
+use crate::notifications::popups::{Popup, PopupContext, PopupRules};
+
+/// The one consumer of the app's incoming events; `pump` owns it.
+#[derive(Debug)]
+pub struct Pipeline {
+    core: Core,
+    rules: PopupRules,
+    /// Set while history writes fail, so that the user is told once.
+    history_failing: bool,
+}
+
+/// What the popup rules read, the same for a whole batch.
+#[derive(Debug)]
+struct BatchContext {
+    settings: crate::models::Settings,
+    own: Option<String>,
+}
+
+/// What storing an event's history item came to.
+#[derive(Debug)]
+enum Kept {
+    /// Not an event the history keeps (typing, status, connected...).
+    Not,
+    New(HistoryItem),
+    /// Stored already: a re-delivery (catch-up, a server's re-send).
+    Again,
+    /// Could not be stored; shown anyway, better than losing it twice.
+    Unstored(HistoryItem),
+}
+
+impl Pipeline {
+    pub fn new(core: Core) -> Pipeline {
+        Pipeline {
+            core,
+            rules: PopupRules::default(),
+            history_failing: false,
+        }
+    }
+
+    /// The next moment something time-driven is due: the countdown's next
+    /// second while reconnecting, or the end of a popup burst.
+    pub fn next_wake(&self) -> Option<Instant> {
+        let now = Instant::now();
+        let countdown = matches!(self.core.link().state(), LinkState::Reconnecting { .. })
+            .then(|| now + std::time::Duration::from_secs(1));
+        let flush = self.rules.next_flush();
+        match (countdown, flush) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// A run of events in arrival order: their history items stored first,
+    /// in one transaction, before any popup is decided.
+    pub fn on_link_events(&mut self, events: Vec<LinkEvent>) {
+        let kept = self.store_incoming(&events);
+        // Once per batch, not per event: a flood is thousands of events a second.
+        let env = BatchContext {
+            settings: self.core.inner.settings.effective(),
+            own: self.core.own_user_id(),
+        };
+        let ui = self.core.shell().listening();
+        let mut added = false;
+        for (event, kept) in events.into_iter().zip(kept) {
+            if ui {
+                self.core.emit(UiEvent::from(event.clone()));
+            }
+            match event {
+                LinkEvent::State(state) => {
+                    tracing::info!(state = ?state, "link state");
+                    self.core.record_state(&state);
+                    self.core.refresh_tray();
+                }
+                LinkEvent::Incoming(incoming) => added |= self.on_incoming(&incoming, kept, &env),
+                LinkEvent::Malformed(e) => {
+                    tracing::debug!(event = %e.event, reason = %e.reason, "malformed payload")
+                }
+                // The link keeps the counts itself (`LinkHandle::outbox_counts`).
+                LinkEvent::OutboxChanged(_) => {}
+                LinkEvent::Delivery(_) => {}
+            }
+        }
+        if added {
+            self.core.refresh_tray();
+        }
+    }
+
+    /// Stores the history items of the incoming events and moves the
+    /// catch-up cursor past them, in one transaction.
+    fn store_incoming(&mut self, events: &[LinkEvent]) -> Vec<Kept> {
+        let incoming = || {
+            events.iter().map(|e| match e {
+                LinkEvent::Incoming(i) => Some(i),
+                _ => None,
+            })
+        };
+        // The items are moved, not copied: which event has one is noted aside.
+        let mut kept_for = Vec::with_capacity(events.len());
+        let mut to_store = Vec::with_capacity(events.len());
+        for item in incoming().map(|i| i.and_then(history::item_for)) {
+            kept_for.push(item.is_some());
+            to_store.extend(item);
+        }
+        if to_store.is_empty() {
+            return kept_for.into_iter().map(|_| Kept::Not).collect();
+        }
+        let newest = incoming()
+            .filter_map(|i| i.and_then(history::stamp_of))
+            .max();
+        let stored = lock(&self.core.inner.history).add_many_advancing(&to_store, newest);
+        let fresh = match stored {
+            Ok(fresh) => {
+                self.history_recovered();
+                fresh
+            }
+            Err(e) => {
+                self.history_failed(&e);
+                let mut items = to_store.into_iter();
+                return kept_for
+                    .into_iter()
+                    .map(|has| match has.then(|| items.next()).flatten() {
+                        Some(item) => Kept::Unstored(item),
+                        None => Kept::Not,
+                    })
+                    .collect();
+            }
+        };
+        // `fresh` has one flag per stored item, in order.
+        let mut items = to_store.into_iter().zip(fresh);
+        kept_for
+            .into_iter()
+            .map(|has| match has.then(|| items.next()).flatten() {
+                Some((item, true)) => Kept::New(item),
+                Some((_, false)) => Kept::Again,
+                None => Kept::Not,
+            })
+            .collect()
+    }
+
+    /// Says so once when history writes start failing (disk full, file
+    /// damaged); the events are still shown and popped up.
+    fn history_failed(&mut self, e: &alora_store::StoreError) {
+        tracing::error!(error = %e, code = e.code(), "incoming events could not be stored");
+        if !std::mem::replace(&mut self.history_failing, true) {
+            self.core.problem(Problem::new(
+                e.code(),
+                format!("{e}. New notifications are shown but not kept in the history."),
+            ));
+        }
+    }
+
+    fn history_recovered(&mut self) {
+        if std::mem::replace(&mut self.history_failing, false) {
+            tracing::info!("the history is stored again");
+        }
+    }
+
+    /// Returns whether a new item was added to the history.
+    fn on_incoming(&mut self, incoming: &Incoming, kept: Kept, env: &BatchContext) -> bool {
+        tracing::trace!(event = incoming.event_name(), "incoming");
+        if let Incoming::StatusUpdated(s) = incoming {
+            // Our own status, echoed from another session, is ours too.
+            if env.own.as_deref() == Some(s.user_id.0.as_str()) {
+                if let Ok(status) = s.status.parse::<UserStatus>() {
+                    *lock(&self.core.inner.status) = status;
+                    self.core.refresh_tray();
+                }
+            }
+        }
+        let added = match kept {
+            // A re-send (catch-up after a reconnect): stored, shown, done.
+            Kept::Again => return false,
+            Kept::New(item) | Kept::Unstored(item) => {
+                self.core.emit(UiEvent::HistoryAdded(item));
+                true
+            }
+            Kept::Not => false,
+        };
+        let focus = lock(&self.core.inner.focus);
+        let focused = focus
+            .conversation
+            .as_deref()
+            .filter(|_| focus.window_focused);
+        let ctx = PopupContext {
+            prefs: &env.settings.popups,
+            dnd: env.settings.dnd,
+            focused_conversation: focused,
+            own_user_id: env.own.as_deref(),
+        };
+        let popup = self.rules.decide(incoming, &ctx, Instant::now());
+        drop(focus);
+        if let Some(popup) = popup {
+            self.show(popup);
+        }
+        added
+    }
+
+    /// Time-driven work: burst summaries and the tray's countdown.
+    pub fn on_tick(&mut self) {
+        let summaries = self.rules.flush(Instant::now());
+        let dnd = self.core.inner.settings.effective().dnd;
+        for popup in summaries {
+            if !dnd {
+                self.show(popup);
+            }
+        }
+        if matches!(self.core.link().state(), LinkState::Reconnecting { .. }) {
+            self.core.refresh_tray();
+        }
+    }
+
+    /// Shows a popup without waiting: the notifier's task lives until the
+    /// popup is clicked or closed.
+    fn show(&self, popup: Popup) {
+        let notifier = self.core.inner.notifier.clone();
+        tracing::debug!(summary = %popup.summary, "popup");
+        self.core.spawn(async move {
+            if let Err(e) = notifier.show(popup).await {
+                tracing::debug!(error = %e, "popup not shown");
+            }
+        });
+    }
+}
