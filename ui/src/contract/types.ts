@@ -123,7 +123,8 @@ export type PopupPrefsPatch = { newNotification?: boolean | null, bookingUpdated
 export type Presence = { userId: Id, name: string | null, };
 
 /**
- * The payload of `app://problem`.
+ * The payload of `app://problem`, and the wire shape of every error
+ * (`AppError::body`): `{code, message}`.
  */
 export type Problem = { code: string, message: string, };
 
