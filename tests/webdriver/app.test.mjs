@@ -201,7 +201,8 @@ describe("alora-tray through tauri-driver and WebKitWebDriver", { concurrency: 1
     const unread = await session.text(await session.find('[data-testid="unread-count"]'));
     assert.equal(unread, "1 unread");
     const tab = await session.execute(`return document.getElementById("tab-notifications").getAttribute("aria-label")`);
-    assert.equal(tab, "Notifications, 1 unread");
+    // The visible label first (axe: label-content-name-mismatch), then what it holds.
+    assert.equal(tab, "Inbox (Notifications), 1 unread");
     await waitFor("a toast with the title", async () => {
       const titles = await session.execute(`return [...document.querySelectorAll(".toast .toast-title")].map((t) => t.textContent)`);
       return titles.includes(title);
