@@ -3,7 +3,7 @@
 //! `app_commands!(then)` hands the table to the macro `then`, which takes
 //! what it needs: `commands::handler()` the names for `generate_handler!`,
 //! build.rs (which `include!`s this file) the names for the `allow-<command>`
-//! permissions, and the contract generator (`contract.rs`) the names, the
+//! permissions, and the contract generator (`contract/`) the names, the
 //! argument names and types and the return types for ui/src/contract/.
 //! The generator's tests also check every entry against the function in
 //! `commands.rs` (its types by compiling a call to it, its argument names by

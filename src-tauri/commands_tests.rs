@@ -11,7 +11,8 @@ use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INV
 use tauri::webview::InvokeRequest;
 use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
 
-use alora_desktop::app::state::{Backends, Core, Shell, TrayView};
+use alora_desktop::app::shell::{Shell, TrayView};
+use alora_desktop::app::state::{Backends, Core};
 use alora_desktop::error::AppResult;
 use alora_desktop::events::UiEvent;
 use alora_desktop::models::{NotifierStatus, Target};

@@ -45,12 +45,10 @@ pub const APP_ICON: &[u8] = include_bytes!("../icons/128x128.png");
 /// another user could have put there first.
 pub fn notification_icon() -> String {
     const NAME: &str = "dialog-information";
-    let Some(dir) = alora_desktop::data::storage::xdg_home("XDG_CACHE_HOME", ".cache") else {
+    let Some(dir) = alora_desktop::places::cache_dir() else {
         return NAME.to_owned();
     };
-    let path = dir
-        .join(alora_desktop::settings::IDENTIFIER)
-        .join("alora.png");
+    let path = dir.join("alora.png");
     let current = std::fs::read(&path).map(|b| b == APP_ICON).unwrap_or(false);
     if !current {
         let written = path

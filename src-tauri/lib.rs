@@ -21,12 +21,12 @@ use clap::Parser;
 use tauri::{Manager, RunEvent, Runtime};
 use tauri_plugin_store::StoreExt;
 
-use alora_desktop::app::headless;
 use alora_desktop::data::storage;
+use alora_desktop::headless;
 use alora_desktop::instance::cli::{Cli, Forward};
 use alora_desktop::instance::{self, socket};
 use alora_desktop::platform::linux::{footprint, rendering};
-use alora_desktop::settings::{self, secrets, Overrides};
+use alora_desktop::settings::{self, token_input, Overrides};
 use alora_desktop::{error, pipeline};
 
 use crate::plugin_store::PluginStore;
@@ -57,7 +57,7 @@ pub fn main() -> ExitCode {
         }
     };
     // Data and settings go in the home, or nowhere: never a shared temp folder.
-    if storage::Location::data_dir().is_none() {
+    if alora_desktop::places::data_dir().is_none() {
         eprintln!("alora-tray: no folder for the settings and data: set HOME or XDG_DATA_HOME");
         return ExitCode::FAILURE;
     }
@@ -91,10 +91,10 @@ const STARTING_PATIENCE: std::time::Duration = std::time::Duration::from_secs(15
 /// from the environment.
 fn run_token(cli: &Cli, env_token: Option<String>) -> Result<Option<String>, error::AppError> {
     if let Some(path) = &cli.token_file {
-        return secrets::read_token_file(path).map(Some);
+        return token_input::read_token_file(path).map(Some);
     }
     if cli.token_stdin {
-        return secrets::read_token_line(std::io::stdin().lock()).map(Some);
+        return token_input::read_token_line(std::io::stdin().lock()).map(Some);
     }
     Ok(env_token)
 }
@@ -188,7 +188,7 @@ pub fn run(
             }));
             pipeline::start(core.clone(), events)?;
             if let Some(l) = listener.lock().ok().and_then(|mut l| l.take()) {
-                tauri::async_runtime::spawn(socket::serve(core.clone(), l));
+                app.manage(core.answer_forwarded(l));
             }
             tauri::async_runtime::spawn(async move { notifier.probe().await });
             // Start-up code and data are not needed again until the next start.

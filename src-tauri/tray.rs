@@ -13,7 +13,8 @@ use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::icons::{self, TrayLook};
-use alora_desktop::app::state::{lock, Core, TrayView};
+use alora_desktop::app::shell::TrayView;
+use alora_desktop::app::state::{lock, Core};
 
 /// The tray. `update` may be called from any thread; what it shows is set
 /// on the main thread, where the tray host's calls run.

@@ -7,7 +7,8 @@ use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindowBuilder, WindowEvent};
 
 use crate::tray::Tray;
-use alora_desktop::app::state::{Core, Shell, TrayView};
+use alora_desktop::app::shell::{Shell, TrayView};
+use alora_desktop::app::state::Core;
 use alora_desktop::error::{AppError, AppResult};
 use alora_desktop::events::UiEvent;
 use alora_desktop::models::Target;

@@ -7,6 +7,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import {
   EVENTS as CONTRACT_EVENTS,
   POPUP_KINDS as CONTRACT_POPUP_KINDS,
+  USER_STATUSES as CONTRACT_USER_STATUSES,
   type CommandName,
   type Commands,
   type EventPayloads,
@@ -93,7 +94,7 @@ export type Navigate = Target;
 /** `list_history`'s arguments, each optional. */
 export type HistoryQuery = Commands["list_history"]["args"];
 
-export const USER_STATUSES: readonly UserStatus[] = ["available", "busy", "away", "offline"];
+export const USER_STATUSES: readonly UserStatus[] = CONTRACT_USER_STATUSES;
 export const POPUP_KINDS: readonly PopupKind[] = CONTRACT_POPUP_KINDS;
 
 // ---------------------------------------------------------------- errors

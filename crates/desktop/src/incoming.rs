@@ -1,6 +1,6 @@
 //! What each incoming event says, written once: the title, body and target
 //! that both its popup (`notifications::popups`) and its history item
-//! (`data::history`) are made of, so that the two cannot drift apart.
+//! (`data::inbox`) are made of, so that the two cannot drift apart.
 
 use alora_link::Incoming;
 
@@ -104,7 +104,7 @@ pub fn notification_target(n: &alora_link::Notification) -> Target {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::history::item_for;
+    use crate::data::inbox::item_for;
     use crate::notifications::popups::popup_for;
     use chrono::Utc;
     use serde_json::json;

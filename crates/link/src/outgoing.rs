@@ -18,6 +18,14 @@ pub enum UserStatus {
 }
 
 impl UserStatus {
+    /// Every status, in the order a picker lists them.
+    pub const ALL: [UserStatus; 4] = [
+        UserStatus::Available,
+        UserStatus::Busy,
+        UserStatus::Away,
+        UserStatus::Offline,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             UserStatus::Available => "available",

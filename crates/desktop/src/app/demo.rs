@@ -22,7 +22,16 @@ pub struct Demo {
 struct Inner {
     backend: Backend,
     token: String,
+    /// The day's script and the replies: they end with the last handle.
     tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
 }
 
 impl std::fmt::Debug for Demo {

@@ -1,7 +1,11 @@
-//! The running app: the state its parts share (`state`, the `Core`), what a
-//! user can ask of it (`requests`), the demo's backend, and `--headless` mode.
+//! The running app: the state its parts share (`state`, the `Core`), the
+//! way into the pipeline (`input`), what a user can ask of it
+//! (`requests`), what a second process forwards (`forwarded`), and the
+//! demo's backend.
 
 pub mod demo;
-pub mod headless;
+pub mod forwarded;
+pub mod input;
 mod requests;
+pub mod shell;
 pub mod state;

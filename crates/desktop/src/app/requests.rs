@@ -8,11 +8,11 @@ use alora_link::{
 use chrono::Utc;
 use serde_json::Value;
 
+use crate::app::input::Put;
 use crate::app::state::{lock, Core};
 use crate::error::{AppError, AppResult};
 use crate::events::UiEvent;
 use crate::models::{AppSnapshot, Diagnostics, HistoryItem, HistoryQuery, Settings, SettingsPatch};
-use crate::pipeline::Put;
 
 impl Core {
     pub fn snapshot(&self) -> AppSnapshot {
@@ -228,11 +228,11 @@ impl Core {
     }
 
     pub fn list_history(&self, query: &HistoryQuery) -> Vec<HistoryItem> {
-        lock(&self.inner.history).list(query)
+        lock(&self.inner.inbox).list(query)
     }
 
     pub fn mark_history_read(&self, ids: &[String]) -> usize {
-        let changed = lock(&self.inner.history).mark_read(ids);
+        let changed = lock(&self.inner.inbox).mark_read(ids);
         if changed > 0 {
             self.refresh_tray();
         }

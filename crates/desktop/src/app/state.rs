@@ -10,69 +10,19 @@ use alora_link::{LinkConfig, LinkHandle, TokenClaims, UserStatus};
 use chrono::{SecondsFormat, Utc};
 
 use crate::app::demo::Demo;
-use crate::data::history::History;
+use crate::app::input::{Injector, Input};
+use crate::app::shell::{Focus, NoShell, Shell, TrayView};
+use crate::data::inbox::Inbox;
 use crate::data::storage::{self, Location};
 use crate::error::AppResult;
 use crate::events::UiEvent;
-use crate::models::{Problem, StateChange, Target};
+use crate::models::{Problem, StateChange};
 use crate::notifications::notifier::Notifier;
-use crate::pipeline::{Injector, Input};
 use crate::settings::secrets::{Secrets, TokenVault};
 use crate::settings::{Overrides, SettingsBackend, SettingsStore};
 
 /// How many link state changes diagnostics keep.
 const STATE_HISTORY: usize = 50;
-
-/// What shows the app to the user: tray + window in the GUI, nothing (logs)
-/// headless. Called from any thread.
-pub trait Shell: Send + Sync + 'static {
-    fn emit(&self, event: &UiEvent);
-    /// Whether anything would receive `emit` now: when not, the pipeline
-    /// skips making the UI's copy of each event.
-    fn listening(&self) -> bool {
-        true
-    }
-    /// Tray icon and menu, after any change of what `TrayView` holds.
-    fn refresh(&self, view: &TrayView);
-    /// Opens (creating it if needed) the window, at `target` when given.
-    fn open(&self, target: Option<Target>) -> AppResult<()>;
-    fn quit(&self);
-    /// Ends this instance and starts a new one out of the demo (after the
-    /// user saved a server). Only the GUI can: it has a window to come back to.
-    fn relaunch(&self) -> AppResult<()> {
-        Err(crate::error::AppError::Unavailable(
-            "only the tray app can restart itself".into(),
-        ))
-    }
-}
-
-/// What the tray shows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrayView {
-    pub state: alora_link::LinkState,
-    pub unread: usize,
-    pub status: UserStatus,
-    pub dnd: bool,
-    pub demo: bool,
-}
-
-/// A shell that shows nothing: before the real one is ready, and in tests.
-#[derive(Debug, Default)]
-pub struct NoShell;
-
-impl Shell for NoShell {
-    fn emit(&self, _: &UiEvent) {}
-    fn listening(&self) -> bool {
-        false
-    }
-    fn refresh(&self, _: &TrayView) {}
-    fn open(&self, _: Option<Target>) -> AppResult<()> {
-        Err(crate::error::AppError::Unavailable(
-            "there is no window in this mode".into(),
-        ))
-    }
-    fn quit(&self) {}
-}
 
 /// The backends a `Core` is built over (settings store, keyring, notifier)
 /// and the run's overrides; the GUI, headless mode and tests each choose
@@ -93,36 +43,31 @@ impl std::fmt::Debug for Backends {
     }
 }
 
-#[derive(Debug, Default)]
-pub(crate) struct Focus {
-    pub window_focused: bool,
-    pub conversation: Option<String>,
-}
-
 #[derive(Clone)]
 pub struct Core {
-    pub(crate) inner: Arc<Inner>,
+    pub(in crate::app) inner: Arc<Inner>,
 }
 
-pub(crate) struct Inner {
-    pub link: LinkHandle,
-    pub settings: SettingsStore,
-    pub secrets: Secrets,
-    pub notifier: Arc<dyn Notifier>,
-    pub shell: RwLock<Arc<dyn Shell>>,
-    pub history: Mutex<History>,
+/// Only `app/` sees these: everyone else goes through `Core`'s methods.
+pub(in crate::app) struct Inner {
+    pub(in crate::app) link: LinkHandle,
+    pub(in crate::app) settings: SettingsStore,
+    pub(in crate::app) secrets: Secrets,
+    pub(in crate::app) notifier: Arc<dyn Notifier>,
+    pub(in crate::app) shell: RwLock<Arc<dyn Shell>>,
+    pub(in crate::app) inbox: Mutex<Inbox>,
     /// Storage problems found at start, for the first window that asks.
-    pub startup_problems: Mutex<Vec<Problem>>,
-    pub status: Mutex<UserStatus>,
-    pub focus: Mutex<Focus>,
-    pub states: Mutex<VecDeque<StateChange>>,
-    pub demo: Mutex<Option<Demo>>,
-    pub demo_mode: bool,
+    pub(in crate::app) startup_problems: Mutex<Vec<Problem>>,
+    pub(in crate::app) status: Mutex<UserStatus>,
+    pub(in crate::app) focus: Mutex<Focus>,
+    pub(in crate::app) states: Mutex<VecDeque<StateChange>>,
+    pub(in crate::app) demo: Mutex<Option<Demo>>,
+    pub(in crate::app) demo_mode: bool,
     /// The way into the pipeline's input, for `simulate_incoming`.
-    pub injector: Injector,
+    pub(in crate::app) injector: Injector,
     /// The runtime the core was started on: sync callers (commands, tray,
     /// D-Bus callbacks) spawn their async work here.
-    pub runtime: tokio::runtime::Handle,
+    pub(in crate::app) runtime: tokio::runtime::Handle,
 }
 
 impl std::fmt::Debug for Core {
@@ -141,20 +86,20 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Core {
     /// `start_with` the data folder (memory for a demo).
-    pub async fn start(parts: Backends) -> AppResult<(Core, Input)> {
-        Core::start_with(parts, Location::Default).await
+    pub async fn start(backends: Backends) -> AppResult<(Core, Input)> {
+        Core::start_with(backends, Location::Default).await
     }
 
     /// Builds the core over the data at `location`, starts the demo backend
     /// when the run is a demo, and starts connecting. Must run inside a
     /// tokio runtime. The input goes to `pipeline::start` (or `pump`).
-    pub async fn start_with(parts: Backends, location: Location) -> AppResult<(Core, Input)> {
-        let token_override = parts.overrides.token.clone();
-        let (settings, problem) = SettingsStore::load(parts.settings, parts.overrides);
+    pub async fn start_with(backends: Backends, location: Location) -> AppResult<(Core, Input)> {
+        let token_override = backends.overrides.token.clone();
+        let (settings, problem) = SettingsStore::load(backends.settings, backends.overrides);
         if let Some(p) = &problem {
             tracing::warn!(problem = %p, "using default settings");
         }
-        let (secrets, keyring_problem) = Secrets::open(parts.vault, token_override).await;
+        let (secrets, keyring_problem) = Secrets::open(backends.vault, token_override).await;
         let demo_mode =
             settings.overrides().demo || settings.effective().server_url.trim().is_empty();
         let started = storage::start(location, demo_mode)?;
@@ -175,9 +120,9 @@ impl Core {
                 link,
                 settings,
                 secrets,
-                notifier: parts.notifier,
+                notifier: backends.notifier,
                 shell: RwLock::new(Arc::new(NoShell)),
-                history: Mutex::new(history),
+                inbox: Mutex::new(history),
                 startup_problems: Mutex::new(problems),
                 status: Mutex::new(UserStatus::Available),
                 focus: Mutex::new(Focus::default()),
@@ -277,7 +222,7 @@ impl Core {
             }
         };
         // Catch-up: what the server sent after the newest event stored.
-        config.since = lock(&self.inner.history).last_event_at();
+        config.since = lock(&self.inner.inbox).last_event_at();
         config
     }
 
@@ -306,7 +251,7 @@ impl Core {
     // expression: two of them there, in two orders in two places, deadlocked
     // the pipeline against `get_snapshot`. Each of these releases its own.
     pub(crate) fn unread(&self) -> usize {
-        lock(&self.inner.history).unread()
+        lock(&self.inner.inbox).unread()
     }
 
     pub(crate) fn status(&self) -> UserStatus {
@@ -330,13 +275,34 @@ impl Core {
 
     /// Tells the window focus (from the window's events).
     pub fn set_window_focused(&self, focused: bool) {
-        let mut focus = lock(&self.inner.focus);
-        focus.window_focused = focused;
+        lock(&self.inner.focus).window_focused = focused;
     }
 
     /// The window is gone: nothing is open in it any more.
     pub fn window_closed(&self) {
         *lock(&self.inner.focus) = Focus::default();
+    }
+
+    /// The conversation open in the window, while the window has focus.
+    pub fn focused_conversation(&self) -> Option<String> {
+        lock(&self.inner.focus).focused().map(str::to_owned)
+    }
+
+    /// The inbox; its lock is held while the guard lives, so take no
+    /// other lock of the core's meanwhile.
+    pub fn inbox(&self) -> MutexGuard<'_, Inbox> {
+        lock(&self.inner.inbox)
+    }
+
+    pub fn notifier(&self) -> Arc<dyn Notifier> {
+        self.inner.notifier.clone()
+    }
+
+    /// Our own status, as the server last told it (another session's change
+    /// echoed); the tray follows.
+    pub(crate) fn status_echoed(&self, status: UserStatus) {
+        *lock(&self.inner.status) = status;
+        self.refresh_tray();
     }
 
     /// Disconnects cleanly and stops the demo backend.

@@ -1,5 +1,6 @@
 //! The app's data: where it lives and how it is opened (`storage`), and the
-//! notification history as the app uses it (`history`).
+//! inbox, the notification history as the app uses it over alora-store's
+//! `history` table (`inbox`).
 
-pub mod history;
+pub mod inbox;
 pub mod storage;

@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use alora_link::{Link, LinkEvents, LinkHandle, MemoryStore, OutboxStore};
 use alora_store::{Database, HistoryStore, Retention, StoreError};
 
-use crate::data::history::History;
+use crate::data::inbox::Inbox;
 use crate::models::Problem;
-use crate::settings::IDENTIFIER;
+use crate::places;
 
 /// Environment variables that bound the history (days, rows; 0 = no limit).
 pub const MAX_DAYS_ENV: &str = "ALORA_HISTORY_MAX_DAYS";
@@ -30,31 +30,12 @@ pub enum Location {
     Memory,
 }
 
-/// An XDG base folder: `$var` when absolute, else `$HOME/<under_home>`;
-/// `None` with neither (never a shared temp folder in their place).
-pub fn xdg_home(var: &str, under_home: &str) -> Option<PathBuf> {
-    let absolute = |v: std::ffi::OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
-    std::env::var_os(var).and_then(absolute).or_else(|| {
-        Some(
-            std::env::var_os("HOME")
-                .and_then(absolute)?
-                .join(under_home),
-        )
-    })
-}
-
 impl Location {
-    /// `$XDG_DATA_HOME/com.alora.tray`, the folder of the settings file;
-    /// `None` when there is no home to put it in.
-    pub fn data_dir() -> Option<PathBuf> {
-        Some(xdg_home("XDG_DATA_HOME", ".local/share")?.join(IDENTIFIER))
-    }
-
     fn resolve(self, demo: bool) -> Result<Option<PathBuf>, StoreError> {
         Ok(match self {
             Location::Default if demo => None,
             Location::Default => {
-                Some(Location::data_dir().ok_or_else(|| StoreError::Unwritable {
+                Some(places::data_dir().ok_or_else(|| StoreError::Unwritable {
                     path: PathBuf::from("$XDG_DATA_HOME"),
                     reason:
                         "there is no home folder (neither HOME nor XDG_DATA_HOME is set)".into(),
@@ -70,7 +51,7 @@ impl Location {
 /// even when the data stays in memory (demo), so the folder is made
 /// private first. A folder that cannot be used is told by `open` later.
 pub fn prepare_data_dir() {
-    if let Some(dir) = Location::data_dir() {
+    if let Some(dir) = places::data_dir() {
         if let Err(e) = private_dir(&dir) {
             tracing::warn!(error = %e, dir = %dir.display(), "the data folder cannot be made private");
         }
@@ -169,7 +150,7 @@ impl std::fmt::Debug for Opened {
 pub struct Started {
     pub link: LinkHandle,
     pub events: LinkEvents,
-    pub history: History,
+    pub history: Inbox,
     pub problems: Vec<Problem>,
 }
 
@@ -193,7 +174,7 @@ pub fn start(location: Location, demo: bool) -> Result<Started, StoreError> {
     Ok(Started {
         link,
         events,
-        history: History::new(opened.history),
+        history: Inbox::new(opened.history),
         problems,
     })
 }
@@ -273,7 +254,7 @@ fn unusable(e: &StoreError) -> Problem {
         format!(
             "{e}. Notifications and unsent messages are kept in memory only, until Alora Tray \
              quits; fix the data folder ({}) and restart to keep them.",
-            Location::data_dir().map_or_else(
+            places::data_dir().map_or_else(
                 || "set HOME or XDG_DATA_HOME".to_owned(),
                 |d| d.display().to_string()
             )

@@ -10,7 +10,8 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::*;
-use crate::app::state::{lock, Backends, Core, Shell, TrayView};
+use crate::app::shell::{Shell, TrayView};
+use crate::app::state::{Backends, Core};
 use crate::events::UiEvent;
 use crate::models::{HistoryQuery, NotifierStatus, Target};
 use crate::notifications::notifier::{BoxFuture, Notifier, NotifyError};
@@ -228,7 +229,7 @@ async fn a_burst_is_stored_in_one_go_and_each_id_pops_once() {
 async fn a_full_disk_is_told_once_and_events_still_reach_the_user() {
     let dir = scratch("full");
     let (core, seen) = core(Location::Dir(dir.clone())).await;
-    let cap = lock(&core.inner.history).limit_pages(1).unwrap();
+    let cap = core.inbox().limit_pages(1).unwrap();
     let big = "x".repeat(3000);
     let n = 40;
     for i in 0..n {
@@ -253,7 +254,7 @@ async fn a_full_disk_is_told_once_and_events_still_reach_the_user() {
     assert_eq!(added, n, "each shown, stored or not");
     assert!(popups(&seen, 3).await >= 3);
     // Space again: new events are kept again.
-    lock(&core.inner.history).limit_pages(1_000_000).unwrap();
+    core.inbox().limit_pages(1_000_000).unwrap();
     let after = json!({"id": "after", "title": "Room again", "message": "m"});
     core.simulate_incoming("newNotification", after).unwrap();
     let q = HistoryQuery {

@@ -13,7 +13,6 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::app::state::Core;
 use crate::error::{AppError, AppResult};
 use crate::settings::Overrides;
 
@@ -208,46 +207,6 @@ impl Command {
             },
             Command::Quit => Forward::Quit,
         })
-    }
-}
-
-impl Core {
-    /// Runs a forwarded request; the answer goes back to the second process.
-    pub async fn execute(&self, request: Forward) -> AppResult<Value> {
-        tracing::info!(request = ?request_name(&request), "forwarded request");
-        let delivered = |d: alora_link::Delivery| serde_json::to_value(d).unwrap_or(Value::Null);
-        Ok(match request {
-            Forward::Status { status } => delivered(self.update_status(status).await?),
-            Forward::Send { event, payload } => delivered(self.emit_event(&event, payload).await?),
-            Forward::Open => {
-                self.shell().open(None)?;
-                Value::Null
-            }
-            Forward::Reconnect => {
-                self.reconnect_now().await?;
-                Value::Null
-            }
-            Forward::Dnd { on } => {
-                self.set_dnd(on).await?;
-                Value::Null
-            }
-            Forward::Quit => {
-                self.shell().quit();
-                Value::Null
-            }
-        })
-    }
-}
-
-/// The request's name only: a `send` payload could hold anything.
-fn request_name(request: &Forward) -> &'static str {
-    match request {
-        Forward::Status { .. } => "status",
-        Forward::Send { .. } => "send",
-        Forward::Open => "open",
-        Forward::Reconnect => "reconnect",
-        Forward::Dnd { .. } => "dnd",
-        Forward::Quit => "quit",
     }
 }
 

@@ -19,17 +19,12 @@ use std::os::unix::net::{UnixListener as StdListener, UnixStream as StdStream};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
+use crate::platform::linux::current_uid;
+
 /// Tests run several instances side by side: each names its own socket.
 /// A path given here is the user's own choice and is used as it is (the
 /// lock, the umask and the peer check still apply).
 pub const SOCKET_ENV: &str = "ALORA_TRAY_SOCKET";
-
-/// The real uid of this process.
-#[allow(unsafe_code)]
-pub fn current_uid() -> u32 {
-    // SAFETY: getuid takes nothing, cannot fail and touches no memory of ours.
-    unsafe { libc::getuid() }
-}
 
 /// The socket and the lock file beside it.
 #[derive(Debug, Clone, PartialEq, Eq)]

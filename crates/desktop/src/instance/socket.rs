@@ -22,11 +22,11 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader as TokioBufReader};
 use tokio::net::{UnixListener, UnixStream};
 
-use crate::app::state::Core;
 use crate::error::{AppError, AppResult};
 use crate::instance::cli::Forward;
-use crate::instance::{current_uid, endpoint, Endpoint};
+use crate::instance::{endpoint, Endpoint};
 use crate::models::Problem;
+use crate::platform::linux::current_uid;
 
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -112,19 +112,13 @@ pub const LIMITS: Limits = Limits {
 };
 
 type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = AppResult<Value>> + Send>>;
-/// What runs a request: the core's `execute`, or a test's stand-in.
+/// What runs a request: the core's `execute` (`app::forwarded`), or a
+/// test's stand-in.
 pub type Handler = Arc<dyn Fn(Forward) -> Pending + Send + Sync>;
 
-/// Answers forwarded requests until the process ends. Needs a tokio runtime.
-pub async fn serve(core: Core, listener: StdListener) {
-    let handler: Handler = Arc::new(move |request| {
-        let core = core.clone();
-        Box::pin(async move { core.execute(request).await })
-    });
-    serve_with(listener, LIMITS, handler).await;
-}
-
-pub async fn serve_with(listener: StdListener, limits: Limits, handler: Handler) {
+/// Answers forwarded requests with `handler` until dropped. Needs a tokio
+/// runtime.
+pub async fn serve(listener: StdListener, limits: Limits, handler: Handler) {
     let listener = match UnixListener::from_std(listener) {
         Ok(l) => l,
         Err(e) => {

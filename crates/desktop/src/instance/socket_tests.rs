@@ -42,7 +42,7 @@ fn server(limits: Limits) -> (tokio::runtime::Runtime, PathBuf, PathBuf) {
     runtime.spawn(async move {
         // The claim lives as long as the server.
         let claim = claim;
-        serve_with(claim.listener, limits, handler).await;
+        serve(claim.listener, limits, handler).await;
     });
     (runtime, endpoint.socket, tmp)
 }

@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use alora_link::{Incoming, LinkEvent, LinkState, UserStatus};
 
-use crate::app::state::{lock, Core};
-use crate::data::history;
+use crate::app::state::Core;
+use crate::data::inbox;
 use crate::events::UiEvent;
 use crate::models::{HistoryItem, Problem};
 use crate::notifications::popups::{Popup, PopupContext, PopupRules};
@@ -28,16 +28,16 @@ struct BatchContext {
     own: Option<String>,
 }
 
-/// What storing an event's history item came to.
+/// What became of an event in the history.
 #[derive(Debug)]
-enum Kept {
-    /// Not an event the history keeps (typing, status, connected...).
-    Not,
+enum Stored {
+    /// An event the history does not keep (typing, status, connected...).
+    NotHistory,
     New(HistoryItem),
     /// Stored already: a re-delivery (catch-up, a server's re-send).
     Again,
     /// Could not be stored; shown anyway, better than losing it twice.
-    Unstored(HistoryItem),
+    Failed(HistoryItem),
 }
 
 impl Pipeline {
@@ -68,7 +68,7 @@ impl Pipeline {
         let kept = self.store_incoming(&events);
         // Once per batch, not per event: a flood is thousands of events a second.
         let env = BatchContext {
-            settings: self.core.inner.settings.effective(),
+            settings: self.core.settings(),
             own: self.core.own_user_id(),
         };
         let ui = self.core.shell().listening();
@@ -99,7 +99,7 @@ impl Pipeline {
 
     /// Stores the history items of the incoming events and moves the
     /// catch-up cursor past them, in one transaction.
-    fn store_incoming(&mut self, events: &[LinkEvent]) -> Vec<Kept> {
+    fn store_incoming(&mut self, events: &[LinkEvent]) -> Vec<Stored> {
         let incoming = || {
             events.iter().map(|e| match e {
                 LinkEvent::Incoming(i) => Some(i),
@@ -109,17 +109,15 @@ impl Pipeline {
         // The items are moved, not copied: which event has one is noted aside.
         let mut kept_for = Vec::with_capacity(events.len());
         let mut to_store = Vec::with_capacity(events.len());
-        for item in incoming().map(|i| i.and_then(history::item_for)) {
+        for item in incoming().map(|i| i.and_then(inbox::item_for)) {
             kept_for.push(item.is_some());
             to_store.extend(item);
         }
         if to_store.is_empty() {
-            return kept_for.into_iter().map(|_| Kept::Not).collect();
+            return kept_for.into_iter().map(|_| Stored::NotHistory).collect();
         }
-        let newest = incoming()
-            .filter_map(|i| i.and_then(history::stamp_of))
-            .max();
-        let stored = lock(&self.core.inner.history).add_many_advancing(&to_store, newest);
+        let newest = incoming().filter_map(|i| i.and_then(inbox::stamp_of)).max();
+        let stored = self.core.inbox().add_many_advancing(&to_store, newest);
         let fresh = match stored {
             Ok(fresh) => {
                 self.history_recovered();
@@ -131,8 +129,8 @@ impl Pipeline {
                 return kept_for
                     .into_iter()
                     .map(|has| match has.then(|| items.next()).flatten() {
-                        Some(item) => Kept::Unstored(item),
-                        None => Kept::Not,
+                        Some(item) => Stored::Failed(item),
+                        None => Stored::NotHistory,
                     })
                     .collect();
             }
@@ -142,9 +140,9 @@ impl Pipeline {
         kept_for
             .into_iter()
             .map(|has| match has.then(|| items.next()).flatten() {
-                Some((item, true)) => Kept::New(item),
-                Some((_, false)) => Kept::Again,
-                None => Kept::Not,
+                Some((item, true)) => Stored::New(item),
+                Some((_, false)) => Stored::Again,
+                None => Stored::NotHistory,
             })
             .collect()
     }
@@ -168,39 +166,33 @@ impl Pipeline {
     }
 
     /// Returns whether a new item was added to the history.
-    fn on_incoming(&mut self, incoming: &Incoming, kept: Kept, env: &BatchContext) -> bool {
+    fn on_incoming(&mut self, incoming: &Incoming, kept: Stored, env: &BatchContext) -> bool {
         tracing::trace!(event = incoming.event_name(), "incoming");
         if let Incoming::StatusUpdated(s) = incoming {
             // Our own status, echoed from another session, is ours too.
             if env.own.as_deref() == Some(s.user_id.0.as_str()) {
                 if let Ok(status) = s.status.parse::<UserStatus>() {
-                    *lock(&self.core.inner.status) = status;
-                    self.core.refresh_tray();
+                    self.core.status_echoed(status);
                 }
             }
         }
         let added = match kept {
             // A re-send (catch-up after a reconnect): stored, shown, done.
-            Kept::Again => return false,
-            Kept::New(item) | Kept::Unstored(item) => {
+            Stored::Again => return false,
+            Stored::New(item) | Stored::Failed(item) => {
                 self.core.emit(UiEvent::HistoryAdded(item));
                 true
             }
-            Kept::Not => false,
+            Stored::NotHistory => false,
         };
-        let focus = lock(&self.core.inner.focus);
-        let focused = focus
-            .conversation
-            .as_deref()
-            .filter(|_| focus.window_focused);
+        let focused = self.core.focused_conversation();
         let ctx = PopupContext {
             prefs: &env.settings.popups,
             dnd: env.settings.dnd,
-            focused_conversation: focused,
+            focused_conversation: focused.as_deref(),
             own_user_id: env.own.as_deref(),
         };
         let popup = self.rules.decide(incoming, &ctx, Instant::now());
-        drop(focus);
         if let Some(popup) = popup {
             self.show(popup);
         }
@@ -210,7 +202,7 @@ impl Pipeline {
     /// Time-driven work: burst summaries and the tray's countdown.
     pub fn on_tick(&mut self) {
         let summaries = self.rules.flush(Instant::now());
-        let dnd = self.core.inner.settings.effective().dnd;
+        let dnd = self.core.settings().dnd;
         for popup in summaries {
             if !dnd {
                 self.show(popup);
@@ -224,7 +216,7 @@ impl Pipeline {
     /// Shows a popup without waiting: the notifier's task lives until the
     /// popup is clicked or closed.
     fn show(&self, popup: Popup) {
-        let notifier = self.core.inner.notifier.clone();
+        let notifier = self.core.notifier();
         tracing::debug!(summary = %popup.summary, "popup");
         self.core.spawn(async move {
             if let Err(e) = notifier.show(popup).await {

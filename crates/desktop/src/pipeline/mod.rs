@@ -11,10 +11,9 @@ use tokio::time::{sleep_until, Instant as TokioInstant};
 use crate::app::state::Core;
 
 mod consumer;
-pub mod input;
 
+pub use crate::app::input::Input;
 pub use consumer::Pipeline;
-pub use input::{Injector, Input, Put};
 
 /// At most this many events are stored in one transaction. A batch is only
 /// what has already arrived: nothing waits for more, so a lone event is

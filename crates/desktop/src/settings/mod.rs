@@ -12,12 +12,12 @@ use crate::error::{AppError, AppResult};
 use crate::models::{Settings, SettingsPatch};
 
 pub mod secrets;
+pub mod token_input;
 
 /// The store file (under the app data dir) and the key settings live in.
 pub const STORE_FILE: &str = "settings.json";
 /// The key, in the store file, of the settings object.
 pub const KEY: &str = "settings";
-pub const IDENTIFIER: &str = "com.alora.tray";
 /// Read once at start and taken out of the environment (`take_env_token`).
 pub const TOKEN_ENV: &str = "ALORA_TOKEN";
 
@@ -35,7 +35,7 @@ impl JsonFile {
     /// `$XDG_DATA_HOME/com.alora.tray/settings.json`, where the plugin keeps
     /// it; `None` with no home (never a shared temp folder instead).
     pub fn default_path() -> Option<PathBuf> {
-        Some(crate::data::storage::Location::data_dir()?.join(STORE_FILE))
+        Some(crate::places::data_dir()?.join(STORE_FILE))
     }
 }
 

@@ -8,7 +8,7 @@ const FILE: &str = "alora-tray.desktop";
 
 /// `None` with no home: a shared temp folder is no stand-in.
 fn dir() -> Option<PathBuf> {
-    Some(crate::data::storage::xdg_home("XDG_CONFIG_HOME", ".config")?.join("autostart"))
+    crate::places::autostart_dir()
 }
 
 /// Adds or removes the entry.

@@ -1,9 +1,16 @@
 //! Linux only: handing memory back (`footprint`), WebKitGTK's rendering
 //! environment, the allocator's set-up, XDG autostart, and the
-//! freedesktop notification client over D-Bus.
+//! freedesktop notification client over D-Bus, and who this process runs as.
 
 pub mod allocator;
 pub mod autostart;
 pub mod footprint;
 pub mod freedesktop;
 pub mod rendering;
+
+/// The real uid of this process.
+#[allow(unsafe_code)]
+pub fn current_uid() -> u32 {
+    // SAFETY: getuid takes nothing, cannot fail and touches no memory of ours.
+    unsafe { libc::getuid() }
+}

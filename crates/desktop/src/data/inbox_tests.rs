@@ -12,8 +12,8 @@ fn incoming(event: &str, payload: serde_json::Value) -> Incoming {
         .unwrap()
 }
 
-fn filled() -> History {
-    let mut h = History::in_memory().unwrap();
+fn filled() -> Inbox {
+    let mut h = Inbox::in_memory().unwrap();
     let items: Vec<_> = [
         "Booking request",
         "Invoice paid",
@@ -93,7 +93,7 @@ fn searches_filters_and_marks_read() {
 
 #[test]
 fn the_cursor_follows_stamped_events_forward_only() {
-    let mut h = History::in_memory().unwrap();
+    let mut h = Inbox::in_memory().unwrap();
     assert!(h.is_in_memory() && h.last_event_at().is_none());
     let n = incoming(
         "newNotification",
@@ -169,7 +169,7 @@ fn a_booking_status_that_comes_back_is_a_new_item_and_a_resend_is_not() {
     let cancelled = at("cancelled", "2026-03-01T11:00:00Z");
     let confirmed_again = at("confirmed", "2026-03-01T12:00:00Z");
     let resent = at("confirmed", "2026-03-01T12:00:00Z");
-    let mut h = History::in_memory().unwrap();
+    let mut h = Inbox::in_memory().unwrap();
     let fresh = h
         .add_many_advancing(&[confirmed, cancelled, confirmed_again, resent], None)
         .unwrap();

@@ -55,7 +55,7 @@ fn contract_is_up_to_date() {
 /// their types, in `signatures`; the names it cannot, so they are read here).
 #[test]
 fn the_table_names_each_commands_arguments() {
-    let source = include_str!("commands.rs");
+    let source = include_str!("../commands.rs");
     let mut from_source: Vec<(String, Vec<String>)> = source
         .split("#[tauri::command")
         .skip(1)

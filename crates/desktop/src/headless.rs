@@ -1,5 +1,7 @@
 //! `--headless`: the link, history, popups and the forwarded subcommands on
-//! a plain tokio runtime, with no Tauri at all (no display needed).
+//! a plain tokio runtime, with no Tauri at all (no display needed); and
+//! the parts every desktop run starts from (`desktop_core`), the tray
+//! app's too.
 
 use std::os::unix::net::UnixListener;
 use std::process::ExitCode;
@@ -7,10 +9,11 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use crate::app::state::{Backends, Core, Shell, TrayView};
+use crate::app::shell::{Shell, TrayView};
+use crate::app::state::{Backends, Core};
 use crate::error::{AppError, AppResult};
 use crate::events::UiEvent;
-use crate::instance::{self, socket};
+use crate::instance;
 use crate::models::Target;
 use crate::notifications::notifier::{DesktopNotifier, NotifierHooks};
 use crate::pipeline;
@@ -54,13 +57,13 @@ pub async fn desktop_core(
     icon: String,
 ) -> AppResult<(Core, pipeline::Input, Arc<DesktopNotifier>)> {
     let notifier = DesktopNotifier::new(icon);
-    let parts = Backends {
+    let backends = Backends {
         settings,
         vault: Some(Arc::new(OsKeyring)),
         notifier: Arc::new(notifier.clone()),
         overrides,
     };
-    let (core, events) = Core::start(parts).await?;
+    let (core, events) = Core::start(backends).await?;
     let (open_core, problem_core) = (core.clone(), core.clone());
     notifier.set_hooks(NotifierHooks {
         open: Box::new(move |target| {
@@ -107,7 +110,7 @@ pub fn run(overrides: Overrides, listener: UnixListener, icon: String) -> ExitCo
             tracing::error!(error = %e, "cannot start the event pipeline");
             return ExitCode::FAILURE;
         }
-        tokio::spawn(socket::serve(core.clone(), listener));
+        let _answering = core.answer_forwarded(listener);
         notifier.probe().await;
         tracing::info!("running headless");
         tokio::select! {

@@ -1,5 +1,5 @@
-//! The notification history as the app uses it: alora-store's SQLite
-//! history (on disk, or in memory when the data folder is unusable) behind
+//! The inbox: the notification history as the app uses it, alora-store's
+//! SQLite history (on disk, or in memory when the data folder is unusable) behind
 //! the few methods the commands and the tray call, which log a storage
 //! error and answer empty rather than fail a UI refresh; and the item each
 //! incoming event becomes (its words from `incoming::describe`).
@@ -12,19 +12,19 @@ use crate::incoming::describe;
 use crate::models::{HistoryItem, HistoryQuery};
 
 #[derive(Debug)]
-pub struct History {
+pub struct Inbox {
     store: HistoryStore,
 }
 
-impl History {
+impl Inbox {
     pub fn new(store: HistoryStore) -> Self {
-        History { store }
+        Inbox { store }
     }
 
     #[cfg(test)]
     /// A history in memory with the default limits.
     pub fn in_memory() -> Result<Self, StoreError> {
-        Ok(History::new(HistoryStore::in_memory(Default::default())?))
+        Ok(Inbox::new(HistoryStore::in_memory(Default::default())?))
     }
 
     #[cfg(test)]
@@ -175,5 +175,5 @@ pub fn item_for(incoming: &Incoming) -> Option<HistoryItem> {
 }
 
 #[cfg(test)]
-#[path = "history_tests.rs"]
+#[path = "inbox_tests.rs"]
 mod tests;

@@ -49,7 +49,7 @@ fn a_file_of_another_user_or_nothing_is_refused() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("--token-file /nonexistent/alora-token"), "{e}");
-    if crate::instance::current_uid() != 0 {
+    if crate::platform::linux::current_uid() != 0 {
         eprintln!("SKIPPED: only root can give a file to another user");
         return;
     }

@@ -1,0 +1,74 @@
+//! What shows the app to the user, as the core sees it: the `Shell` port
+//! (tray and window in the GUI, logs headless), what the tray shows, a
+//! shell that shows nothing, and what the window has in focus.
+
+use alora_link::UserStatus;
+
+use crate::error::AppResult;
+use crate::events::UiEvent;
+use crate::models::Target;
+
+/// What shows the app to the user: tray + window in the GUI, nothing (logs)
+/// headless. Called from any thread.
+pub trait Shell: Send + Sync + 'static {
+    fn emit(&self, event: &UiEvent);
+    /// Whether anything would receive `emit` now: when not, the pipeline
+    /// skips making the UI's copy of each event.
+    fn listening(&self) -> bool {
+        true
+    }
+    /// Tray icon and menu, after any change of what `TrayView` holds.
+    fn refresh(&self, view: &TrayView);
+    /// Opens (creating it if needed) the window, at `target` when given.
+    fn open(&self, target: Option<Target>) -> AppResult<()>;
+    fn quit(&self);
+    /// Ends this instance and starts a new one out of the demo (after the
+    /// user saved a server). Only the GUI can: it has a window to come back to.
+    fn relaunch(&self) -> AppResult<()> {
+        Err(crate::error::AppError::Unavailable(
+            "only the tray app can restart itself".into(),
+        ))
+    }
+}
+
+/// What the tray shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrayView {
+    pub state: alora_link::LinkState,
+    pub unread: usize,
+    pub status: UserStatus,
+    pub dnd: bool,
+    pub demo: bool,
+}
+
+/// A shell that shows nothing: before the real one is ready, and in tests.
+#[derive(Debug, Default)]
+pub struct NoShell;
+
+impl Shell for NoShell {
+    fn emit(&self, _: &UiEvent) {}
+    fn listening(&self) -> bool {
+        false
+    }
+    fn refresh(&self, _: &TrayView) {}
+    fn open(&self, _: Option<Target>) -> AppResult<()> {
+        Err(crate::error::AppError::Unavailable(
+            "there is no window in this mode".into(),
+        ))
+    }
+    fn quit(&self) {}
+}
+
+/// What the window shows and whether it has the focus (from its events).
+#[derive(Debug, Default)]
+pub(crate) struct Focus {
+    pub window_focused: bool,
+    pub conversation: Option<String>,
+}
+
+impl Focus {
+    /// The conversation the user is looking at: open, in a focused window.
+    pub fn focused(&self) -> Option<&str> {
+        self.conversation.as_deref().filter(|_| self.window_focused)
+    }
+}
