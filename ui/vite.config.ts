@@ -21,6 +21,9 @@ export default defineConfig({
     environment: "jsdom",
     include: ["src/**/*.test.{ts,tsx}"],
     setupFiles: ["src/test/setup.ts"],
+    // A guard against a hang, not a speed check: on a shared, loaded
+    // machine a 120-item render took over vitest's default 5 s.
+    testTimeout: 30_000,
     restoreMocks: true,
   },
 });
