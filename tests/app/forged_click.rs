@@ -18,6 +18,7 @@ fn popup(tag: &str, conversation: &str) -> Popup {
         body: "m".into(),
         category: "im.received",
         target: Target::new(View::Messages, Some(conversation.into())),
+        actions: Vec::new(),
     }
 }
 
@@ -30,6 +31,7 @@ fn a_click_signal_from_another_bus_client_opens_nothing() {
     let o = opened.clone();
     notifier.set_hooks(NotifierHooks {
         open: Box::new(move |t| o.lock().unwrap().push(t)),
+        act: Box::new(|_| {}),
         problem: Box::new(|_| {}),
     });
     let tag = "forged-click-93d";

@@ -106,7 +106,21 @@ async fn popups_for_pushed_events_none_for_typing_and_the_cli_reaches_the_server
     assert_eq!(n.body, "Friday &lt;10:00&gt; &amp; more");
     assert!(got
         .iter()
-        .all(|r| r.app_name == "Alora" && r.actions == ["default", "Open"]));
+        .all(|r| r.app_name == "Alora" && r.actions[..2] == ["default", "Open"]));
+    // The recorder has `actions` and `inline-reply`: Reply is a text field.
+    let message = got.iter().find(|r| r.summary == "Maya").unwrap();
+    assert_eq!(
+        message.actions,
+        [
+            "default",
+            "Open",
+            "inline-reply",
+            "Reply",
+            "mark-read",
+            "Mark read"
+        ]
+    );
+    assert_eq!(message.reply_placeholder.as_deref(), Some("Reply to Maya"));
 
     // Forwarded subcommands.
     let out = app.cli(&["status", "busy"]);

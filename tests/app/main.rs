@@ -6,6 +6,7 @@
 // allowance does not reach) may panic on what they set up themselves.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod actions;
 mod demo;
 mod durability;
 mod forged_click;

@@ -21,6 +21,7 @@ fn popups_reach_the_server_escaped_with_an_open_action() {
     let (o, p) = (opened.clone(), problems.clone());
     notifier.set_hooks(NotifierHooks {
         open: Box::new(move |t| o.lock().unwrap().push(t)),
+        act: Box::new(|_| {}),
         problem: Box::new(move |x| p.lock().unwrap().push(x)),
     });
     assert_eq!(rt.block_on(notifier.probe()), NotifierStatus::Available);
@@ -36,6 +37,7 @@ fn popups_reach_the_server_escaped_with_an_open_action() {
         body: long,
         category: "im.received",
         target: Target::new(View::Messages, Some("c-42".into())),
+        actions: Vec::new(),
     };
     let shown = rt.block_on(notifier.show(popup));
     assert!(shown.is_ok(), "{shown:?}");

@@ -23,11 +23,22 @@ pub struct Recorded {
     pub body: String,
     pub actions: Vec<String>,
     pub category: Option<String>,
+    /// The `replaces_id` it came with (0: a new popup).
+    pub replaces: u32,
+    pub desktop_entry: Option<String>,
+    pub reply_placeholder: Option<String>,
 }
 
 struct Server {
     log: Arc<Mutex<Vec<Recorded>>>,
+    closed: Arc<Mutex<Vec<u32>>>,
     next: AtomicU32,
+}
+
+fn hint(hints: &HashMap<String, OwnedValue>, name: &str) -> Option<String> {
+    hints
+        .get(name)
+        .and_then(|v| String::try_from(v.try_clone().ok()?).ok())
 }
 
 #[zbus::interface(name = "org.freedesktop.Notifications")]
@@ -49,9 +60,6 @@ impl Server {
         } else {
             self.next.fetch_add(1, Ordering::SeqCst)
         };
-        let category = hints
-            .get("category")
-            .and_then(|v| String::try_from(v.try_clone().ok()?).ok());
         let r = Recorded {
             id,
             app_name,
@@ -59,14 +67,22 @@ impl Server {
             summary,
             body,
             actions,
-            category,
+            category: hint(&hints, "category"),
+            replaces: replaces_id,
+            desktop_entry: hint(&hints, "desktop-entry"),
+            reply_placeholder: hint(&hints, "x-kde-reply-placeholder-text"),
         };
         self.log.lock().unwrap().push(r);
         id
     }
 
     fn get_capabilities(&self) -> Vec<String> {
-        vec!["body".into(), "body-markup".into(), "actions".into()]
+        vec![
+            "body".into(),
+            "body-markup".into(),
+            "actions".into(),
+            "inline-reply".into(),
+        ]
     }
 
     fn get_server_information(&self) -> (String, String, String, String) {
@@ -83,6 +99,7 @@ impl Server {
         id: u32,
         #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
     ) {
+        self.closed.lock().unwrap().push(id);
         let _ = emitter
             .emit(IFACE, "NotificationClosed", &(id, 3_u32))
             .await;
@@ -92,6 +109,7 @@ impl Server {
 /// The one recorder of this test process (a bus name has one owner).
 pub struct Recorder {
     log: Arc<Mutex<Vec<Recorded>>>,
+    closed: Arc<Mutex<Vec<u32>>>,
     conn: zbus::Connection,
     rt: tokio::runtime::Handle,
 }
@@ -126,8 +144,10 @@ fn start() -> Result<Recorder, String> {
         let handle = rt.handle().clone();
         rt.block_on(async move {
             let log = Arc::new(Mutex::new(Vec::new()));
+            let closed = Arc::new(Mutex::new(Vec::new()));
             let server = Server {
                 log: log.clone(),
+                closed: closed.clone(),
                 next: AtomicU32::new(1),
             };
             // zbus 5: each step of the builder can fail.
@@ -143,6 +163,7 @@ fn start() -> Result<Recorder, String> {
                 Ok(conn) => {
                     let _ = tx.send(Ok(Recorder {
                         log,
+                        closed,
                         conn,
                         rt: handle,
                     }));
@@ -181,6 +202,28 @@ impl Recorder {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// The ids the app closed (`CloseNotification`), in order.
+    pub fn closed(&self) -> Vec<u32> {
+        self.closed.lock().unwrap().clone()
+    }
+
+    /// As if the user typed `text` into the reply field of notification `id`.
+    pub fn reply(&self, id: u32, text: &str) {
+        let conn = self.conn.clone();
+        let text = text.to_owned();
+        let done = self.rt.block_on(async move {
+            conn.emit_signal(
+                None::<&str>,
+                PATH,
+                IFACE,
+                "NotificationReplied",
+                &(id, text),
+            )
+            .await
+        });
+        done.unwrap();
     }
 
     /// As if the user clicked the action `key` of notification `id`.

@@ -64,13 +64,14 @@ pub async fn desktop_core(
         overrides,
     };
     let (core, events) = Core::start(backends).await?;
-    let (open_core, problem_core) = (core.clone(), core.clone());
+    let (open_core, act_core, problem_core) = (core.clone(), core.clone(), core.clone());
     notifier.set_hooks(NotifierHooks {
         open: Box::new(move |target| {
             if let Err(e) = open_core.shell().open(Some(target)) {
                 tracing::debug!(error = %e, "cannot open the window");
             }
         }),
+        act: Box::new(move |acted| act_core.act(acted)),
         problem: Box::new(move |p| problem_core.problem(p)),
     });
     Ok((core, events, notifier))

@@ -39,6 +39,20 @@ pub fn describe(incoming: &Incoming) -> Option<Described> {
             "x-alora.notification",
             notification_target(n),
         ),
+        Incoming::BookingUpdated(_) if incoming.booking_request().is_some() => {
+            let request = incoming.booking_request()?;
+            let Incoming::BookingUpdated(b) = incoming else {
+                return None;
+            };
+            same(
+                b.title
+                    .clone()
+                    .unwrap_or_else(|| "Booking request".to_owned()),
+                b.message.clone().unwrap_or_else(|| request_words(&request)),
+                "x-alora.booking-request",
+                Target::new(View::Bookings, Some(request.booking_id.to_owned())),
+            )
+        }
         Incoming::BookingUpdated(b) => same(
             b.title
                 .clone()
@@ -76,16 +90,37 @@ pub fn describe(incoming: &Incoming) -> Option<Described> {
                 Target::new(View::People, Some(p.user_id.0.clone())),
             )
         }
-        Incoming::Connected(_) | Incoming::StatusUpdated(_) | Incoming::UserTyping(_) => {
-            return None
-        }
+        Incoming::Connected(_)
+        | Incoming::StatusUpdated(_)
+        | Incoming::UserTyping(_)
+        | Incoming::ConversationRead(_)
+        | Incoming::NotificationRead(_) => return None,
     })
 }
 
-/// Where a notification leads: the app route in its `link`
-/// (`/bookings/<id>`, `/messages/<id>`, `/people/<id>`, also inside a full
-/// URL), else the notification itself.
+/// "Ana Lopez · Massage · Friday 10:00": what a request without a message
+/// of its own says, from what it carries.
+fn request_words(request: &alora_link::BookingRequest<'_>) -> String {
+    let when = request.starts_at.map(crate::notifications::actions::when);
+    let parts: Vec<&str> = [request.client_name, request.service, when.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    if parts.is_empty() {
+        format!("Booking {} waits for your answer.", request.booking_id)
+    } else {
+        parts.join(" · ")
+    }
+}
+
+/// Where a notification leads: the booking it names (`bookingId`), the app
+/// route in its `link` (`/bookings/<id>`, `/messages/<id>`, `/people/<id>`,
+/// also inside a full URL), else the notification itself.
 pub fn notification_target(n: &alora_link::Notification) -> Target {
+    if let Some(booking) = &n.booking_id {
+        return Target::new(View::Bookings, Some(booking.0.clone()));
+    }
     let from_link = n.link.as_deref().and_then(|link| {
         let path = link.split(['?', '#']).next().unwrap_or(link);
         let mut parts = path.rsplit('/').filter(|p| !p.is_empty());

@@ -13,6 +13,7 @@
 //! ```
 
 mod actor;
+mod answers;
 mod backoff;
 mod command;
 mod config;
@@ -31,6 +32,7 @@ mod state;
 mod token;
 mod writes;
 
+pub use answers::{booking_in_link, BookingRequest, WAITING};
 pub use backoff::Backoff;
 pub use config::{BackoffPolicy, LinkConfig, Timeouts, Transport, DEFAULT_SOCKET_PATH};
 pub use error::{LinkError, PayloadError};
@@ -42,8 +44,8 @@ pub use outgoing::{
     StatusUpdate, Typing, UserStatus, EMITTABLE,
 };
 pub use protocol::{
-    BookingUpdated, ChatMessage, ConnectedAck, Id, Incoming, Notification, Presence, StatusUpdated,
-    TypingIndicator, CURSOR_SKEW,
+    BookingUpdated, ChatMessage, ConnectedAck, ConversationRead, Id, Incoming, Notification,
+    NotificationRead, Presence, StatusUpdated, TypingIndicator, CURSOR_SKEW,
 };
 pub use state::{AuthReason, LinkState, LinkStats};
 pub use token::TokenClaims;

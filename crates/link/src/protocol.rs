@@ -5,6 +5,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
+pub use crate::answers::{ConversationRead, NotificationRead};
 use crate::error::PayloadError;
 
 /// How far past its arrival an event's `createdAt` may move the catch-up
@@ -44,7 +45,7 @@ impl From<&str> for Id {
 
 /// An optional id: missing, `null` or an empty string is no id (a backend
 /// that sends `"updatedBy": ""` still delivers its event).
-fn optional_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Id>, D::Error> {
+pub(crate) fn optional_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Id>, D::Error> {
     match Option::<Value>::deserialize(d)? {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
@@ -78,7 +79,9 @@ fn one_text(payload: &mut Value, names: &[&str]) {
 
 /// A timestamp that may be RFC 3339, epoch milliseconds, or missing; `None`
 /// means "use the arrival time", which `Incoming::decode` fills in.
-fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+pub(crate) fn lenient_time<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<DateTime<Utc>>, D::Error> {
     Ok(match Option::<Value>::deserialize(d)? {
         Some(Value::String(s)) => DateTime::parse_from_rfc3339(&s)
             .ok()
@@ -114,6 +117,28 @@ pub struct Notification {
     pub created_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub link: Option<String>,
+    /// A booking notification's booking (else its `link` may name it).
+    #[serde(
+        default,
+        deserialize_with = "optional_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub booking_id: Option<Id>,
+    /// A booking's start, service and client, shown when the server sends them.
+    #[serde(
+        default,
+        deserialize_with = "lenient_time",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub starts_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub service: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub client_name: Option<String>,
     /// The server's `createdAt` for the catch-up cursor (`cursor_time`).
     #[serde(skip)]
     server_time: Option<DateTime<Utc>>,
@@ -140,6 +165,20 @@ pub struct BookingUpdated {
         skip_serializing_if = "Option::is_none"
     )]
     pub updated_at: Option<DateTime<Utc>>,
+    /// A booking's start, service and client, shown when the server sends them.
+    #[serde(
+        default,
+        deserialize_with = "lenient_time",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub starts_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub service: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub client_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -203,6 +242,10 @@ pub enum Incoming {
     UserOffline(Presence),
     StatusUpdated(StatusUpdated),
     UserTyping(TypingIndicator),
+    /// A conversation read on another device of the user's.
+    ConversationRead(ConversationRead),
+    /// Notifications read on another device of the user's.
+    NotificationRead(NotificationRead),
 }
 
 impl Incoming {
@@ -263,6 +306,8 @@ impl Incoming {
             "userOffline" => Incoming::UserOffline(from(payload).map_err(fit)?),
             "statusUpdated" => Incoming::StatusUpdated(from(payload).map_err(fit)?),
             "userTyping" => Incoming::UserTyping(from(payload).map_err(fit)?),
+            "conversationRead" => Incoming::ConversationRead(from(payload).map_err(fit)?),
+            "notificationRead" => Incoming::NotificationRead(from(payload).map_err(fit)?),
             _ => return Ok(None),
         };
         Ok(Some(decoded))
@@ -291,6 +336,8 @@ impl Incoming {
             Incoming::UserOffline(_) => "userOffline",
             Incoming::StatusUpdated(_) => "statusUpdated",
             Incoming::UserTyping(_) => "userTyping",
+            Incoming::ConversationRead(_) => "conversationRead",
+            Incoming::NotificationRead(_) => "notificationRead",
         }
     }
 }

@@ -42,7 +42,7 @@ impl View {
 }
 
 /// The payload of `app://navigate`, and a history item's `target`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Target {
     pub view: View,

@@ -12,7 +12,9 @@ use crate::app::input::Put;
 use crate::app::state::{lock, Core};
 use crate::error::{AppError, AppResult};
 use crate::events::UiEvent;
-use crate::models::{AppSnapshot, Diagnostics, HistoryItem, HistoryQuery, Settings, SettingsPatch};
+use crate::models::{
+    AppSnapshot, Diagnostics, HistoryItem, HistoryQuery, Settings, SettingsPatch, Target, View,
+};
 
 impl Core {
     pub fn snapshot(&self) -> AppSnapshot {
@@ -204,6 +206,8 @@ impl Core {
         conversation_id: String,
         message_ids: Option<Vec<String>>,
     ) -> AppResult<Delivery> {
+        let read = Target::new(View::Messages, Some(conversation_id.clone()));
+        self.notifier().withdraw(read).await;
         self.send(Outgoing::MarkAsRead(MarkAsRead {
             conversation_id,
             message_ids,
@@ -231,11 +235,14 @@ impl Core {
         lock(&self.inner.inbox).list(query)
     }
 
+    /// Marks these items read (all with none) and withdraws their popups.
     pub fn mark_history_read(&self, ids: &[String]) -> usize {
+        let targets = lock(&self.inner.inbox).targets_of(ids);
         let changed = lock(&self.inner.inbox).mark_read(ids);
         if changed > 0 {
             self.refresh_tray();
         }
+        self.read_elsewhere(targets);
         changed
     }
 

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use alora_link::{LinkConfig, LinkHandle, TokenClaims, UserStatus};
 use chrono::{SecondsFormat, Utc};
 
+use crate::app::acting::Answered;
 use crate::app::demo::Demo;
 use crate::app::input::{Injector, Input};
 use crate::app::shell::{Focus, NoShell, Shell, TrayView};
@@ -63,6 +64,8 @@ pub(in crate::app) struct Inner {
     pub(in crate::app) states: Mutex<VecDeque<StateChange>>,
     pub(in crate::app) demo: Mutex<Option<Demo>>,
     pub(in crate::app) demo_mode: bool,
+    /// Bookings answered lately, from any device.
+    pub(in crate::app) answered: Mutex<Answered>,
     /// The way into the pipeline's input, for `simulate_incoming`.
     pub(in crate::app) injector: Injector,
     /// The runtime the core was started on: sync callers (commands, tray,
@@ -129,6 +132,7 @@ impl Core {
                 states: Mutex::new(VecDeque::new()),
                 demo: Mutex::new(None),
                 demo_mode,
+                answered: Mutex::new(Answered::default()),
                 injector,
                 runtime: tokio::runtime::Handle::current(),
             }),

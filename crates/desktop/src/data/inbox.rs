@@ -9,7 +9,7 @@ use alora_store::{HistoryStore, StoreError};
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::incoming::describe;
-use crate::models::{HistoryItem, HistoryQuery};
+use crate::models::{HistoryItem, HistoryQuery, Target};
 
 #[derive(Debug)]
 pub struct Inbox {
@@ -64,6 +64,36 @@ impl Inbox {
             tracing::error!(error = %e, "read flags could not be stored");
             0
         })
+    }
+
+    /// Marks read every unread item that leads to `target` (a booking, a
+    /// conversation); returns how many changed.
+    pub fn mark_target_read(&mut self, target: &Target) -> usize {
+        let unread = HistoryQuery {
+            unread_only: true,
+            limit: Some(1_000),
+            ..HistoryQuery::default()
+        };
+        let ids: Vec<String> = self
+            .list(&unread)
+            .into_iter()
+            .filter(|i| &i.target == target)
+            .map(|i| i.id)
+            .collect();
+        // An empty list would mean "all".
+        if ids.is_empty() {
+            0
+        } else {
+            self.mark_read(&ids)
+        }
+    }
+
+    /// Where these items lead, for the popups about them.
+    pub fn targets_of(&self, ids: &[String]) -> Vec<Target> {
+        ids.iter()
+            .filter_map(|id| self.store.get(id).ok().flatten())
+            .map(|item| item.target)
+            .collect()
     }
 
     pub fn unread(&self) -> usize {
@@ -158,9 +188,11 @@ pub fn item_for(incoming: &Incoming) -> Option<HistoryItem> {
             None,
             true,
         ),
-        Incoming::Connected(_) | Incoming::StatusUpdated(_) | Incoming::UserTyping(_) => {
-            return None
-        }
+        Incoming::Connected(_)
+        | Incoming::StatusUpdated(_)
+        | Incoming::UserTyping(_)
+        | Incoming::ConversationRead(_)
+        | Incoming::NotificationRead(_) => return None,
     };
     Some(HistoryItem {
         id,

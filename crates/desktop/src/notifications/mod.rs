@@ -1,5 +1,7 @@
-//! Desktop popups: which incoming event becomes one (`popups`), and the
-//! notifier port that shows them (`notifier`, over `platform`'s D-Bus client).
+//! Desktop popups: which incoming event becomes one (`popups`), what it
+//! offers to do (`actions`), and the notifier port that shows them
+//! (`notifier`, over `platform`'s D-Bus client).
 
+pub mod actions;
 pub mod notifier;
 pub mod popups;

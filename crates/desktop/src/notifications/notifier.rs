@@ -9,9 +9,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use crate::models::{NotifierStatus, Problem, Target};
+use crate::models::{NotifierStatus, PopupKind, Problem, Target};
+use crate::notifications::actions::{Acted, PopupAction};
 use crate::notifications::popups::Popup;
-use crate::platform::linux::freedesktop::{NotificationBus, NotifyCall};
+use crate::platform::linux::freedesktop::{NotificationBus, NotifyCall, Signal};
 
 pub const APP_NAME: &str = "Alora";
 pub const SUMMARY_MAX_CHARS: usize = 80;
@@ -25,13 +26,22 @@ pub struct NotifyError(pub String);
 
 /// Shows popups. The desktop one talks D-Bus; tests use a recording one.
 pub trait Notifier: Send + Sync + 'static {
+    /// Shows the popup, in place of the one about the same target if that
+    /// is still on screen.
     fn show(&self, popup: Popup) -> BoxFuture<'_, Result<(), NotifyError>>;
+    /// Closes the popup about `target`, if one is on screen.
+    fn withdraw(&self, target: Target) -> BoxFuture<'_, ()> {
+        let _ = target;
+        Box::pin(std::future::ready(()))
+    }
     fn status(&self) -> NotifierStatus;
 }
 
-/// What the notifier calls back into: "Open" clicked, a problem to report.
+/// What the notifier calls back into: a body clicked ("Open"), a button
+/// pressed or a reply typed, a problem to report.
 pub struct NotifierHooks {
     pub open: Box<dyn Fn(Target) + Send + Sync>,
+    pub act: Box<dyn Fn(Acted) + Send + Sync>,
     pub problem: Box<dyn Fn(Problem) + Send + Sync>,
 }
 
@@ -109,8 +119,21 @@ impl DesktopNotifier {
             tracing::debug!("notifier hooks were set already");
             return;
         }
-        self.bus
-            .set_on_open(Arc::new(move |target| (for_clicks.open)(target)));
+        self.bus.set_on_signal(Arc::new(move |signal| match signal {
+            Signal::Open(target) => (for_clicks.open)(target),
+            Signal::Action { popup, key, text } => {
+                let Some(action) = PopupAction::from_key(&key) else {
+                    return;
+                };
+                (for_clicks.act)(Acted {
+                    target: popup.target,
+                    summary: popup.summary,
+                    body: popup.body,
+                    action,
+                    text,
+                });
+            }
+        }));
     }
 
     /// Asks the server who it is; marks the notifier unavailable (and reports
@@ -158,6 +181,9 @@ impl DesktopNotifier {
     /// the hooks' `open`.
     async fn show_now(&self, popup: Popup) -> Result<(), NotifyError> {
         let (summary, body) = render(&popup);
+        let buttons: Vec<(&str, &str)> =
+            popup.actions.iter().map(|a| (a.key(), a.label())).collect();
+        let placeholder = format!("Reply to {}", popup.summary);
         let call = NotifyCall {
             app_name: APP_NAME,
             icon: &self.icon,
@@ -165,6 +191,10 @@ impl DesktopNotifier {
             body: &body,
             category: popup.category,
             desktop_entry: "alora-tray",
+            actions: &buttons,
+            reply_placeholder: &placeholder,
+            // A conversation's messages stack in its one popup.
+            stack: (popup.kind == PopupKind::NewMessage).then_some("new messages"),
         };
         let shown =
             tokio::time::timeout(Duration::from_secs(5), self.bus.notify(&call, popup.target))
@@ -192,6 +222,16 @@ impl DesktopNotifier {
 impl Notifier for Arc<DesktopNotifier> {
     fn show(&self, popup: Popup) -> BoxFuture<'_, Result<(), NotifyError>> {
         Box::pin(self.show_now(popup))
+    }
+
+    fn withdraw(&self, target: Target) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let closed =
+                tokio::time::timeout(Duration::from_secs(5), self.bus.withdraw(&target)).await;
+            if let Ok(Err(e)) = closed {
+                tracing::debug!(error = %e, "the popup could not be withdrawn");
+            }
+        })
     }
 
     fn status(&self) -> NotifierStatus {
@@ -228,6 +268,7 @@ mod tests {
             body: format!("{}&&&&", "a".repeat(BODY_MAX_CHARS - 3)),
             category: "im.received",
             target: Target::new(crate::models::View::Messages, None),
+            actions: Vec::new(),
         });
         assert!(body.ends_with("&amp;&amp;…"), "{body}");
     }

@@ -9,6 +9,7 @@ use alora_link::Incoming;
 
 use crate::incoming::describe;
 use crate::models::{PopupKind, PopupPrefs, Target, View};
+use crate::notifications::actions::{actions_for, PopupAction};
 
 /// Popups shown per type within one burst window before the rest are held
 /// back for a summary.
@@ -25,8 +26,12 @@ pub struct Popup {
     pub body: String,
     /// freedesktop category hint.
     pub category: &'static str,
-    /// Where "Open" leads.
+    /// Where "Open" leads; also what the popup is about: a later popup
+    /// with the same target replaces it in place, and reading that item
+    /// withdraws it.
     pub target: Target,
+    /// Its buttons (sent where the server shows actions).
+    pub actions: Vec<PopupAction>,
 }
 
 /// What the rules need to know about the app at the moment of the event.
@@ -40,11 +45,14 @@ pub struct PopupContext<'a> {
     pub own_user_id: Option<&'a str>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Burst {
     started: Instant,
     shown: usize,
     held: usize,
+    /// The items shown in this burst: another popup about one of them
+    /// replaces it in place and costs nothing (a conversation's messages).
+    items: HashSet<Target>,
 }
 
 #[derive(Debug, Default)]
@@ -62,9 +70,11 @@ fn kind_of(incoming: &Incoming) -> Option<PopupKind> {
         Incoming::UserOnline(_) => PopupKind::UserOnline,
         Incoming::UserOffline(_) => PopupKind::UserOffline,
         // Never: typing, our own status echo, the connect acknowledgement.
-        Incoming::UserTyping(_) | Incoming::StatusUpdated(_) | Incoming::Connected(_) => {
-            return None
-        }
+        Incoming::UserTyping(_)
+        | Incoming::StatusUpdated(_)
+        | Incoming::Connected(_)
+        | Incoming::ConversationRead(_)
+        | Incoming::NotificationRead(_) => return None,
     })
 }
 
@@ -88,23 +98,28 @@ pub fn popup_for(incoming: &Incoming) -> Option<Popup> {
         body: d.body,
         category: d.category,
         target: d.target,
+        actions: actions_for(incoming),
     })
 }
 
 fn summary_for(kind: PopupKind, count: usize) -> Popup {
-    let (what, view) = match kind {
-        PopupKind::NewNotification => ("new notifications", View::Notifications),
-        PopupKind::BookingUpdated => ("booking updates", View::Bookings),
-        PopupKind::NewMessage => ("new messages", View::Messages),
-        PopupKind::UserOnline => ("people came online", View::People),
-        PopupKind::UserOffline => ("people went offline", View::People),
+    let (one, many, view) = match kind {
+        PopupKind::NewNotification => {
+            ("new notification", "new notifications", View::Notifications)
+        }
+        PopupKind::BookingUpdated => ("booking update", "booking updates", View::Bookings),
+        PopupKind::NewMessage => ("new message", "new messages", View::Messages),
+        PopupKind::UserOnline => ("person came online", "people came online", View::People),
+        PopupKind::UserOffline => ("person went offline", "people went offline", View::People),
     };
+    let what = if count == 1 { one } else { many };
     Popup {
         kind,
         summary: format!("{count} {what}"),
         body: "Open Alora to see them all.".to_owned(),
         category: "x-alora.summary",
         target: Target::new(view, None),
+        actions: Vec::new(),
     }
 }
 
@@ -142,20 +157,24 @@ impl PopupRules {
             }
             _ => {}
         }
-        let burst = self.bursts.entry(popup.kind).or_insert(Burst {
+        let fresh = || Burst {
             started: now,
             shown: 0,
             held: 0,
-        });
+            items: HashSet::new(),
+        };
+        let burst = self.bursts.entry(popup.kind).or_insert_with(fresh);
         if now.duration_since(burst.started) >= BURST_WINDOW && burst.held == 0 {
-            *burst = Burst {
-                started: now,
-                shown: 0,
-                held: 0,
-            };
+            *burst = fresh();
         }
-        if burst.shown < BURST_LIMIT && burst.held == 0 {
+        let in_place = popup.target.id.is_some() && burst.items.contains(&popup.target);
+        if in_place {
+            Some(popup)
+        } else if burst.shown < BURST_LIMIT && burst.held == 0 {
             burst.shown += 1;
+            if popup.target.id.is_some() {
+                burst.items.insert(popup.target.clone());
+            }
             Some(popup)
         } else {
             burst.held += 1;

@@ -175,3 +175,56 @@ fn no_popup_for_our_own_booking_change_echoed_back() {
     );
     assert!(rules.decide(&theirs, &ctx(&prefs), now).is_some());
 }
+
+#[test]
+fn a_conversations_messages_replace_their_popup_and_cost_no_burst() {
+    let prefs = PopupPrefs::default();
+    let mut rules = PopupRules::default();
+    let t0 = Instant::now();
+    // Ten messages of one conversation: each updates its one popup.
+    let one = (0..10)
+        .filter(|i| {
+            rules
+                .decide(&msg(*i, "c1", "u2"), &ctx(&prefs), t0)
+                .is_some()
+        })
+        .count();
+    assert_eq!(one, 10);
+    // Other conversations still have the rest of the budget, then wait.
+    let others = (10..20)
+        .filter(|i| {
+            let conversation = format!("c{i}");
+            rules
+                .decide(&msg(*i, &conversation, "u2"), &ctx(&prefs), t0)
+                .is_some()
+        })
+        .count();
+    assert_eq!(others, BURST_LIMIT - 1);
+    let summaries = rules.flush(t0 + BURST_WINDOW);
+    assert_eq!(
+        summaries[0].summary,
+        format!("{} new messages", 10 - (BURST_LIMIT - 1))
+    );
+}
+
+#[test]
+fn a_booking_request_offers_accept_and_decline() {
+    let prefs = PopupPrefs::default();
+    let mut rules = PopupRules::default();
+    let request = ev(
+        "bookingUpdated",
+        json!({"bookingId": "b9", "status": "pending", "clientName": "Ana"}),
+    );
+    let popup = rules
+        .decide(&request, &ctx(&prefs), Instant::now())
+        .unwrap();
+    assert_eq!(
+        popup.actions,
+        [
+            crate::notifications::actions::PopupAction::Accept,
+            crate::notifications::actions::PopupAction::Decline
+        ]
+    );
+    assert_eq!(popup.target, Target::new(View::Bookings, Some("b9".into())));
+    assert_eq!(popup.body, "Ana");
+}

@@ -9,7 +9,7 @@ use alora_link::{Incoming, LinkEvent, LinkState, UserStatus};
 use crate::app::state::Core;
 use crate::data::inbox;
 use crate::events::UiEvent;
-use crate::models::{HistoryItem, Problem};
+use crate::models::{HistoryItem, Problem, Target, View};
 use crate::notifications::popups::{Popup, PopupContext, PopupRules};
 
 /// The one consumer of the app's incoming events; `pump` owns it.
@@ -176,6 +176,7 @@ impl Pipeline {
                 }
             }
         }
+        let answered_elsewhere = self.read_state(incoming);
         let added = match kept {
             // A re-send (catch-up after a reconnect): stored, shown, done.
             Stored::Again => return false,
@@ -193,10 +194,56 @@ impl Pipeline {
             own_user_id: env.own.as_deref(),
         };
         let popup = self.rules.decide(incoming, &ctx, Instant::now());
-        if let Some(popup) = popup {
-            self.show(popup);
+        match popup {
+            Some(popup) => self.show(popup),
+            // Answered on another device, without a popup of its own (our
+            // echo): the request's popup goes. Answered from here, the
+            // confirmation that replaced it stays.
+            None => {
+                if let (true, Some(booking)) = (answered_elsewhere, incoming.booking_answered()) {
+                    let target = Target::new(View::Bookings, Some(booking.to_owned()));
+                    self.core.read_elsewhere(vec![target]);
+                }
+            }
         }
         added
+    }
+
+    /// What the server says of answers and reads on the user's other
+    /// devices (PROTOCOL.md, "Booking requests, answers and read state").
+    /// True for a booking's answer this process did not give.
+    fn read_state(&self, incoming: &Incoming) -> bool {
+        match incoming {
+            Incoming::ConversationRead(r) => {
+                let target = Target::new(View::Messages, Some(r.conversation_id.0.clone()));
+                self.core.read_elsewhere(vec![target]);
+            }
+            Incoming::NotificationRead(r) => {
+                let ids: Vec<String> = r
+                    .ids
+                    .iter()
+                    .map(|id| format!("notification:{id}"))
+                    .collect();
+                // An empty list would mark everything read.
+                if ids.is_empty() {
+                    return false;
+                }
+                let mut targets = self.core.inbox().targets_of(&ids);
+                targets.extend(
+                    r.ids
+                        .iter()
+                        .map(|id| Target::new(View::Notifications, Some(id.0.clone()))),
+                );
+                self.core.inbox().mark_read(&ids);
+                self.core.read_elsewhere(targets);
+            }
+            _ => {
+                if let Some(booking) = incoming.booking_answered() {
+                    return self.core.booking_answered(booking);
+                }
+            }
+        }
+        false
     }
 
     /// Time-driven work: burst summaries and the tray's countdown.

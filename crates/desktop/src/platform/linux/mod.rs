@@ -6,6 +6,7 @@ pub mod allocator;
 pub mod autostart;
 pub mod footprint;
 pub mod freedesktop;
+pub mod on_screen;
 pub mod rendering;
 
 /// The real uid of this process.

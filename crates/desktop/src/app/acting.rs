@@ -1,0 +1,178 @@
+//! What a popup's buttons do, on the core: Accept and Decline answer the
+//! booking through the durable outbox, exactly as the window's buttons do,
+//! and replace the popup with a confirmation; a typed reply goes out as a
+//! message (Reply without a text field opens the conversation); Mark read
+//! marks the item read here and at the server and withdraws the popup;
+//! Snooze withdraws it and shows it again when the time comes. Reading an
+//! item anywhere (the window, another device) withdraws its popup too.
+
+use std::collections::VecDeque;
+
+use crate::app::state::{lock, Core};
+use crate::error::{AppError, AppResult};
+use crate::models::{PopupKind, Problem, Target, View};
+use crate::notifications::actions::{Acted, PopupAction};
+use crate::notifications::popups::Popup;
+
+/// Bookings remembered as answered (from any device): a stale popup's
+/// Accept is refused instead of contradicting the answer.
+pub(in crate::app) const ANSWERED: usize = 500;
+
+/// The bookings answered lately, newest last.
+#[derive(Debug, Default)]
+pub(in crate::app) struct Answered(VecDeque<String>);
+
+impl Answered {
+    /// Whether it was news.
+    fn note(&mut self, booking: &str) -> bool {
+        if self.contains(booking) {
+            return false;
+        }
+        self.0.push_back(booking.to_owned());
+        while self.0.len() > ANSWERED {
+            self.0.pop_front();
+        }
+        true
+    }
+
+    fn forget(&mut self, booking: &str) {
+        self.0.retain(|b| b != booking);
+    }
+
+    fn contains(&self, booking: &str) -> bool {
+        self.0.iter().any(|b| b == booking)
+    }
+}
+
+impl Core {
+    /// Carries out what the user did with a popup, off the caller's thread
+    /// (the D-Bus listener).
+    pub fn act(&self, acted: Acted) {
+        let core = self.clone();
+        self.spawn(async move {
+            let action = acted.action;
+            if let Err(e) = core.act_now(acted).await {
+                tracing::warn!(error = %e, ?action, "a popup's action failed");
+                core.problem(Problem::new(e.code(), e.to_string()));
+            }
+        });
+    }
+
+    async fn act_now(&self, acted: Acted) -> AppResult<()> {
+        let id = acted.target.id.clone().unwrap_or_default();
+        match acted.action {
+            PopupAction::Accept | PopupAction::Decline => {
+                if acted.target.view != View::Bookings || id.is_empty() {
+                    return Err(AppError::InvalidInput(
+                        "this popup is not about a booking".into(),
+                    ));
+                }
+                let (status, done) = match acted.action {
+                    PopupAction::Accept => ("confirmed", "Accepted"),
+                    _ => ("declined", "Declined"),
+                };
+                if lock(&self.inner.answered).contains(&id) {
+                    self.confirm(
+                        &acted,
+                        "Already answered",
+                        "This booking was answered elsewhere: nothing was sent.",
+                    )
+                    .await;
+                    return Ok(());
+                }
+                // Noted first: the server's echo may come before the reply.
+                lock(&self.inner.answered).note(&id);
+                if let Err(e) = self
+                    .send_booking_update(id.clone(), status.to_owned())
+                    .await
+                {
+                    lock(&self.inner.answered).forget(&id);
+                    return Err(e);
+                }
+                self.mark_target_read(&acted.target);
+                let words = format!("{done} · {}", acted.body);
+                self.confirm(&acted, &words, &acted.summary).await;
+            }
+            PopupAction::Reply => match acted.text.as_deref().map(str::trim) {
+                Some(text) if !text.is_empty() && acted.target.view == View::Messages => {
+                    self.send_message(id.clone(), text.to_owned(), None).await?;
+                    self.read_here(&acted.target, false).await;
+                }
+                _ => self.shell().open(Some(acted.target))?,
+            },
+            PopupAction::MarkRead => self.read_here(&acted.target, true).await,
+            PopupAction::Snooze(snooze) => {
+                self.notifier().withdraw(acted.target.clone()).await;
+                let again = Popup {
+                    kind: PopupKind::NewNotification,
+                    summary: acted.summary,
+                    body: acted.body,
+                    category: "x-alora.snoozed",
+                    target: acted.target,
+                    actions: vec![PopupAction::MarkRead, PopupAction::Snooze(snooze)],
+                };
+                let notifier = self.notifier();
+                self.spawn(async move {
+                    tokio::time::sleep(snooze.duration()).await;
+                    if let Err(e) = notifier.show(again).await {
+                        tracing::debug!(error = %e, "a snoozed popup could not come back");
+                    }
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The popup replaced in place by a short word on what was done.
+    async fn confirm(&self, acted: &Acted, summary: &str, body: &str) {
+        let popup = Popup {
+            kind: PopupKind::BookingUpdated,
+            summary: summary.to_owned(),
+            body: body.to_owned(),
+            category: "x-alora.booking",
+            target: acted.target.clone(),
+            actions: Vec::new(),
+        };
+        if let Err(e) = self.notifier().show(popup).await {
+            tracing::debug!(error = %e, "the confirmation could not be shown");
+        }
+    }
+
+    /// Marks what `target` leads to read in the history, and at the server
+    /// for a conversation when `tell_server`, then withdraws its popup.
+    async fn read_here(&self, target: &Target, tell_server: bool) {
+        self.mark_target_read(target);
+        if tell_server && target.view == View::Messages {
+            if let Some(conversation) = target.id.clone() {
+                if let Err(e) = self.mark_as_read(conversation, None).await {
+                    tracing::debug!(error = %e, "markAsRead not queued");
+                }
+            }
+        }
+        self.notifier().withdraw(target.clone()).await;
+    }
+
+    fn mark_target_read(&self, target: &Target) {
+        if lock(&self.inner.inbox).mark_target_read(target) > 0 {
+            self.refresh_tray();
+        }
+    }
+
+    /// A booking answered (the server's echo, of this device's answer or
+    /// another's): a stale Accept is refused from now on. Whether this
+    /// process had not answered it (nor heard of the answer) before.
+    pub(crate) fn booking_answered(&self, booking: &str) -> bool {
+        lock(&self.inner.answered).note(booking)
+    }
+
+    /// Items read elsewhere (another device, the window): marked read here
+    /// and their popups withdrawn.
+    pub fn read_elsewhere(&self, targets: Vec<Target>) {
+        let core = self.clone();
+        self.spawn(async move {
+            for target in targets {
+                core.read_here(&target, false).await;
+            }
+        });
+    }
+}
