@@ -17,6 +17,7 @@ use crate::events::UiEvent;
 use crate::models::{Problem, StateChange, Target};
 use crate::notifications::notifier::Notifier;
 use crate::pipeline::{Injector, Input};
+use crate::platform::linux::wakeups::Wakeups;
 use crate::settings::secrets::{Secrets, TokenVault};
 use crate::settings::{Overrides, SettingsBackend, SettingsStore};
 
@@ -123,6 +124,9 @@ pub(crate) struct Inner {
     /// The runtime the core was started on: sync callers (commands, tray,
     /// D-Bus callbacks) spawn their async work here.
     pub runtime: tokio::runtime::Handle,
+    /// Resume and network-up on the system bus reconnect the link at once;
+    /// held here so that it stops with the core.
+    pub wakeups: Wakeups,
 }
 
 impl std::fmt::Debug for Core {
@@ -170,6 +174,7 @@ impl Core {
         problems.extend(started.problems);
         let outbox = link.outbox_counts();
         let dnd = settings.effective().dnd;
+        let wakeups = Wakeups::start(link.clone());
         let core = Core {
             inner: Arc::new(Inner {
                 link,
@@ -186,6 +191,7 @@ impl Core {
                 demo_mode,
                 injector,
                 runtime: tokio::runtime::Handle::current(),
+                wakeups,
             }),
         };
         let keyring = core.inner.secrets.mode();
