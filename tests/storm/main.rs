@@ -202,7 +202,8 @@ fn the_app_rides_out_a_restart_storm_and_loses_nothing() {
     std::thread::sleep(Duration::from_secs(12));
     let log = app.stderr();
     assert!(app.child.try_wait().unwrap().is_none(), "the app ended:\n{log}");
-    assert_eq!(storm.ipc.ask(json!({"cmd": "quit"}))["ok"], true);
+    let quit = app.cli(&["quit"]);
+    assert!(quit.status.success(), "{}", String::from_utf8_lossy(&quit.stderr));
     assert!(app.wait_exit(Duration::from_secs(20)).is_some_and(|s| s.success()), "{log}");
 
     let mut by_client: BTreeMap<String, usize> = BTreeMap::new();

@@ -61,6 +61,12 @@ async fn the_link_fails_over_to_the_other_node_and_loses_nothing() {
     let mut p = Probe::connect(cfg).await;
     p.greeted().await;
     p.link.join_conversation("c1").await.unwrap();
+    // Each node reports its handshakes over its stdout, a moment later.
+    let until = Instant::now() + SECS_10;
+    while nodes[0].handshakes().0 + nodes[1].handshakes().0 == 0 {
+        assert!(Instant::now() < until, "no node reported the handshake");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let on = if nodes[0].handshakes().0 == 1 { 0 } else { 1 };
     let other = 1 - on;
     assert_eq!(nodes[other].handshakes().0, 0, "one connection, on one node");

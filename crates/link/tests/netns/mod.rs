@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod delay;
+
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -131,13 +133,31 @@ impl Netns {
         self.rules("-D", cut);
     }
 
-    /// `tc netem` on both ends of the veth, e.g. `["delay", "100ms", "loss", "2%"]`.
-    pub fn netem(&self, params: &[&str]) {
+    /// `tc netem` on both ends of the veth, e.g. `["delay", "100ms"]`.
+    /// Err where the kernel has no `sch_netem` (some containers).
+    pub fn netem(&self, params: &[&str]) -> Result<(), String> {
         for (inside, dev) in [(true, &self.inner), (false, &self.outer)] {
             let mut args = vec!["tc", "qdisc", "add", "dev", dev.as_str(), "root", "netem"];
             args.extend_from_slice(params);
-            let done = if inside { self.exec(&args) } else { run(&args) };
-            if let Err(e) = done {
+            if inside {
+                self.exec(&args)?;
+            } else {
+                run(&args)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops this share of the TCP packets each way at random (iptables'
+    /// `statistic` match), e.g. "0.02".
+    pub fn random_loss(&self, probability: &str) {
+        let inner = self.inner.as_str();
+        for (chain, dir) in [("INPUT", "-i"), ("OUTPUT", "-o")] {
+            let rule = [
+                "iptables", "-I", chain, dir, inner, "-p", "tcp", "-m", "statistic", "--mode",
+                "random", "--probability", probability, "-j", "DROP",
+            ];
+            if let Err(e) = self.exec(&rule) {
                 panic!("{e}");
             }
         }
