@@ -71,10 +71,12 @@ async fn a_slow_lossy_path_keeps_the_link_up_and_sends_each_message_once() {
             .emit("sendMessage", json!({"clientId": id, "conversationId": "c1", "content": id}))
             .await
             .unwrap();
-        assert_eq!(d.outcome, Outcome::Written, "{id}: the link was not up");
+        // Written, or queued behind the one acknowledgement in flight.
+        assert!(matches!(d.outcome, Outcome::Written | Outcome::Queued), "{id}: {d:?}");
         let got = p
             .delivery(Timeouts::default().ack * 2, |x| {
-                x.entry_id == d.entry_id && !matches!(x.outcome, Outcome::Written)
+                x.entry_id == d.entry_id
+                    && !matches!(x.outcome, Outcome::Written | Outcome::Queued)
             })
             .await;
         assert!(Probe::acked(&got), "{id}: {got:?}");
@@ -83,7 +85,13 @@ async fn a_slow_lossy_path_keeps_the_link_up_and_sends_each_message_once() {
     // A few more pings over the bad path with nothing else going on.
     p.settle(Duration::from_secs(6)).await;
 
-    let drops: Vec<_> = p.states().into_iter().filter(|s| !s.is_connected()).collect();
+    // Every state after the first Connected: none should leave it.
+    let drops: Vec<_> = p
+        .states()
+        .into_iter()
+        .skip_while(|s| !s.is_connected())
+        .filter(|s| !s.is_connected())
+        .collect();
     let mut notes: BTreeMap<String, usize> = BTreeMap::new();
     for e in &p.seen {
         if let LinkEvent::Incoming(Incoming::NewNotification(n)) = e {
