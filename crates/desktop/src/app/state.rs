@@ -126,7 +126,7 @@ pub(crate) struct Inner {
     pub runtime: tokio::runtime::Handle,
     /// Resume and network-up on the system bus reconnect the link at once;
     /// held here so that it stops with the core.
-    pub wakeups: Wakeups,
+    pub _wakeups: Wakeups,
 }
 
 impl std::fmt::Debug for Core {
@@ -191,7 +191,7 @@ impl Core {
                 demo_mode,
                 injector,
                 runtime: tokio::runtime::Handle::current(),
-                wakeups,
+                _wakeups: wakeups,
             }),
         };
         let keyring = core.inner.secrets.mode();
