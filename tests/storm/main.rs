@@ -13,6 +13,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 mod node;
+#[allow(dead_code)]
 #[path = "../app/recorder.rs"]
 mod recorder;
 #[allow(dead_code)]
@@ -107,9 +108,9 @@ impl Storm {
             if tick % 2 == 0 {
                 let id = format!("storm-m{}", self.sent.len());
                 let payload = json!({"clientId": id, "conversationId": "c1", "content": id});
-                let reply = self.ipc.ask(
-                    json!({"cmd": "send", "event": "sendMessage", "payload": payload}),
-                );
+                let reply = self
+                    .ipc
+                    .ask(json!({"cmd": "send", "event": "sendMessage", "payload": payload}));
                 assert_eq!(reply["ok"], true, "{reply}");
                 self.sent.push(id);
             }
@@ -151,9 +152,18 @@ fn the_app_rides_out_a_restart_storm_and_loses_nothing() {
     let token = alora_backend::mint_token(secret.as_bytes(), "u1", Duration::from_secs(7200));
     let token_file = TokenFile::new(&token);
     let url = node.url();
-    let mut app = Instance::headless("storm", &["--server-url", &url, "--token-file", token_file.path()]);
+    let mut app = Instance::headless(
+        "storm",
+        &["--server-url", &url, "--token-file", token_file.path()],
+    );
     let ipc = Ipc::open(&app);
-    let mut storm = Storm { node, ipc, tag: format!("st{seed:x}"), pushed: Vec::new(), sent: Vec::new() };
+    let mut storm = Storm {
+        node,
+        ipc,
+        tag: format!("st{seed:x}"),
+        pushed: Vec::new(),
+        sent: Vec::new(),
+    };
 
     let started = Instant::now();
     let mut back_ms = Vec::new();
@@ -163,18 +173,29 @@ fn the_app_rides_out_a_restart_storm_and_loses_nothing() {
         // Registered again after the restart (the first run: after start).
         let up = Instant::now();
         let registered = storm.node.wait(PATIENCE, |lines| {
-            (lines.iter().filter(|v| v["kind"] == "received" && v["event"] == "register").count()
+            (lines
+                .iter()
+                .filter(|v| v["kind"] == "received" && v["event"] == "register")
+                .count()
                 > registers_before)
                 .then_some(())
         });
-        assert!(registered.is_some(), "no register after restart {r}:\n{}", app.stderr());
+        assert!(
+            registered.is_some(),
+            "no register after restart {r}:\n{}",
+            app.stderr()
+        );
         back_ms.push(up.elapsed().as_millis());
         storm.stream(UP);
         if r == restarts {
             break;
         }
         let signal = if rng.next() % 2 == 0 { "KILL" } else { "TERM" };
-        if signal == "KILL" { kills += 1 } else { terms += 1 }
+        if signal == "KILL" {
+            kills += 1
+        } else {
+            terms += 1
+        }
         storm.node.stop(signal);
         storm.stream(Duration::from_millis(rng.between(200, 3000)));
         registers_before = storm.node.received("register").len();
@@ -186,14 +207,18 @@ fn the_app_rides_out_a_restart_storm_and_loses_nothing() {
     let until = Instant::now() + PATIENCE;
     let messages = loop {
         let m = storm.node.messages();
-        let have: BTreeSet<String> = m.iter().filter_map(|v| v["clientId"].as_str().map(str::to_owned)).collect();
+        let have: BTreeSet<String> = m
+            .iter()
+            .filter_map(|v| v["clientId"].as_str().map(str::to_owned))
+            .collect();
         if want.is_subset(&have) || Instant::now() > until {
             break m;
         }
         std::thread::sleep(Duration::from_millis(500));
     };
     let until = Instant::now() + PATIENCE;
-    while popup_counts(rec, &storm.tag).0.len() + popup_counts(rec, &storm.tag).1 < storm.pushed.len()
+    while popup_counts(rec, &storm.tag).0.len() + popup_counts(rec, &storm.tag).1
+        < storm.pushed.len()
         && Instant::now() < until
     {
         std::thread::sleep(Duration::from_millis(200));
@@ -201,27 +226,52 @@ fn the_app_rides_out_a_restart_storm_and_loses_nothing() {
     // Time for a duplicate to show, and for the last burst's summary.
     std::thread::sleep(Duration::from_secs(12));
     let log = app.stderr();
-    assert!(app.child.try_wait().unwrap().is_none(), "the app ended:\n{log}");
+    assert!(
+        app.child.try_wait().unwrap().is_none(),
+        "the app ended:\n{log}"
+    );
     let quit = app.cli(&["quit"]);
-    assert!(quit.status.success(), "{}", String::from_utf8_lossy(&quit.stderr));
-    assert!(app.wait_exit(Duration::from_secs(20)).is_some_and(|s| s.success()), "{log}");
+    assert!(
+        quit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&quit.stderr)
+    );
+    assert!(
+        app.wait_exit(Duration::from_secs(20))
+            .is_some_and(|s| s.success()),
+        "{log}"
+    );
 
     let mut by_client: BTreeMap<String, usize> = BTreeMap::new();
     for m in &messages {
-        *by_client.entry(m["clientId"].as_str().unwrap_or_default().to_owned()).or_default() += 1;
+        *by_client
+            .entry(m["clientId"].as_str().unwrap_or_default().to_owned())
+            .or_default() += 1;
     }
     let writes = storm.node.received("sendMessage").len();
-    let lost_msgs: Vec<_> = want.iter().filter(|id| !by_client.contains_key(*id)).collect();
+    let lost_msgs: Vec<_> = want
+        .iter()
+        .filter(|id| !by_client.contains_key(*id))
+        .collect();
     let dup_msgs: Vec<_> = by_client.iter().filter(|(_, n)| **n > 1).collect();
     let (shown, summed) = popup_counts(rec, &storm.tag);
     let dup_popups: Vec<_> = shown.iter().filter(|(_, n)| **n > 1).collect();
     let (db, _) = alora_store::Database::open(&app.dir.join("data/com.alora.tray")).unwrap();
     let items = db.history().unwrap().list(&Default::default()).unwrap();
     let mut in_history: BTreeMap<String, usize> = BTreeMap::new();
-    for i in items.iter().filter(|i| i.id.starts_with("notification:storm-n")) {
-        *in_history.entry(i.id.trim_start_matches("notification:").to_owned()).or_default() += 1;
+    for i in items
+        .iter()
+        .filter(|i| i.id.starts_with("notification:storm-n"))
+    {
+        *in_history
+            .entry(i.id.trim_start_matches("notification:").to_owned())
+            .or_default() += 1;
     }
-    let lost_history: Vec<_> = storm.pushed.iter().filter(|id| !in_history.contains_key(*id)).collect();
+    let lost_history: Vec<_> = storm
+        .pushed
+        .iter()
+        .filter(|id| !in_history.contains_key(*id))
+        .collect();
     let registers = storm.node.received("register").len();
     let panics = log.matches("panicked").count();
     println!(
@@ -245,10 +295,17 @@ fn the_app_rides_out_a_restart_storm_and_loses_nothing() {
     );
     assert_eq!(panics, 0, "{log}");
     assert!(registers > restarts as usize);
-    assert!(lost_history.is_empty(), "not in the history: {lost_history:?}");
+    assert!(
+        lost_history.is_empty(),
+        "not in the history: {lost_history:?}"
+    );
     assert!(in_history.values().all(|n| *n == 1));
     assert!(dup_popups.is_empty(), "popped twice: {dup_popups:?}");
-    assert_eq!(shown.len() + summed, storm.pushed.len(), "popups shown or summed, once each");
+    assert_eq!(
+        shown.len() + summed,
+        storm.pushed.len(),
+        "popups shown or summed, once each"
+    );
     assert!(lost_msgs.is_empty(), "never stored: {lost_msgs:?}");
     assert!(dup_msgs.is_empty(), "stored twice: {dup_msgs:?}");
     let _ = std::fs::remove_dir_all(&store);

@@ -38,7 +38,11 @@ fn python() -> Option<String> {
         .ok()
         .or_else(|| std::env::var("HOME").ok().map(|h| format!("{h}/.cache")));
     let venv = cache.map(|c| format!("{c}/alora-tray/dbusmock/bin/python"));
-    let candidates = std::env::var("ALORA_DBUSMOCK_PYTHON").ok().into_iter().chain(venv).chain(["python3".to_owned()]);
+    let candidates = std::env::var("ALORA_DBUSMOCK_PYTHON")
+        .ok()
+        .into_iter()
+        .chain(venv)
+        .chain(["python3".to_owned()]);
     candidates.into_iter().find(|py| {
         Command::new(py)
             .args(["-c", "import dbusmock"])
@@ -63,41 +67,90 @@ fn private_bus() -> (Killed, String) {
         .spawn()
         .expect("dbus-daemon runs");
     let mut line = String::new();
-    BufReader::new(daemon.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(daemon.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     (Killed(daemon), line.trim().to_owned())
 }
 
-async fn emit(bus: &zbus::Connection, dest: &str, path: &str, iface: &str, name: &str, sig: &str, arg: Value<'_>) {
-    bus.call_method(Some(dest), path, Some("org.freedesktop.DBus.Mock"), "EmitSignal", &(iface, name, sig, vec![arg]))
-        .await
-        .unwrap_or_else(|e| panic!("EmitSignal {name}: {e}"));
+async fn emit(
+    bus: &zbus::Connection,
+    dest: &str,
+    path: &str,
+    iface: &str,
+    name: &str,
+    sig: &str,
+    arg: Value<'_>,
+) {
+    bus.call_method(
+        Some(dest),
+        path,
+        Some("org.freedesktop.DBus.Mock"),
+        "EmitSignal",
+        &(iface, name, sig, vec![arg]),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("EmitSignal {name}: {e}"));
 }
 
 async fn resume(bus: &zbus::Connection, going_to_sleep: bool) {
     let (dest, path) = ("org.freedesktop.login1", "/org/freedesktop/login1");
-    emit(bus, dest, path, "org.freedesktop.login1.Manager", "PrepareForSleep", "b", Value::Bool(going_to_sleep)).await;
+    emit(
+        bus,
+        dest,
+        path,
+        "org.freedesktop.login1.Manager",
+        "PrepareForSleep",
+        "b",
+        Value::Bool(going_to_sleep),
+    )
+    .await;
 }
 
 async fn network(bus: &zbus::Connection, state: u32) {
-    let (dest, path) = ("org.freedesktop.NetworkManager", "/org/freedesktop/NetworkManager");
-    emit(bus, dest, path, "org.freedesktop.NetworkManager", "StateChanged", "u", Value::U32(state)).await;
+    let (dest, path) = (
+        "org.freedesktop.NetworkManager",
+        "/org/freedesktop/NetworkManager",
+    );
+    emit(
+        bus,
+        dest,
+        path,
+        "org.freedesktop.NetworkManager",
+        "StateChanged",
+        "u",
+        Value::U32(state),
+    )
+    .await;
 }
 
 /// Kills the server under a connected link and starts it again on the same
 /// port: the link is left waiting `WAIT` before its next attempt.
 async fn outage(backend: Backend, link: &LinkHandle) -> Backend {
-    let cfg = BackendConfig { addr: backend.local_addr(), secret: backend.secret().to_vec(), ..BackendConfig::default() };
+    let cfg = BackendConfig {
+        addr: backend.local_addr(),
+        secret: backend.secret().to_vec(),
+        ..BackendConfig::default()
+    };
     backend.abort();
     let until = Instant::now() + Duration::from_secs(20);
-    while !matches!(link.state(), LinkState::Reconnecting { next_in_ms, .. } if next_in_ms >= 60_000) {
-        assert!(Instant::now() < until, "not waiting out the backoff: {:?}", link.state());
+    while !matches!(link.state(), LinkState::Reconnecting { next_in_ms, .. } if next_in_ms >= 60_000)
+    {
+        assert!(
+            Instant::now() < until,
+            "not waiting out the backoff: {:?}",
+            link.state()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     Backend::start(cfg).await.unwrap()
 }
 
 /// Sends `nudge` every second until the link is connected; how long it took.
-async fn connects_after<F: std::future::Future<Output = ()>>(link: &LinkHandle, mut nudge: impl FnMut() -> F) -> Option<Duration> {
+async fn connects_after<F: std::future::Future<Output = ()>>(
+    link: &LinkHandle,
+    mut nudge: impl FnMut() -> F,
+) -> Option<Duration> {
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(20) {
         nudge().await;
@@ -123,9 +176,20 @@ fn resume_and_network_up_reconnect_at_once() {
     std::env::set_var("DBUS_SYSTEM_BUS_ADDRESS", &address);
     let mocks: Vec<Killed> = ["logind", "networkmanager"]
         .iter()
-        .map(|t| Killed(Command::new(&py).args(["-m", "dbusmock", "--system", "--template", t]).spawn().unwrap()))
+        .map(|t| {
+            Killed(
+                Command::new(&py)
+                    .args(["-m", "dbusmock", "--system", "--template", t])
+                    .spawn()
+                    .unwrap(),
+            )
+        })
         .collect();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async move {
         let bus = zbus::connection::Builder::address(address.as_str()).unwrap().build().await.unwrap();
         let dbus = zbus::fdo::DBusProxy::new(&bus).await.unwrap();

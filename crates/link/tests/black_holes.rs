@@ -50,18 +50,36 @@ async fn black_hole(cut: Cut) {
 
     // Mid-stream: messages acknowledged one after another, then the cut.
     for i in 0..5 {
-        let d = p.link.emit("sendMessage", message(&format!("before-{i}"))).await.unwrap();
-        p.delivery(Duration::from_secs(5), |x| x.entry_id == d.entry_id && Probe::acked(x)).await;
+        let d = p
+            .link
+            .emit("sendMessage", message(&format!("before-{i}")))
+            .await
+            .unwrap();
+        p.delivery(Duration::from_secs(5), |x| {
+            x.entry_id == d.entry_id && Probe::acked(x)
+        })
+        .await;
     }
-    let in_flight = p.link.emit("sendMessage", message("at-the-cut")).await.unwrap();
+    let in_flight = p
+        .link
+        .emit("sendMessage", message("at-the-cut"))
+        .await
+        .unwrap();
     ns.cut(cut);
     let cut_at = Instant::now();
     let bound = Duration::from_millis(PING_INTERVAL_MS + PING_TIMEOUT_MS);
     let noticed = p
-        .wait_state(bound + Duration::from_secs(10), "the dead link noticed", |s| !s.is_connected())
+        .wait_state(
+            bound + Duration::from_secs(10),
+            "the dead link noticed",
+            |s| !s.is_connected(),
+        )
         .await;
     let took = cut_at.elapsed();
-    println!("{cut:?}: dead link noticed after {} ms ({noticed:?})", took.as_millis());
+    println!(
+        "{cut:?}: dead link noticed after {} ms ({noticed:?})",
+        took.as_millis()
+    );
     // Generous: the bound plus a ping interval of scheduling slack.
     assert!(
         took <= bound + Duration::from_millis(PING_INTERVAL_MS) + Duration::from_secs(2),
@@ -82,25 +100,46 @@ async fn black_hole(cut: Cut) {
         .await
         .expect("Reconnect now answers while black-holed")
         .unwrap();
-    println!("{cut:?}: Reconnect now answered in {} µs", asked.elapsed().as_micros());
+    println!(
+        "{cut:?}: Reconnect now answered in {} µs",
+        asked.elapsed().as_micros()
+    );
     p.settle(Duration::from_millis(500)).await;
-    assert!(!p.link.state().is_connected(), "{cut:?}: connected through a black hole?");
+    assert!(
+        !p.link.state().is_connected(),
+        "{cut:?}: connected through a black hole?"
+    );
 
     ns.mend(cut);
     let mended = Instant::now();
     // By itself: the backoff (cap 2 s) and an attempt's SYN retries.
-    p.wait_state(Duration::from_secs(20), "Connected", LinkState::is_connected).await;
-    println!("{cut:?}: back {} ms after the path was", mended.elapsed().as_millis());
+    p.wait_state(
+        Duration::from_secs(20),
+        "Connected",
+        LinkState::is_connected,
+    )
+    .await;
+    println!(
+        "{cut:?}: back {} ms after the path was",
+        mended.elapsed().as_millis()
+    );
     for id in queued.iter().map(String::as_str).chain(["at-the-cut"]) {
         server
-            .wait_received(|r| r.event == "sendMessage" && r.payload["clientId"] == id, Duration::from_secs(10))
+            .wait_received(
+                |r| r.event == "sendMessage" && r.payload["clientId"] == id,
+                Duration::from_secs(10),
+            )
             .await
             .unwrap_or_else(|e| panic!("{cut:?}: {id} never arrived: {e}"));
     }
     // Every message acknowledged: nothing left in the outbox.
     let until = Instant::now() + Duration::from_secs(15);
     while !p.link.outbox().await.unwrap().is_empty() {
-        assert!(Instant::now() < until, "{cut:?}: left: {:?}", p.link.outbox().await.unwrap());
+        assert!(
+            Instant::now() < until,
+            "{cut:?}: left: {:?}",
+            p.link.outbox().await.unwrap()
+        );
         p.settle(Duration::from_millis(100)).await;
     }
     assert!(in_flight.entry_id.is_some());
@@ -110,7 +149,10 @@ async fn black_hole(cut: Cut) {
             .iter()
             .filter(|r| r.event == "sendMessage" && r.payload["clientId"] == id.as_str())
             .count();
-        assert_eq!(n, 1, "{cut:?}: {id} queued while black-holed, written {n} times");
+        assert_eq!(
+            n, 1,
+            "{cut:?}: {id} queued while black-holed, written {n} times"
+        );
     }
     let stored = server.messages().await;
     for id in queued.iter().map(String::as_str).chain(["at-the-cut"]) {
@@ -118,19 +160,38 @@ async fn black_hole(cut: Cut) {
         assert_eq!(n, 1, "{cut:?}: {id} stored {n} times");
     }
     let writes = received.iter().filter(|r| r.event == "sendMessage").count();
-    println!("{cut:?}: {} messages stored once each, {writes} writes in all", stored.len());
+    println!(
+        "{cut:?}: {} messages stored once each, {writes} writes in all",
+        stored.len()
+    );
 
     // Cut again, then shut down: the handle's last command answers too.
     ns.cut(cut);
-    let d = p.link.emit("sendMessage", message("after-second-cut")).await.unwrap();
-    assert!(matches!(d.outcome, Outcome::Queued | Outcome::Written | Outcome::Sent), "{d:?}");
+    let d = p
+        .link
+        .emit("sendMessage", message("after-second-cut"))
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            d.outcome,
+            Outcome::Queued | Outcome::Written | Outcome::Sent
+        ),
+        "{d:?}"
+    );
     let asked = Instant::now();
     tokio::time::timeout(ANSWER, p.link.shutdown())
         .await
         .expect("shutdown answers while black-holed")
         .unwrap();
-    println!("{cut:?}: shutdown answered in {} µs", asked.elapsed().as_micros());
-    p.wait_state(Duration::from_secs(5), "Stopped", |s| *s == LinkState::Stopped).await;
+    println!(
+        "{cut:?}: shutdown answered in {} µs",
+        asked.elapsed().as_micros()
+    );
+    p.wait_state(Duration::from_secs(5), "Stopped", |s| {
+        *s == LinkState::Stopped
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -43,10 +43,16 @@ async fn a_slow_lossy_path_keeps_the_link_up_and_sends_each_message_once() {
         Err(e) => {
             println!("no netem here ({e}): iptables statistic loss and a delaying relay");
             ns.random_loss("0.02");
-            let upstream = format!("{}:{}", ns.server_ip, server.port()).parse().unwrap();
+            let upstream = format!("{}:{}", ns.server_ip, server.port())
+                .parse()
+                .unwrap();
             let relay = DelayRelay::start(upstream, Duration::from_millis(100)).await;
             let url = format!("http://127.0.0.1:{}", relay.port);
-            (url, Some(relay), "iptables statistic 2% loss + 100 ms relay")
+            (
+                url,
+                Some(relay),
+                "iptables statistic 2% loss + 100 ms relay",
+            )
         }
     };
     let token = server.token_for("u1");
@@ -68,15 +74,20 @@ async fn a_slow_lossy_path_keeps_the_link_up_and_sends_each_message_once() {
         let sent = Instant::now();
         let d = p
             .link
-            .emit("sendMessage", json!({"clientId": id, "conversationId": "c1", "content": id}))
+            .emit(
+                "sendMessage",
+                json!({"clientId": id, "conversationId": "c1", "content": id}),
+            )
             .await
             .unwrap();
         // Written, or queued behind the one acknowledgement in flight.
-        assert!(matches!(d.outcome, Outcome::Written | Outcome::Queued), "{id}: {d:?}");
+        assert!(
+            matches!(d.outcome, Outcome::Written | Outcome::Queued),
+            "{id}: {d:?}"
+        );
         let got = p
             .delivery(Timeouts::default().ack * 2, |x| {
-                x.entry_id == d.entry_id
-                    && !matches!(x.outcome, Outcome::Written | Outcome::Queued)
+                x.entry_id == d.entry_id && !matches!(x.outcome, Outcome::Written | Outcome::Queued)
             })
             .await;
         assert!(Probe::acked(&got), "{id}: {got:?}");
@@ -101,7 +112,10 @@ async fn a_slow_lossy_path_keeps_the_link_up_and_sends_each_message_once() {
     let received = server.received();
     let mut writes: BTreeMap<String, usize> = BTreeMap::new();
     for r in received.iter().filter(|r| r.event == "sendMessage") {
-        let id = r.payload["clientId"].as_str().unwrap_or_default().to_owned();
+        let id = r.payload["clientId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         *writes.entry(id).or_default() += 1;
     }
     let stored = server.messages().await;
@@ -121,6 +135,9 @@ async fn a_slow_lossy_path_keeps_the_link_up_and_sends_each_message_once() {
     assert_eq!(notes.len(), NOTIFICATIONS, "every notification arrived");
     assert!(notes.values().all(|n| *n == 1), "{notes:?}");
     assert_eq!(writes.len(), MESSAGES);
-    assert!(writes.values().all(|n| *n == 1), "written again: {writes:?}");
+    assert!(
+        writes.values().all(|n| *n == 1),
+        "written again: {writes:?}"
+    );
     assert_eq!(stored.len(), MESSAGES, "stored once each");
 }

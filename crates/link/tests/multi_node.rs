@@ -52,7 +52,10 @@ async fn the_link_fails_over_to_the_other_node_and_loses_nothing() {
     }
     let redis = Redis::start();
     let secret = "multi-node-secret-for-this-test-only";
-    let mut nodes = [node(&redis, "a", secret).await, node(&redis, "b", secret).await];
+    let mut nodes = [
+        node(&redis, "a", secret).await,
+        node(&redis, "b", secret).await,
+    ];
     let lb = Haproxy::start(&[nodes[0].port(), nodes[1].port()]);
     let token = nodes[0].token_for("u1");
     let mut cfg = config(&lb.url(), &nodes[0].path(), &token);
@@ -69,7 +72,11 @@ async fn the_link_fails_over_to_the_other_node_and_loses_nothing() {
     }
     let on = if nodes[0].handshakes().0 == 1 { 0 } else { 1 };
     let other = 1 - on;
-    assert_eq!(nodes[other].handshakes().0, 0, "one connection, on one node");
+    assert_eq!(
+        nodes[other].handshakes().0,
+        0,
+        "one connection, on one node"
+    );
     nodes[on]
         .wait_received(|r| r.event == "joinConversation", SECS_10)
         .await
@@ -79,18 +86,34 @@ async fn the_link_fails_over_to_the_other_node_and_loses_nothing() {
     // Either node reaches the link: its own, and the other through Redis.
     for (i, n) in nodes.iter_mut().enumerate() {
         let id = format!("from-{i}-before");
-        n.push(Some("u1"), "newNotification", vec![json!({"id": id, "title": "t", "message": "m"})]).await;
+        n.push(
+            Some("u1"),
+            "newNotification",
+            vec![json!({"id": id, "title": "t", "message": "m"})],
+        )
+        .await;
         notification_arrives(&mut p, &id).await;
     }
-    let d = p.link.emit("sendMessage", json!({"clientId": "before", "conversationId": "c1", "content": "x"})).await.unwrap();
-    p.delivery(SECS_10, |x| x.entry_id == d.entry_id && Probe::acked(x)).await;
+    let d = p
+        .link
+        .emit(
+            "sendMessage",
+            json!({"clientId": "before", "conversationId": "c1", "content": "x"}),
+        )
+        .await
+        .unwrap();
+    p.delivery(SECS_10, |x| x.entry_id == d.entry_id && Probe::acked(x))
+        .await;
 
     let attempts = p.link.stats().attempts;
     nodes[on].kill().await;
     let killed = Instant::now();
     let during = p
         .link
-        .emit("sendMessage", json!({"clientId": "during-failover", "conversationId": "c1", "content": "y"}))
+        .emit(
+            "sendMessage",
+            json!({"clientId": "during-failover", "conversationId": "c1", "content": "y"}),
+        )
         .await
         .unwrap();
     // Landed: a handshake at the other node (the state alone may still
@@ -101,18 +124,37 @@ async fn the_link_fails_over_to_the_other_node_and_loses_nothing() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let took = killed.elapsed();
-    p.wait_state(SECS_10, "Connected", |s| s.is_connected()).await;
+    p.wait_state(SECS_10, "Connected", |s| s.is_connected())
+        .await;
     let tries = p.link.stats().attempts - attempts;
-    println!("failover: on node {} {} ms after the kill, {tries} attempt(s), backoff floor {floor:?}", ["a", "b"][other], took.as_millis());
-    assert_eq!(tries, 1, "the first attempt after the kill lands on the live node");
-    assert!(took <= floor + Duration::from_secs(1), "failover took {took:?}");
-    p.delivery(SECS_10, |x| x.entry_id == during.entry_id && Probe::acked(x)).await;
+    println!(
+        "failover: on node {} {} ms after the kill, {tries} attempt(s), backoff floor {floor:?}",
+        ["a", "b"][other],
+        took.as_millis()
+    );
+    assert_eq!(
+        tries, 1,
+        "the first attempt after the kill lands on the live node"
+    );
+    assert!(
+        took <= floor + Duration::from_secs(1),
+        "failover took {took:?}"
+    );
+    p.delivery(SECS_10, |x| {
+        x.entry_id == during.entry_id && Probe::acked(x)
+    })
+    .await;
 
     // The killed node comes back and emits: it reaches the link on the other.
     nodes[on].start_again().await;
     for (i, n) in nodes.iter_mut().enumerate() {
         let id = format!("from-{i}-after");
-        n.push(Some("u1"), "newNotification", vec![json!({"id": id, "title": "t", "message": "m"})]).await;
+        n.push(
+            Some("u1"),
+            "newNotification",
+            vec![json!({"id": id, "title": "t", "message": "m"})],
+        )
+        .await;
         notification_arrives(&mut p, &id).await;
     }
     let stored = nodes[other].messages().await;

@@ -54,7 +54,11 @@ async fn pipe(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, delay: Duration) 
         loop {
             let n = from.read(&mut buf).await.unwrap_or(0);
             // An empty chunk is the end of the stream, delayed like the rest.
-            if tx.send((Instant::now() + delay, buf[..n].to_vec())).is_err() || n == 0 {
+            if tx
+                .send((Instant::now() + delay, buf[..n].to_vec()))
+                .is_err()
+                || n == 0
+            {
                 break;
             }
         }

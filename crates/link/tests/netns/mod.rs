@@ -90,7 +90,9 @@ impl Netns {
         let (name, inner, outer) = (ns.name.as_str(), ns.inner.as_str(), ns.outer.as_str());
         run(&["ip", "netns", "add", name])?;
         // From here on, `ns` deletes what was made if a later step fails.
-        run(&["ip", "link", "add", outer, "type", "veth", "peer", "name", inner])?;
+        run(&[
+            "ip", "link", "add", outer, "type", "veth", "peer", "name", inner,
+        ])?;
         run(&["ip", "link", "set", inner, "netns", name])?;
         run(&["ip", "addr", "add", &client_ip, "dev", outer])?;
         run(&["ip", "link", "set", outer, "up"])?;
@@ -109,8 +111,12 @@ impl Netns {
 
     fn rules(&self, op: &str, cut: Cut) {
         let inner = self.inner.as_str();
-        let input = ["iptables", op, "INPUT", "-i", inner, "-p", "tcp", "-j", "DROP"];
-        let output = ["iptables", op, "OUTPUT", "-o", inner, "-p", "tcp", "-j", "DROP"];
+        let input = [
+            "iptables", op, "INPUT", "-i", inner, "-p", "tcp", "-j", "DROP",
+        ];
+        let output = [
+            "iptables", op, "OUTPUT", "-o", inner, "-p", "tcp", "-j", "DROP",
+        ];
         let chosen: &[&[&str]] = match cut {
             Cut::Both => &[&input, &output],
             Cut::ToClient => &[&output],
@@ -154,8 +160,21 @@ impl Netns {
         let inner = self.inner.as_str();
         for (chain, dir) in [("INPUT", "-i"), ("OUTPUT", "-o")] {
             let rule = [
-                "iptables", "-I", chain, dir, inner, "-p", "tcp", "-m", "statistic", "--mode",
-                "random", "--probability", probability, "-j", "DROP",
+                "iptables",
+                "-I",
+                chain,
+                dir,
+                inner,
+                "-p",
+                "tcp",
+                "-m",
+                "statistic",
+                "--mode",
+                "random",
+                "--probability",
+                probability,
+                "-j",
+                "DROP",
             ];
             if let Err(e) = self.exec(&rule) {
                 panic!("{e}");
