@@ -12,6 +12,7 @@
 // A test crate: its helpers may panic on what they set up themselves.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
+mod ipc;
 mod node;
 #[allow(dead_code)]
 #[path = "../app/recorder.rs"]
@@ -21,12 +22,11 @@ mod recorder;
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::json;
 
+use ipc::Ipc;
 use node::Node;
 use support::{Instance, TokenFile};
 
@@ -60,26 +60,6 @@ fn env_u64(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// The app's instance socket, as `alora-tray send` uses it.
-struct Ipc(BufReader<UnixStream>);
-
-impl Ipc {
-    fn open(app: &Instance) -> Ipc {
-        let stream = UnixStream::connect(app.dir.join("tray.sock")).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .unwrap();
-        Ipc(BufReader::new(stream))
-    }
-
-    fn ask(&mut self, request: Value) -> Value {
-        writeln!(self.0.get_mut(), "{request}").unwrap();
-        let mut line = String::new();
-        self.0.read_line(&mut line).unwrap();
-        serde_json::from_str(&line).unwrap_or_else(|_| panic!("bad answer {line:?}"))
-    }
-}
-
 /// One storm: the notifications pushed (confirmed by the server) and the
 /// messages the app took, to be counted at the end.
 struct Storm {
@@ -105,7 +85,7 @@ impl Storm {
                     self.pushed.push(id);
                 }
             }
-            if tick % 2 == 0 {
+            if tick.is_multiple_of(2) {
                 let id = format!("storm-m{}", self.sent.len());
                 let payload = json!({"clientId": id, "conversationId": "c1", "content": id});
                 let reply = self
@@ -190,7 +170,11 @@ fn the_app_rides_out_a_restart_storm_and_loses_nothing() {
         if r == restarts {
             break;
         }
-        let signal = if rng.next() % 2 == 0 { "KILL" } else { "TERM" };
+        let signal = if rng.next().is_multiple_of(2) {
+            "KILL"
+        } else {
+            "TERM"
+        };
         if signal == "KILL" {
             kills += 1
         } else {

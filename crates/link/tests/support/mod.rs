@@ -212,7 +212,7 @@ pub async fn start(kind: Kind, options: NodeOptions) -> AnyServer {
             }
             AnyServer::Embedded(EmbeddedServer::start(config).await)
         }
-        Kind::Node => AnyServer::Node(NodeServer::start(options).await),
+        Kind::Node => AnyServer::Node(Box::new(NodeServer::start(options).await)),
     }
 }
 
@@ -264,7 +264,7 @@ pub enum AnyServer {
     /// The embedded backend.
     Embedded(EmbeddedServer),
     /// The Node server.
-    Node(NodeServer),
+    Node(Box<NodeServer>),
 }
 
 macro_rules! delegate {
