@@ -156,17 +156,11 @@ function newMessage(senderId, payload, clientId, n) {
   };
 }
 
-// Resolves to {message, isNew}; a clientId seen before gives the stored message again.
-async function storeMessage(senderId, payload) {
+// {message, isNew}; a clientId seen before gives the stored message again. Synchronous on
+// one node (a socket's packets are handled in order), a Promise of it with --redis.
+function storeMessage(senderId, payload) {
   const clientId = idText(payload && payload.clientId);
-  if (redis) {
-    const message = newMessage(senderId, payload, clientId, crypto.randomUUID());
-    if (clientId === null || (await redis.set(`alora:msg:${clientId}`, JSON.stringify(message), { NX: true }))) {
-      await redis.rPush('alora:messages', JSON.stringify(message));
-      return { message, isNew: true };
-    }
-    return { message: JSON.parse(await redis.get(`alora:msg:${clientId}`)), isNew: false };
-  }
+  if (redis) return storeShared(senderId, payload, clientId);
   if (clientId !== null && byClientId.has(clientId)) {
     return { message: messages[byClientId.get(clientId)], isNew: false };
   }
@@ -175,6 +169,15 @@ async function storeMessage(senderId, payload) {
   messages.push(message);
   if (clientId !== null) byClientId.set(clientId, messages.length - 1);
   return { message, isNew: true };
+}
+
+async function storeShared(senderId, payload, clientId) {
+  const message = newMessage(senderId, payload, clientId, crypto.randomUUID());
+  if (clientId === null || (await redis.set(`alora:msg:${clientId}`, JSON.stringify(message), { NX: true }))) {
+    await redis.rPush('alora:messages', JSON.stringify(message));
+    return { message, isNew: true };
+  }
+  return { message: JSON.parse(await redis.get(`alora:msg:${clientId}`)), isNew: false };
 }
 
 async function allMessages() {
@@ -225,11 +228,14 @@ io.on('connection', (socket) => {
   socket.on('sendMessage', (p, ack) => {
     // A backend that lost the message: never stored, acknowledged nor broadcast.
     if (idText(p && p.conversationId) === SILENT_CONVERSATION) return;
-    storeMessage(userId, p).then(({ message, isNew }) => {
+    const stored = ({ message, isNew }) => {
       if (typeof ack === 'function') ack(message);
       const c = idText(p && p.conversationId);
       if (isNew && c) socket.to(`conv:${c}`).emit('newMessage', message);
-    }, (err) => process.stderr.write(`store: ${err}\n`));
+    };
+    const result = storeMessage(userId, p);
+    if (result instanceof Promise) result.then(stored, (err) => process.stderr.write(`store: ${err}\n`));
+    else stored(result);
   });
   socket.on('typing', (p) => {
     const c = idText(p && p.conversationId);
