@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: setup ui run contract test lint test-rust test-ui test-e2e test-webdriver bench clean
+.PHONY: setup ui run contract test lint test-rust test-ui test-e2e test-webdriver soak bench clean
 
 setup:
 	@.ci/setup
@@ -47,6 +47,14 @@ test-webdriver: ui
 
 test: lint test-rust test-ui test-e2e test-webdriver
 	@echo "make test: all suites passed"
+
+# The long chaos suites (issue 18), never part of `make test`: the restart
+# storm with 100 restarts (20 in make test) and the outage at full length,
+# 10 real minutes (compressed 20 times in make test).
+soak: ui
+	ALORA_TEST_STRICT=1 ALORA_STORM_RESTARTS=100 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+		tests/app/with-keyring.sh $(CARGO) test -p alora-tray --test storm -- --nocapture
+	ALORA_TEST_STRICT=1 ALORA_OUTAGE_SCALE=1 $(CARGO) test -p alora-link --test long_outage -- --nocapture
 
 # Benchmarks (issue 6): builds release, runs every benchmark under a private
 # Xvfb + session bus, prints a table, writes target/bench/results.json.

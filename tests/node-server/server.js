@@ -4,7 +4,16 @@
 //
 //   node server.js [--port 0] [--path /socket/notification] [--secret S]
 //                  [--ping-interval MS] [--ping-timeout MS] [--recovery]
-//                  [--tls-cert FILE --tls-key FILE]
+//                  [--tls-cert FILE --tls-key FILE] [--host 127.0.0.1]
+//                  [--store DIR] [--redis redis://HOST:PORT] [--name NODE]
+//
+// --host: the address to listen on (a test's network namespace has its own).
+// --store: messages and the catch-up log are kept in DIR (JSON lines, written
+//   before the event is acknowledged or emitted) and read back at start, so that
+//   a restarted or killed server still drops a re-sent clientId and replays what
+//   a client missed, as a backend with a database does.
+// --redis: one node of several, sharing rooms and emits through
+//   @socket.io/redis-adapter (and the message store through Redis, by clientId).
 //
 // `sendMessage` to the conversation "silent" is recorded but never acknowledged.
 //
@@ -15,10 +24,12 @@
 //           {"cmd":"disconnectAll"}
 //           {"cmd":"token","userId":U,"ttlSec":N}      -> {"kind":"token","token":T}
 //           {"cmd":"messages"}                         -> {"kind":"messages","messages":[...]}
+//   An "emit" with a "seq" is answered {"kind":"emitted","seq":S} once stored and sent.
 // The process stops (gracefully) when stdin closes, and on SIGTERM or SIGINT.
 'use strict';
 
 const fs = require('fs');
+const path = require('path');
 const http = require('http');
 const https = require('https');
 const crypto = require('crypto');
@@ -40,6 +51,10 @@ function parseArgs(argv) {
     recovery: false,
     tlsCert: null,
     tlsKey: null,
+    host: '127.0.0.1',
+    store: null,
+    redis: null,
+    name: 'node',
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -56,6 +71,10 @@ function parseArgs(argv) {
       case '--recovery': opts.recovery = true; break;
       case '--tls-cert': opts.tlsCert = value(); break;
       case '--tls-key': opts.tlsKey = value(); break;
+      case '--host': opts.host = value(); break;
+      case '--store': opts.store = value(); break;
+      case '--redis': opts.redis = value(); break;
+      case '--name': opts.name = value(); break;
       default: throw new Error(`unknown option ${flag}`);
     }
   }
@@ -93,29 +112,77 @@ const messages = [];
 const byClientId = new Map();
 const catchUpLog = []; // {userId, event, args, at(ms)}
 const presence = new Map(); // userId -> Set(socketId)
+let redis = null; // with --redis: the shared message store
+
+// --store: JSON lines, appended synchronously before the ack or the emit, read back at start.
+const storeFile = (name) => (opts.store ? path.join(opts.store, name) : null);
+function appendLine(name, obj) {
+  const file = storeFile(name);
+  if (file) fs.appendFileSync(file, JSON.stringify(obj) + '\n');
+}
+function readLines(name) {
+  const file = storeFile(name);
+  if (!file || !fs.existsSync(file)) return [];
+  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).flatMap((l) => {
+    try { return [JSON.parse(l)]; } catch (_) { return []; } // a line cut short by SIGKILL
+  });
+}
+if (opts.store) {
+  fs.mkdirSync(opts.store, { recursive: true });
+  for (const m of readLines('messages.jsonl')) {
+    messages.push(m);
+    if (m.clientId !== null) byClientId.set(m.clientId, messages.length - 1);
+  }
+  for (const e of readLines('events.jsonl')) catchUpLog.push(e);
+}
 
 function emitToUser(userId, event, args) {
-  catchUpLog.push({ userId, event, args, at: Date.now() });
+  const entry = { userId, event, args, at: Date.now() };
+  appendLine('events.jsonl', entry);
+  catchUpLog.push(entry);
   if (catchUpLog.length > LOG_CAPACITY) catchUpLog.shift();
   io.to(`user:${userId}`).emit(event, ...args);
 }
 
-function storeMessage(senderId, payload) {
-  const clientId = idText(payload && payload.clientId);
-  if (clientId !== null && byClientId.has(clientId)) {
-    return { message: messages[byClientId.get(clientId)], isNew: false };
-  }
-  const message = {
-    id: `m${messages.length + 1}`,
+function newMessage(senderId, payload, clientId, n) {
+  return {
+    id: `m${n}`,
     clientId,
     conversationId: payload && payload.conversationId !== undefined ? payload.conversationId : null,
     senderId,
     content: payload && payload.content !== undefined ? payload.content : null,
     createdAt: new Date().toISOString(),
+    node: opts.name,
   };
+}
+
+// {message, isNew}; a clientId seen before gives the stored message again. Synchronous on
+// one node (a socket's packets are handled in order), a Promise of it with --redis.
+function storeMessage(senderId, payload) {
+  const clientId = idText(payload && payload.clientId);
+  if (redis) return storeShared(senderId, payload, clientId);
+  if (clientId !== null && byClientId.has(clientId)) {
+    return { message: messages[byClientId.get(clientId)], isNew: false };
+  }
+  const message = newMessage(senderId, payload, clientId, messages.length + 1);
+  appendLine('messages.jsonl', message);
   messages.push(message);
   if (clientId !== null) byClientId.set(clientId, messages.length - 1);
   return { message, isNew: true };
+}
+
+async function storeShared(senderId, payload, clientId) {
+  const message = newMessage(senderId, payload, clientId, crypto.randomUUID());
+  if (clientId === null || (await redis.set(`alora:msg:${clientId}`, JSON.stringify(message), { NX: true }))) {
+    await redis.rPush('alora:messages', JSON.stringify(message));
+    return { message, isNew: true };
+  }
+  return { message: JSON.parse(await redis.get(`alora:msg:${clientId}`)), isNew: false };
+}
+
+async function allMessages() {
+  if (!redis) return messages;
+  return (await redis.lRange('alora:messages', 0, -1)).map((m) => JSON.parse(m));
 }
 
 // ---- handshake ----------------------------------------------------------------------------
@@ -161,10 +228,14 @@ io.on('connection', (socket) => {
   socket.on('sendMessage', (p, ack) => {
     // A backend that lost the message: never stored, acknowledged nor broadcast.
     if (idText(p && p.conversationId) === SILENT_CONVERSATION) return;
-    const { message, isNew } = storeMessage(userId, p);
-    if (typeof ack === 'function') ack(message);
-    const c = idText(p && p.conversationId);
-    if (isNew && c) socket.to(`conv:${c}`).emit('newMessage', message);
+    const stored = ({ message, isNew }) => {
+      if (typeof ack === 'function') ack(message);
+      const c = idText(p && p.conversationId);
+      if (isNew && c) socket.to(`conv:${c}`).emit('newMessage', message);
+    };
+    const result = storeMessage(userId, p);
+    if (result instanceof Promise) result.then(stored, (err) => process.stderr.write(`store: ${err}\n`));
+    else stored(result);
   });
   socket.on('typing', (p) => {
     const c = idText(p && p.conversationId);
@@ -225,6 +296,7 @@ function command(line) {
       const args = Array.isArray(cmd.args) ? cmd.args : [];
       if (cmd.to === 'all' || cmd.to === undefined || cmd.to === null) io.emit(cmd.event, ...args);
       else emitToUser(String(cmd.to), cmd.event, args);
+      if (cmd.seq !== undefined) out({ kind: 'emitted', seq: cmd.seq });
       break;
     }
     case 'disconnectAll':
@@ -241,7 +313,7 @@ function command(line) {
       break;
     }
     case 'messages':
-      out({ kind: 'messages', messages });
+      allMessages().then((all) => out({ kind: 'messages', messages: all }));
       break;
     default:
       out({ kind: 'error', message: `unknown command ${cmd.cmd}` });
@@ -272,11 +344,30 @@ let attempts = 0;
 httpServer.on('error', (err) => {
   if (err.code === 'EADDRINUSE' && attempts < 100) {
     attempts += 1;
-    setTimeout(() => httpServer.listen(opts.port, '127.0.0.1'), 50);
+    setTimeout(() => httpServer.listen(opts.port, opts.host), 50);
     return;
   }
   process.stderr.write(`server error: ${err.stack || err}\n`);
   process.exit(1);
 });
 httpServer.on('listening', () => out({ kind: 'listening', port: httpServer.address().port }));
-httpServer.listen(opts.port, '127.0.0.1');
+
+async function shareThroughRedis() {
+  // Loaded only here: a single node needs neither package.
+  const { createAdapter } = require('@socket.io/redis-adapter');
+  const { createClient } = require('redis');
+  const pub = createClient({ url: opts.redis });
+  const sub = pub.duplicate();
+  for (const c of [pub, sub]) c.on('error', (err) => process.stderr.write(`redis: ${err}\n`));
+  await Promise.all([pub.connect(), sub.connect()]);
+  io.adapter(createAdapter(pub, sub));
+  redis = pub;
+}
+
+(opts.redis ? shareThroughRedis() : Promise.resolve()).then(
+  () => httpServer.listen(opts.port, opts.host),
+  (err) => {
+    process.stderr.write(`cannot reach redis at ${opts.redis}: ${err}\n`);
+    process.exit(1);
+  },
+);

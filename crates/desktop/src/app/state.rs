@@ -19,6 +19,7 @@ use crate::error::AppResult;
 use crate::events::UiEvent;
 use crate::models::{Problem, StateChange};
 use crate::notifications::notifier::Notifier;
+use crate::platform::linux::wakeups::Wakeups;
 use crate::settings::secrets::{Secrets, TokenVault};
 use crate::settings::{Overrides, SettingsBackend, SettingsStore};
 
@@ -71,6 +72,9 @@ pub(in crate::app) struct Inner {
     /// The runtime the core was started on: sync callers (commands, tray,
     /// D-Bus callbacks) spawn their async work here.
     pub(in crate::app) runtime: tokio::runtime::Handle,
+    /// Resume and network-up on the system bus reconnect the link at once;
+    /// held here so that it stops with the core.
+    pub(in crate::app) _wakeups: Wakeups,
 }
 
 impl std::fmt::Debug for Core {
@@ -118,6 +122,7 @@ impl Core {
         problems.extend(started.problems);
         let outbox = link.outbox_counts();
         let dnd = settings.effective().dnd;
+        let wakeups = Wakeups::start(link.clone());
         let core = Core {
             inner: Arc::new(Inner {
                 link,
@@ -135,6 +140,7 @@ impl Core {
                 answered: Mutex::new(Answered::default()),
                 injector,
                 runtime: tokio::runtime::Handle::current(),
+                _wakeups: wakeups,
             }),
         };
         let keyring = core.inner.secrets.mode();

@@ -60,7 +60,13 @@ impl Kind {
     /// connection-state recovery nor TLS).
     pub fn supports(self, options: &NodeOptions) -> bool {
         match self {
-            Kind::Embedded => !options.recovery && options.tls_cert.is_none(),
+            Kind::Embedded => {
+                !options.recovery
+                    && options.tls_cert.is_none()
+                    && options.host.is_none()
+                    && options.netns.is_none()
+                    && options.redis.is_none()
+            }
             Kind::Node => true,
         }
     }
@@ -79,6 +85,17 @@ pub struct NodeOptions {
     pub tls_cert: Option<PathBuf>,
     /// The PEM key of `tls_cert`.
     pub tls_key: Option<PathBuf>,
+    /// Listen on this address instead of 127.0.0.1 (Node only).
+    pub host: Option<String>,
+    /// Run inside this network namespace (`ip netns exec`; Node only).
+    pub netns: Option<String>,
+    /// One node of several: rooms, emits and messages shared through the
+    /// Redis at this URL (`@socket.io/redis-adapter`; Node only).
+    pub redis: Option<String>,
+    /// The node's name, stamped on the messages it stores.
+    pub name: Option<String>,
+    /// The HS256 secret (default: a random one); nodes of one backend share it.
+    pub secret: Option<String>,
 }
 
 /// What the link's tests need from a server. Futures are `Send`.
@@ -195,7 +212,7 @@ pub async fn start(kind: Kind, options: NodeOptions) -> AnyServer {
             }
             AnyServer::Embedded(EmbeddedServer::start(config).await)
         }
-        Kind::Node => AnyServer::Node(NodeServer::start(options).await),
+        Kind::Node => AnyServer::Node(Box::new(NodeServer::start(options).await)),
     }
 }
 
@@ -247,7 +264,7 @@ pub enum AnyServer {
     /// The embedded backend.
     Embedded(EmbeddedServer),
     /// The Node server.
-    Node(NodeServer),
+    Node(Box<NodeServer>),
 }
 
 macro_rules! delegate {

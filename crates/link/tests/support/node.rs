@@ -68,10 +68,12 @@ impl NodeServer {
              `npm ci --prefix tests/node-server`",
             dir.display()
         );
-        let secret: String = alora_backend::random_secret()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let secret: String = options.secret.clone().unwrap_or_else(|| {
+            alora_backend::random_secret()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        });
         let mut server = NodeServer {
             options,
             secret,
@@ -101,7 +103,15 @@ impl NodeServer {
 
     async fn spawn(&mut self) {
         let dir = fixture_dir();
-        let mut cmd = Command::new("node");
+        // `ip netns exec` execs node in the namespace: the pid stays node's.
+        let mut cmd = match &self.options.netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, "node"]);
+                c
+            }
+            None => Command::new("node"),
+        };
         cmd.arg(dir.join("server.js"))
             .args(["--port", &self.port.to_string(), "--secret", &self.secret])
             .current_dir(&dir)
@@ -117,6 +127,15 @@ impl NodeServer {
         }
         if self.options.recovery {
             cmd.arg("--recovery");
+        }
+        if let Some(host) = &self.options.host {
+            cmd.args(["--host", host]);
+        }
+        if let Some(redis) = &self.options.redis {
+            cmd.args(["--redis", redis]);
+        }
+        if let Some(name) = &self.options.name {
+            cmd.args(["--name", name]);
         }
         if let (Some(cert), Some(key)) = (&self.options.tls_cert, &self.options.tls_key) {
             cmd.arg("--tls-cert").arg(cert).arg("--tls-key").arg(key);
@@ -225,7 +244,8 @@ impl TestServer for NodeServer {
     }
 
     fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        let host = self.options.host.as_deref().unwrap_or("127.0.0.1");
+        format!("http://{host}:{}", self.port)
     }
 
     fn path(&self) -> String {

@@ -1,6 +1,8 @@
 //! Linux only: handing memory back (`footprint`), WebKitGTK's rendering
 //! environment, the allocator's set-up, XDG autostart, and the
-//! freedesktop notification client over D-Bus, and who this process runs as.
+//! freedesktop notification client over D-Bus, who this process runs as,
+//! and the system bus's wake-ups (resume, network up) that reconnect the
+//! link at once.
 
 pub mod allocator;
 pub mod autostart;
@@ -8,6 +10,7 @@ pub mod footprint;
 pub mod freedesktop;
 pub mod on_screen;
 pub mod rendering;
+pub mod wakeups;
 
 /// The real uid of this process.
 #[allow(unsafe_code)]
