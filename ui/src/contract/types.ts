@@ -15,7 +15,11 @@ export type BookingUpdated = { bookingId: Id, status: string, title: string | nu
  * The server's time of this change, when it sends one (`updatedAt`,
  * or `createdAt`): it tells a status that comes back from a re-send.
  */
-updatedAt?: string | null, };
+updatedAt?: string | null, 
+/**
+ * A booking's start, service and client, shown when the server sends them.
+ */
+startsAt?: string, service?: string, clientName?: string, };
 
 export type ChatMessage = { id: Id, conversationId: Id, senderId: Id, senderName: string | null, content: string, createdAt: string | null, 
 /**
@@ -24,6 +28,12 @@ export type ChatMessage = { id: Id, conversationId: Id, senderId: Id, senderName
 clientId: string | null, };
 
 export type ConnectedAck = { userId: Id | null, socketId: string | null, };
+
+export type ConversationRead = { conversationId: Id, 
+/**
+ * Which messages; none: the whole conversation.
+ */
+messageIds?: Array<Id>, };
 
 /**
  * The answer to `send`, and the payload of `LinkEvent::Delivery`.
@@ -49,7 +59,7 @@ export type Id = string;
 /**
  * Every server-to-client event the protocol knows.
  */
-export type Incoming = { "event": "connected", "data": ConnectedAck } | { "event": "newNotification", "data": Notification } | { "event": "bookingUpdated", "data": BookingUpdated } | { "event": "newMessage", "data": ChatMessage } | { "event": "userOnline", "data": Presence } | { "event": "userOffline", "data": Presence } | { "event": "statusUpdated", "data": StatusUpdated } | { "event": "userTyping", "data": TypingIndicator };
+export type Incoming = { "event": "connected", "data": ConnectedAck } | { "event": "newNotification", "data": Notification } | { "event": "bookingUpdated", "data": BookingUpdated } | { "event": "newMessage", "data": ChatMessage } | { "event": "userOnline", "data": Presence } | { "event": "userOffline", "data": Presence } | { "event": "statusUpdated", "data": StatusUpdated } | { "event": "userTyping", "data": TypingIndicator } | { "event": "conversationRead", "data": ConversationRead } | { "event": "notificationRead", "data": NotificationRead };
 
 export type JoinConversation = { conversationId: string, };
 
@@ -69,7 +79,17 @@ export type LinkStats = { eventsIn: number, malformed: number, unknownEvents: nu
 
 export type MarkAsRead = { conversationId: string, messageIds?: Array<string> | null, };
 
-export type Notification = { id: Id, title: string, message: string, type: string | null, createdAt: string | null, link: string | null, };
+export type Notification = { id: Id, title: string, message: string, type: string | null, createdAt: string | null, link: string | null, 
+/**
+ * A booking notification's booking (else its `link` may name it).
+ */
+bookingId?: Id, 
+/**
+ * A booking's start, service and client, shown when the server sends them.
+ */
+startsAt?: string, service?: string, clientName?: string, };
+
+export type NotificationRead = { ids: Array<Id>, };
 
 export type NotifierStatus = "available" | "unavailable";
 
