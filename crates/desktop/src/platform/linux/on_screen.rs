@@ -81,7 +81,7 @@ impl Shown {
     }
 
     #[cfg(test)]
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.by_id.len()
     }
 }
