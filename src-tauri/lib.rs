@@ -9,6 +9,8 @@ mod command_table;
 pub mod commands;
 #[cfg(test)]
 mod contract;
+#[cfg(test)]
+mod packaging_tests;
 pub mod icons;
 pub mod plugin_store;
 pub mod tray;
@@ -168,6 +170,11 @@ pub fn run(
     listener: std::os::unix::net::UnixListener,
 ) -> ExitCode {
     rendering::prefer_lean();
+    // Before GTK starts. Not Tauri's `enableGTKAppId`: that registers the
+    // id on the session bus, and a second instance there (the tests run
+    // several side by side) would hand itself over to the first and exit.
+    glib::set_prgname(Some(alora_desktop::app_id::APP_ID));
+    glib::set_application_name("Alora");
     let listener = std::sync::Mutex::new(Some(listener));
     let app = builder(tauri::Builder::default())
         .setup(move |app| {

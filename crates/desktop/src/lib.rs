@@ -17,6 +17,7 @@ compile_error!(
 );
 
 pub mod app;
+pub mod app_id;
 pub mod data;
 pub mod error;
 pub mod events;

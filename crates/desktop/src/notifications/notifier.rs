@@ -164,7 +164,7 @@ impl DesktopNotifier {
             summary: &summary,
             body: &body,
             category: popup.category,
-            desktop_entry: "alora-tray",
+            desktop_entry: crate::app_id::APP_ID,
         };
         let shown =
             tokio::time::timeout(Duration::from_secs(5), self.bus.notify(&call, popup.target))

@@ -17,7 +17,8 @@ pub mod secrets;
 pub const STORE_FILE: &str = "settings.json";
 /// The key, in the store file, of the settings object.
 pub const KEY: &str = "settings";
-pub const IDENTIFIER: &str = "com.alora.tray";
+/// The folder name under the XDG base folders (`crate::app_id`).
+pub const IDENTIFIER: &str = crate::app_id::APP_ID;
 /// Read once at start and taken out of the environment (`take_env_token`).
 pub const TOKEN_ENV: &str = "ALORA_TOKEN";
 

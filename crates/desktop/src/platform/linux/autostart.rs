@@ -4,8 +4,6 @@
 
 use std::path::PathBuf;
 
-const FILE: &str = "alora-tray.desktop";
-
 /// `None` with no home: a shared temp folder is no stand-in.
 fn dir() -> Option<PathBuf> {
     Some(crate::data::storage::xdg_home("XDG_CONFIG_HOME", ".config")?.join("autostart"))
@@ -14,7 +12,7 @@ fn dir() -> Option<PathBuf> {
 /// Adds or removes the entry.
 pub fn set(on: bool) -> Result<(), String> {
     let dir = dir().ok_or("there is no home folder (neither HOME nor XDG_CONFIG_HOME is set)")?;
-    let path = dir.join(FILE);
+    let path = dir.join(crate::app_id::desktop_file());
     if !on {
         return match std::fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.to_string()),
