@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: setup ui run contract test lint test-rust test-ui test-e2e test-webdriver bench clean
+.PHONY: setup ui run contract test lint test-icons test-rust test-ui test-e2e test-webdriver bench clean
 
 setup:
 	@.ci/setup
@@ -27,6 +27,10 @@ lint: ui
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+# The checked-in PNGs are what icons/render.sh draws from icons/src/*.svg.
+test-icons: setup
+	icons/check.sh
+
 # Rust suites; the ones that need a session bus or a display run inside their
 # own private dbus-run-session / xvfb-run so that nothing leaks between runs.
 # ALORA_TEST_STRICT=1 turns "no bus / no display / no node" skips into failures.
@@ -45,7 +49,7 @@ test-webdriver: ui
 	$(CARGO) build -p alora-tray -p alora-backend --bin alora-tray --bin alora-backend
 	xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- tests/webdriver/run.sh
 
-test: lint test-rust test-ui test-e2e test-webdriver
+test: lint test-icons test-rust test-ui test-e2e test-webdriver
 	@echo "make test: all suites passed"
 
 # Benchmarks (issue 6): builds release, runs every benchmark under a private
