@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: setup ui run contract test lint test-icons test-rust test-ui test-e2e test-webdriver bench clean
+.PHONY: setup ui run contract test lint test-icons test-rust test-ui test-e2e test-webdriver package package-test bench clean
 
 setup:
 	@.ci/setup
@@ -51,6 +51,22 @@ test-webdriver: ui
 
 test: lint test-icons test-rust test-ui test-e2e test-webdriver
 	@echo "make test: all suites passed"
+
+# The release build and its .deb and .rpm (target/release/bundle/), by the
+# Tauri bundler of @tauri-apps/cli (ui's devDependencies: its native binary
+# comes in the npm package, nothing is downloaded). No AppImage: the bundler
+# downloads linuxdeploy for it (README). packaging/desktop-id.sh renames the
+# desktop entry in both to the app id.
+TAURI := ui/node_modules/.bin/tauri
+package: ui
+	$(TAURI) build --ci --bundles deb,rpm
+	packaging/desktop-id.sh target/release/bundle
+
+# Checks, installs (root: it is the CI machine), runs and removes the .deb,
+# and lists the .rpm (tests/package/run.sh); builds them first when missing.
+package-test: setup
+	@ls target/release/bundle/deb/alora-tray_*.deb target/release/bundle/rpm/alora-tray-*.rpm >/dev/null 2>&1 || $(MAKE) package
+	xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- tests/package/run.sh
 
 # Benchmarks (issue 6): builds release, runs every benchmark under a private
 # Xvfb + session bus, prints a table, writes target/bench/results.json.
