@@ -23,6 +23,8 @@ pub struct Recorded {
     pub body: String,
     pub actions: Vec<String>,
     pub category: Option<String>,
+    /// The `desktop-entry` hint: the launcher GNOME ties the popup to.
+    pub desktop_entry: Option<String>,
 }
 
 struct Server {
@@ -52,6 +54,9 @@ impl Server {
         let category = hints
             .get("category")
             .and_then(|v| String::try_from(v.try_clone().ok()?).ok());
+        let desktop_entry = hints
+            .get("desktop-entry")
+            .and_then(|v| String::try_from(v.try_clone().ok()?).ok());
         let r = Recorded {
             id,
             app_name,
@@ -60,6 +65,7 @@ impl Server {
             body,
             actions,
             category,
+            desktop_entry,
         };
         self.log.lock().unwrap().push(r);
         id

@@ -23,6 +23,7 @@ pub mod error;
 pub mod events;
 pub mod incoming;
 pub mod instance;
+pub mod logs;
 pub mod models;
 pub mod notifications;
 pub mod pipeline;

@@ -61,6 +61,7 @@ pub async fn desktop_core(
         overrides,
     };
     let (core, events) = Core::start(parts).await?;
+    core.recheck_autostart();
     let (open_core, problem_core) = (core.clone(), core.clone());
     notifier.set_hooks(NotifierHooks {
         open: Box::new(move |target| {
