@@ -9,9 +9,9 @@ mod command_table;
 pub mod commands;
 #[cfg(test)]
 mod contract;
+pub mod icons;
 #[cfg(test)]
 mod packaging_tests;
-pub mod icons;
 pub mod plugin_store;
 pub mod tray;
 pub mod window;

@@ -17,8 +17,8 @@ fn config() -> Value {
 
 /// `key=value` lines of the desktop entry's main group.
 fn entry(key: &str) -> Option<String> {
-    let text = std::fs::read_to_string(root().join("packaging").join(app_id::desktop_file()))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(root().join("packaging").join(app_id::desktop_file())).unwrap();
     text.lines()
         .find_map(|l| l.strip_prefix(&format!("{key}=")).map(str::to_owned))
 }

@@ -48,7 +48,12 @@ async fn a_trace_level_run_never_logs_the_token() {
     if let Some(rec) = recorder() {
         // It went the whole way: the popup shows it.
         let shown = rec.wait_tagged(words, 1, Duration::from_secs(10));
-        assert_eq!(shown.len(), 1, "no popup for the message:\n{}", app.stderr());
+        assert_eq!(
+            shown.len(),
+            1,
+            "no popup for the message:\n{}",
+            app.stderr()
+        );
     }
     let out = app.cli(&["status", "busy"]);
     assert!(out.status.success(), "{out:?}");

@@ -61,7 +61,10 @@ impl Core {
         );
         line("Log", &folder(crate::logs::dir()));
         let _ = writeln!(out, "Recent link states:");
-        let skip = diagnostics.state_history.len().saturating_sub(RECENT_STATES);
+        let skip = diagnostics
+            .state_history
+            .len()
+            .saturating_sub(RECENT_STATES);
         for change in diagnostics.state_history.iter().skip(skip) {
             let _ = writeln!(out, "  {} {}", change.at, json(&change.state));
         }

@@ -75,7 +75,10 @@ impl Core {
         let before = self.inner.settings.effective();
         // The file first, and the setting saved only if it was written: the
         // toggle never shows what the next login will not do.
-        if let Some(on) = patch.start_at_login.filter(|on| *on != before.start_at_login) {
+        if let Some(on) = patch
+            .start_at_login
+            .filter(|on| *on != before.start_at_login)
+        {
             if let Err(e) = crate::platform::linux::autostart::set(on) {
                 patch.start_at_login = None;
                 self.problem(crate::models::Problem::new("autostart", e));

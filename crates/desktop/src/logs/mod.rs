@@ -41,9 +41,9 @@ pub fn to_stderr_too() -> bool {
     let Ok(meta) = std::fs::metadata("/proc/self/fd/2") else {
         return true;
     };
-    let journal = std::env::var("JOURNAL_STREAM").ok().is_some_and(|stream| {
-        stream == format!("{}:{}", meta.dev(), meta.ino())
-    });
+    let journal = std::env::var("JOURNAL_STREAM")
+        .ok()
+        .is_some_and(|stream| stream == format!("{}:{}", meta.dev(), meta.ino()));
     let null = std::fs::metadata("/dev/null").is_ok_and(|n| n.rdev() == meta.rdev());
     !journal && !null
 }

@@ -6,8 +6,8 @@
 //! never one on a temporary mount (`/tmp`, an AppImage's).
 
 use std::ffi::OsString;
-use std::os::unix::ffi::OsStringExt;
 use std::io::Write;
+use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 
 /// What the packages install.
@@ -119,7 +119,11 @@ pub fn program_for(
             exe.display()
         ));
     }
-    for temp in [Path::new("/tmp"), Path::new("/var/tmp"), &std::env::temp_dir()] {
+    for temp in [
+        Path::new("/tmp"),
+        Path::new("/var/tmp"),
+        &std::env::temp_dir(),
+    ] {
         if exe.starts_with(temp) {
             return Err(format!(
                 "{} is in a temporary folder: install Alora to start at login",

@@ -120,7 +120,10 @@ fn set_writes_the_file_or_reports_why_not_and_leaves_none() {
     let path = dir.0.join("autostart").join(crate::app_id::desktop_file());
     set_at(&path, true, lasting).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains("Exec=/opt/alora/alora-tray --minimized"), "{text}");
+    assert!(
+        text.contains("Exec=/opt/alora/alora-tray --minimized"),
+        "{text}"
+    );
     set_at(&path, false, lasting).unwrap();
     assert!(!path.exists());
     // A program that would not outlive the session: an error, and no file.
@@ -144,7 +147,11 @@ fn recheck_follows_the_file_rewrites_a_stale_one_and_takes_over_the_old_name() {
     let old = autostart.join(OLD_FILE);
     assert!(!recheck_at(&path, lasting).unwrap());
     // Written by an older version, under the old name and another program.
-    std::fs::write(&old, "[Desktop Entry]\nExec=\"/old/alora-tray\" --minimized\n").unwrap();
+    std::fs::write(
+        &old,
+        "[Desktop Entry]\nExec=\"/old/alora-tray\" --minimized\n",
+    )
+    .unwrap();
     assert!(recheck_at(&path, lasting).unwrap());
     assert!(!old.exists());
     assert_eq!(
@@ -152,7 +159,11 @@ fn recheck_follows_the_file_rewrites_a_stale_one_and_takes_over_the_old_name() {
         entry(Path::new("/opt/alora/alora-tray")).unwrap()
     );
     // From a temporary place the file is left as it is, and still on.
-    std::fs::write(&path, "[Desktop Entry]\nExec=/usr/bin/alora-tray --minimized\n").unwrap();
+    std::fs::write(
+        &path,
+        "[Desktop Entry]\nExec=/usr/bin/alora-tray --minimized\n",
+    )
+    .unwrap();
     assert!(recheck_at(&path, || Err("temporary".into())).unwrap());
     assert!(std::fs::read_to_string(&path)
         .unwrap()
