@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: setup ui run contract test lint test-rust test-ui test-e2e test-webdriver soak bench clean
+.PHONY: setup ui run contract test lint test-icons test-rust test-ui test-e2e test-webdriver soak package package-test bench clean
 
 setup:
 	@.ci/setup
@@ -27,6 +27,10 @@ lint: ui
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+# The checked-in PNGs are what icons/render.sh draws from icons/src/*.svg.
+test-icons: setup
+	icons/check.sh
+
 # Rust suites; the ones that need a session bus or a display run inside their
 # own private dbus-run-session / xvfb-run so that nothing leaks between runs.
 # ALORA_TEST_STRICT=1 turns "no bus / no display / no node" skips into failures.
@@ -45,7 +49,7 @@ test-webdriver: ui
 	$(CARGO) build -p alora-tray -p alora-backend --bin alora-tray --bin alora-backend
 	xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- tests/webdriver/run.sh
 
-test: lint test-rust test-ui test-e2e test-webdriver
+test: lint test-icons test-rust test-ui test-e2e test-webdriver
 	@echo "make test: all suites passed"
 
 # The long chaos suites (issue 18), never part of `make test`: the restart
@@ -55,6 +59,22 @@ soak: ui
 	ALORA_TEST_STRICT=1 ALORA_STORM_RESTARTS=100 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
 		tests/app/with-keyring.sh $(CARGO) test -p alora-tray --test storm -- --nocapture
 	ALORA_TEST_STRICT=1 ALORA_OUTAGE_SCALE=1 $(CARGO) test -p alora-link --test long_outage -- --nocapture
+
+# The release build and its .deb and .rpm (target/release/bundle/), by the
+# Tauri bundler of @tauri-apps/cli (ui's devDependencies: its native binary
+# comes in the npm package, nothing is downloaded). No AppImage: the bundler
+# downloads linuxdeploy for it (README). packaging/desktop-id.sh renames the
+# desktop entry in both to the app id.
+TAURI := ui/node_modules/.bin/tauri
+package: ui
+	$(TAURI) build --ci --bundles deb,rpm
+	packaging/desktop-id.sh target/release/bundle
+
+# Checks, installs (root: it is the CI machine), runs and removes the .deb,
+# and lists the .rpm (tests/package/run.sh); builds them first when missing.
+package-test: setup
+	@ls target/release/bundle/deb/alora-tray_*.deb target/release/bundle/rpm/alora-tray-*.rpm >/dev/null 2>&1 || $(MAKE) package
+	xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- tests/package/run.sh
 
 # Benchmarks (issue 6): builds release, runs every benchmark under a private
 # Xvfb + session bus, prints a table, writes target/bench/results.json.

@@ -1,10 +1,16 @@
 #!/bin/sh
-# Renders the PNGs from the SVG sources in src/ (needs rsvg-convert: apt-get install librsvg2-bin).
+# Draws every PNG from the SVG sources in src/, once, with rsvg-convert
+# (librsvg2-bin): the app icon at each size the packages install in
+# hicolor (16 to 512; 128 is also the popups' icon and the window's) and
+# the tray's states at 64. `render.sh DIR` draws into DIR instead, for
+# check.sh; the outputs here are checked in.
 set -eu
-cd "$(dirname "$0")"
-rsvg-convert -w 512 -h 512 src/app.svg -o icon.png
-rsvg-convert -w 128 -h 128 src/app.svg -o 128x128.png
-rsvg-convert -w 32 -h 32 src/app.svg -o 32x32.png
-for f in src/tray-*.svg; do
-  rsvg-convert -w 64 -h 64 "$f" -o "$(basename "$f" .svg).png"
+here=$(cd "$(dirname "$0")" && pwd)
+out=${1:-$here}
+mkdir -p "$out"
+for size in 16 24 32 48 64 128 256 512; do
+  rsvg-convert -w "$size" -h "$size" "$here/src/app.svg" -o "$out/${size}x${size}.png"
+done
+for f in "$here"/src/tray-*.svg; do
+  rsvg-convert -w 64 -h 64 "$f" -o "$out/$(basename "$f" .svg).png"
 done

@@ -39,6 +39,8 @@ macro_rules! app_commands {
             async retry_outbox(entry_id: u64) -> AppResult<()>;
             async discard_outbox(entry_id: u64) -> AppResult<()>;
             sync get_diagnostics() -> Diagnostics;
+            sync open_log_folder() -> AppResult<()>;
+            sync copy_diagnostics() -> AppResult<String>;
             sync set_focus(conversation_id: Option<String>) -> ();
         }
     };

@@ -209,6 +209,21 @@ pub fn get_diagnostics(core: Ctx<'_>) -> Diagnostics {
     core.diagnostics()
 }
 
+/// Opens the log folder in the file manager.
+#[tauri::command]
+pub fn open_log_folder(_core: Ctx<'_>) -> AppResult<()> {
+    alora_desktop::logs::open_folder()
+}
+
+/// The support report (`Core::diagnostics_report`) on the clipboard, and
+/// back to the UI to show.
+#[tauri::command]
+pub fn copy_diagnostics(core: Ctx<'_>) -> AppResult<String> {
+    let report = core.diagnostics_report();
+    core.shell().copy_text(&report)?;
+    Ok(report)
+}
+
 #[tauri::command(rename_all = "camelCase")]
 pub fn set_focus(core: Ctx<'_>, conversation_id: Option<String>) {
     core.set_focus(conversation_id);

@@ -10,6 +10,8 @@ pub mod commands;
 #[cfg(test)]
 mod contract;
 pub mod icons;
+#[cfg(test)]
+mod packaging_tests;
 pub mod plugin_store;
 pub mod tray;
 pub mod window;
@@ -27,7 +29,7 @@ use alora_desktop::instance::cli::{Cli, Forward};
 use alora_desktop::instance::{self, socket};
 use alora_desktop::platform::linux::{footprint, rendering};
 use alora_desktop::settings::{self, token_input, Overrides};
-use alora_desktop::{error, pipeline};
+use alora_desktop::{error, logs, pipeline};
 
 use crate::plugin_store::PluginStore;
 
@@ -141,21 +143,40 @@ fn never_the_token(meta: &tracing::Metadata<'_>) -> bool {
     !capped || *meta.level() <= tracing::Level::DEBUG
 }
 
+/// The log goes to its file (`alora_desktop::logs`) and to standard error
+/// when that is a terminal, a pipe or a file, not the journal; to standard
+/// error alone when the file cannot be opened.
 fn init_tracing() {
     use std::io::IsTerminal;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
-    use tracing_subscriber::Layer;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tao=warn,wry=warn"));
+    let (file, file_error) = match logs::open_file() {
+        Ok(file) => (Some(file), None),
+        Err(e) => (None, Some(e)),
+    };
+    let file = file.map(|f| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::sync::Mutex::new(f))
+            .with_ansi(false)
+    });
+    let stderr = (file.is_none() || logs::to_stderr_too()).then(|| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::stderr().is_terminal())
+    });
     // A second filter after RUST_LOG's, not a directive in it: a more
     // specific directive there (`tungstenite::handshake=trace`) would win.
-    let log = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_filter(filter)
-        .with_filter(tracing_subscriber::filter::filter_fn(never_the_token));
-    let _ = tracing_subscriber::registry().with(log).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(tracing_subscriber::filter::filter_fn(never_the_token))
+        .with(stderr)
+        .with(file)
+        .try_init();
+    if let Some(e) = file_error {
+        tracing::warn!(error = %e, "no log file: logging to standard error only");
+    }
 }
 
 /// Long enough for the connection and the first catch-up to be done.
@@ -168,6 +189,11 @@ pub fn run(
     listener: std::os::unix::net::UnixListener,
 ) -> ExitCode {
     rendering::prefer_lean();
+    // Before GTK starts. Not Tauri's `enableGTKAppId`: that registers the
+    // id on the session bus, and a second instance there (the tests run
+    // several side by side) would hand itself over to the first and exit.
+    gtk::glib::set_prgname(Some(alora_desktop::app_id::APP_ID));
+    gtk::glib::set_application_name("Alora");
     let listener = std::sync::Mutex::new(Some(listener));
     let app = builder(tauri::Builder::default())
         .setup(move |app| {

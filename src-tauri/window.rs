@@ -58,6 +58,21 @@ impl<R: Runtime> Shell for TauriShell<R> {
         self.end(false);
     }
 
+    fn copy_text(&self, text: &str) -> AppResult<()> {
+        let text = text.to_owned();
+        self.app
+            .run_on_main_thread(move || {
+                // Not under the tests' mock runtime, which starts no GTK.
+                if gtk::is_initialized() {
+                    let clipboard = gtk::Clipboard::get(&gtk::gdk::SELECTION_CLIPBOARD);
+                    clipboard.set_text(&text);
+                    // Kept by a clipboard manager, if one runs, after we quit.
+                    clipboard.store();
+                }
+            })
+            .map_err(|e| AppError::Unavailable(format!("cannot reach the clipboard: {e}")))
+    }
+
     fn relaunch(&self) -> AppResult<()> {
         std::env::current_exe()
             .map_err(|e| AppError::Unavailable(format!("cannot find the app's binary: {e}")))?;

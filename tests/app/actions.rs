@@ -65,7 +65,10 @@ async fn accept_reply_and_read_elsewhere_from_the_popup() {
     );
     assert_eq!(request.body, "Ana Lopez · Massage");
     assert_eq!(request.category.as_deref(), Some("x-alora.booking-request"));
-    assert_eq!(request.desktop_entry.as_deref(), Some("alora-tray"));
+    assert_eq!(
+        request.desktop_entry.as_deref(),
+        Some(alora_desktop::app_id::APP_ID)
+    );
 
     // A forged Accept (another bus client) sends nothing.
     let forger = zbus::Connection::session().await.unwrap();

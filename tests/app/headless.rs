@@ -121,6 +121,12 @@ async fn popups_for_pushed_events_none_for_typing_and_the_cli_reaches_the_server
         ]
     );
     assert_eq!(message.reply_placeholder.as_deref(), Some("Reply to Maya"));
+    // Tied to the launcher the packages install (packaging/com.alora.tray.desktop).
+    assert!(
+        got.iter()
+            .all(|r| r.desktop_entry.as_deref() == Some(alora_desktop::app_id::APP_ID)),
+        "{got:?}"
+    );
 
     // Forwarded subcommands.
     let out = app.cli(&["status", "busy"]);

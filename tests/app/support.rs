@@ -27,6 +27,7 @@ pub fn command(dir: &std::path::Path) -> Command {
         .env("XDG_DATA_HOME", dir.join("data"))
         .env("XDG_CACHE_HOME", dir.join("cache"))
         .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("XDG_STATE_HOME", dir.join("state"))
         .env("RUST_LOG", "info,alora_tray=debug")
         .env_remove("ALORA_SOCKET_SERVER_URL")
         .env_remove("ALORA_SOCKET_PATH")
@@ -67,6 +68,16 @@ impl Instance {
 
     pub fn stderr(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Everything in the instance's log folder (`alora_desktop::logs`).
+    pub fn log_files(&self) -> String {
+        let dir = self.dir.join("state/com.alora.tray/logs");
+        let mut text = String::new();
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            text.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+        }
+        text
     }
 
     /// Waits for the process to end by itself.

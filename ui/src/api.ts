@@ -193,6 +193,10 @@ export const listOutbox = () => call("list_outbox");
 export const retryOutbox = (entryId: number) => call("retry_outbox", { entryId });
 export const discardOutbox = (entryId: number) => call("discard_outbox", { entryId });
 export const getDiagnostics = () => call("get_diagnostics");
+/** Opens the log folder in the file manager. */
+export const openLogFolder = () => call("open_log_folder");
+/** Puts the support report on the clipboard and returns it. */
+export const copyDiagnostics = () => call("copy_diagnostics");
 export const setFocus = (conversationId: string | null) => call("set_focus", { conversationId });
 
 // ---------------------------------------------------------------- events

@@ -64,6 +64,7 @@ pub async fn desktop_core(
         overrides,
     };
     let (core, events) = Core::start(backends).await?;
+    core.recheck_autostart();
     let (open_core, act_core, problem_core) = (core.clone(), core.clone(), core.clone());
     notifier.set_hooks(NotifierHooks {
         open: Box::new(move |target| {

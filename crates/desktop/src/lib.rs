@@ -17,12 +17,14 @@ compile_error!(
 );
 
 pub mod app;
+pub mod app_id;
 pub mod data;
 pub mod error;
 pub mod events;
 pub mod headless;
 pub mod incoming;
 pub mod instance;
+pub mod logs;
 pub mod models;
 pub mod notifications;
 pub mod pipeline;

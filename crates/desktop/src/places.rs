@@ -5,9 +5,8 @@
 
 use std::path::PathBuf;
 
-/// The app's id: reverse DNS, as Tauri's `identifier` and the desktop
-/// entry's file name.
-pub const IDENTIFIER: &str = "com.alora.tray";
+/// The folder name under every XDG base folder: the app id.
+pub const IDENTIFIER: &str = crate::app_id::APP_ID;
 
 /// An XDG base folder: `$var` when absolute, else `$HOME/<under_home>`;
 /// `None` with neither (never a shared temp folder in their place).

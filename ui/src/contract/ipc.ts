@@ -29,6 +29,8 @@ export type Commands = {
   retry_outbox: { args: { entryId: number }; returns: null };
   discard_outbox: { args: { entryId: number }; returns: null };
   get_diagnostics: { args: {}; returns: Diagnostics };
+  open_log_folder: { args: {}; returns: null };
+  copy_diagnostics: { args: {}; returns: string };
   set_focus: { args: { conversationId?: string | null }; returns: null };
 };
 
@@ -59,6 +61,8 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "retry_outbox",
   "discard_outbox",
   "get_diagnostics",
+  "open_log_folder",
+  "copy_diagnostics",
   "set_focus",
 ];
 

@@ -1,7 +1,10 @@
 // The Diagnostics view: version and mode, the link's counters, the outbox
-// (retry, discard) and the link's state history.
+// (retry, discard), the link's state history, and for a support request
+// the log folder and a report on the clipboard.
 
+import { useState } from "react";
 import { useAlora } from "../AloraProvider";
+import * as api from "../api";
 import type { LinkStats, OutboxEntry } from "../api";
 import { Icon } from "../components/Icon";
 import { formatDateTime, linkDetail, linkName, linkTone } from "../format";
@@ -50,16 +53,36 @@ export function DiagnosticsView() {
   const { entries: outbox, counts } = state.outbox;
 
   const history = diag ? [...diag.stateHistory].reverse() : [];
+  const [support, setSupport] = useState<{ text: string; error?: boolean } | null>(null);
+  const run = async (work: () => Promise<unknown>, done: string) => {
+    try {
+      await work();
+      setSupport({ text: done });
+    } catch (e) {
+      setSupport({ text: api.ApiError.from(e).message, error: true });
+    }
+  };
 
   return (
     <section className="view" aria-labelledby="h-diagnostics">
       <div className="view-head">
         <h1 id="h-diagnostics">Diagnostics</h1>
         <span className="spacer" />
+        <button type="button" className="btn btn-small" onClick={() => void run(api.openLogFolder, "The log folder is open in the file manager.")}>
+          Open log folder
+        </button>
+        <button type="button" className="btn btn-small" onClick={() => void run(api.copyDiagnostics, "Diagnostics copied: paste them into your support request.")}>
+          Copy diagnostics
+        </button>
         <button type="button" className="btn btn-small" onClick={() => void reload()}>
           <Icon name="refresh" size={14} /> Refresh
         </button>
       </div>
+      {support && (
+        <p className={`small ${support.error ? "warn-text" : "muted"}`} role={support.error ? "alert" : "status"} data-testid="support">
+          {support.text}
+        </p>
+      )}
       {error && (
         <p className="warn-text small" role="alert">
           {error}

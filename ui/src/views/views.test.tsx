@@ -425,6 +425,41 @@ describe("settings & diagnostics", () => {
   });
 });
 
+describe("diagnostics for a support request", () => {
+  it("opens the log folder and copies the report, and says when either fails", async () => {
+    const ipc = installIpc({
+      handlers: {
+        open_log_folder: () => null,
+        copy_diagnostics: () => "Alora Tray: 9.9.9 (com.alora.tray)",
+      },
+    });
+    await renderApp();
+    await openTab(/Diagnostics/);
+    await settle();
+    await userEvent.click(screen.getByRole("button", { name: "Open log folder" }));
+    expect(ipc.callsOf("open_log_folder")).toHaveLength(1);
+    expect(screen.getByTestId("support").textContent).toContain("log folder is open");
+    await userEvent.click(screen.getByRole("button", { name: "Copy diagnostics" }));
+    expect(ipc.callsOf("copy_diagnostics")).toHaveLength(1);
+    expect(screen.getByTestId("support").textContent).toContain("Diagnostics copied");
+  });
+
+  it("shows the reason when the folder cannot be opened", async () => {
+    installIpc({
+      handlers: {
+        open_log_folder: () => {
+          throw { code: "unavailable", message: "cannot run xdg-open: not found" };
+        },
+      },
+    });
+    await renderApp();
+    await openTab(/Diagnostics/);
+    await settle();
+    await userEvent.click(screen.getByRole("button", { name: "Open log folder" }));
+    expect(screen.getByRole("alert").textContent).toContain("cannot run xdg-open");
+  });
+});
+
 describe("diagnostics outbox", () => {
   const entry = (id: number, status: string, event = "sendMessage") => ({
     id,

@@ -1,12 +1,14 @@
 //! The running app: the state its parts share (`state`, the `Core`), the
 //! way into the pipeline (`input`), what a user can ask of it
 //! (`requests`), what a second process forwards (`forwarded`), what a
-//! popup's buttons do (`acting`), and the demo's backend.
+//! popup's buttons do (`acting`), the support report (`report`), and
+//! the demo's backend.
 
 mod acting;
 pub mod demo;
 pub mod forwarded;
 pub mod input;
+mod report;
 mod requests;
 pub mod shell;
 pub mod state;

@@ -73,20 +73,25 @@ impl Core {
         self.inner.settings.effective()
     }
 
-    pub async fn update_settings(&self, patch: SettingsPatch) -> AppResult<Settings> {
+    pub async fn update_settings(&self, mut patch: SettingsPatch) -> AppResult<Settings> {
         let before = self.inner.settings.effective();
-        let start_at_login = patch.start_at_login;
+        // The file first, and the setting saved only if it was written: the
+        // toggle never shows what the next login will not do.
+        if let Some(on) = patch
+            .start_at_login
+            .filter(|on| *on != before.start_at_login)
+        {
+            if let Err(e) = crate::platform::linux::autostart::set(on) {
+                patch.start_at_login = None;
+                self.problem(crate::models::Problem::new("autostart", e));
+            }
+        }
         let after = self.inner.settings.update(patch)?;
         // Before the link connects there: the token was for the old server.
         if crate::settings::moves_host(&before.server_url, &after.server_url) {
             tracing::info!("the server's host changed: the stored token is forgotten");
             if let Some(problem) = self.inner.secrets.clear().await? {
                 self.problem(problem);
-            }
-        }
-        if let Some(on) = start_at_login.filter(|on| *on != before.start_at_login) {
-            if let Err(e) = crate::platform::linux::autostart::set(on) {
-                self.problem(crate::models::Problem::new("autostart", e));
             }
         }
         self.emit(UiEvent::SettingsChanged(after.clone()));
@@ -97,6 +102,28 @@ impl Core {
             self.connect().await?;
         }
         Ok(after)
+    }
+
+    /// At start: the setting follows the autostart file (the user may have
+    /// removed it, or an older version written it elsewhere).
+    pub fn recheck_autostart(&self) {
+        let on = match crate::platform::linux::autostart::recheck() {
+            Ok(on) => on,
+            Err(e) => {
+                self.problem(crate::models::Problem::new("autostart", e));
+                crate::platform::linux::autostart::is_on()
+            }
+        };
+        if on != self.inner.settings.effective().start_at_login {
+            tracing::info!(on, "start at login follows the autostart file");
+            let patch = SettingsPatch {
+                start_at_login: Some(on),
+                ..SettingsPatch::default()
+            };
+            if let Err(e) = self.inner.settings.update(patch) {
+                tracing::warn!(error = %e, "cannot store start at login");
+            }
+        }
     }
 
     /// Restarts out of the demo onto the server saved in settings. The demo

@@ -29,6 +29,12 @@ pub trait Shell: Send + Sync + 'static {
             "only the tray app can restart itself".into(),
         ))
     }
+    /// Puts `text` on the desktop's clipboard ("Copy diagnostics").
+    fn copy_text(&self, _text: &str) -> AppResult<()> {
+        Err(crate::error::AppError::Unavailable(
+            "only the tray app has a clipboard".into(),
+        ))
+    }
 }
 
 /// What the tray shows.

@@ -20,7 +20,8 @@ use crate::settings::Overrides;
 #[command(
     name = "alora-tray",
     version,
-    about = "Alora in the system tray: bookings, messages and notifications"
+    about = "Alora in the system tray: bookings, messages and notifications",
+    after_help = FILES_AND_ENVIRONMENT
 )]
 pub struct Cli {
     /// Run against the embedded demo backend.
@@ -105,6 +106,19 @@ pub enum Forward {
     Dnd { on: bool },
     Quit,
 }
+
+/// What a packager or a user looking for their data asks after `--help`.
+const FILES_AND_ENVIRONMENT: &str = "\
+Files:
+  $XDG_DATA_HOME/com.alora.tray/            settings.json and alora.db (~/.local/share)
+  $XDG_STATE_HOME/com.alora.tray/logs/      the log, a file a day (~/.local/state)
+  $XDG_CONFIG_HOME/autostart/com.alora.tray.desktop   start at login (~/.config)
+
+Environment:
+  ALORA_SOCKET_SERVER_URL, ALORA_SOCKET_PATH   the server and its engine.io path
+  ALORA_TOKEN             a token for this run (read once, never passed on)
+  ALORA_USE_MOCK_SOCKET   true: the demo
+  RUST_LOG                what is logged (default: info)";
 
 const TOKEN_ON_ARGV: &str = "--token is no longer accepted: a command line is readable by every \
 user of the machine. Give the token with --token-file PATH (a file only you can read, \

@@ -141,3 +141,47 @@ fn a_relaunch_passes_no_token_on_its_arguments() {
     );
     assert_eq!(relaunch_args(args(&[]), false), args(&[]));
 }
+
+#[test]
+fn version_prints_the_name_and_the_version() {
+    let e = parse(&["--version"]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::DisplayVersion);
+    assert_eq!(
+        e.render().to_string().trim(),
+        format!("alora-tray {}", env!("CARGO_PKG_VERSION"))
+    );
+    // Whatever else is on the line, as packagers' checks call it.
+    assert_eq!(
+        parse(&["--demo", "--version"]).unwrap_err().kind(),
+        ErrorKind::DisplayVersion
+    );
+}
+
+#[test]
+fn help_lists_the_options_the_subcommands_and_where_files_are() {
+    let e = parse(&["--help"]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::DisplayHelp);
+    let help = e.render().to_string();
+    for word in [
+        "--headless",
+        "--minimized",
+        "--token-file",
+        "--version",
+        "status",
+        "send",
+        "quit",
+        "ALORA_TOKEN",
+    ] {
+        assert!(help.contains(word), "{word} is not in:\n{help}");
+    }
+    // Gone, so not offered.
+    assert!(!help.contains("--token "), "{help}");
+    let app_id = crate::app_id::APP_ID;
+    for path in [
+        format!("$XDG_DATA_HOME/{app_id}/"),
+        format!("$XDG_STATE_HOME/{app_id}/logs/"),
+        format!("autostart/{}", crate::app_id::desktop_file()),
+    ] {
+        assert!(help.contains(&path), "{path} is not in:\n{help}");
+    }
+}

@@ -190,7 +190,7 @@ impl DesktopNotifier {
             summary: &summary,
             body: &body,
             category: popup.category,
-            desktop_entry: "alora-tray",
+            desktop_entry: crate::app_id::APP_ID,
             actions: &buttons,
             reply_placeholder: &placeholder,
             // A conversation's messages stack in its one popup.

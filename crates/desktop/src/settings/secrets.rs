@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::error::{AppError, AppResult};
 use crate::models::{KeyringMode, Problem};
 
-const SERVICE: &str = "com.alora.tray";
+const SERVICE: &str = crate::app_id::APP_ID;
 const ACCOUNT: &str = "token";
 /// A keyring that does not answer in this time is treated as absent.
 const KEYRING_TIMEOUT: Duration = Duration::from_secs(3);
