@@ -25,6 +25,7 @@ mod outbox;
 mod outgoing;
 mod proof;
 mod protocol;
+mod rejected;
 mod server_words;
 mod socket;
 mod state;
@@ -41,6 +42,7 @@ pub use outgoing::{
     BookingUpdate, JoinConversation, MarkAsRead, OfflinePolicy, Outgoing, SendMessage,
     StatusUpdate, Typing, UserStatus, EMITTABLE,
 };
+pub use rejected::LOG_WINDOW;
 pub use protocol::{
     BookingUpdated, ChatMessage, ConnectedAck, Id, Incoming, Notification, Presence, StatusUpdated,
     TypingIndicator, CURSOR_SKEW,

@@ -79,6 +79,12 @@ pub(crate) fn lost_reason(text: &str) -> String {
     }
 }
 
+/// Whether the library's error is a message past the transport's size limit
+/// (tungstenite's `Space limit exceeded: Message too long: N > M`).
+pub(crate) fn oversized(text: &str) -> bool {
+    text.contains("Message too long") || text.contains("Space limit exceeded")
+}
+
 /// Whether a CONNECT_ERROR says the token is at fault: only its message is
 /// read (a status code elsewhere in it proves nothing).
 pub(crate) fn connect_error_is_auth(text: &str) -> bool {
