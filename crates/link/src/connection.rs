@@ -11,7 +11,8 @@ use crate::event::LinkEvent;
 use crate::protocol::Incoming;
 use crate::rejected::Rejection;
 use crate::server_words::{
-    connect_error_is_auth, connect_error_message, lost_reason, oversized, CONNECT_ERROR_PREFIX,
+    certificate_problem, connect_error_is_auth, connect_error_message, lost_reason, oversized,
+    CONNECT_ERROR_PREFIX,
 };
 use crate::socket::{self, Signal, Tagged};
 use crate::state::{AuthReason, LinkCounters, LinkState};
@@ -131,7 +132,10 @@ impl Actor {
                 }
                 _ => socket::close(client),
             },
-            Signal::Built(Err(e)) => self.attempt_failed(e).await,
+            Signal::Built(Err(e)) => {
+                let reason = certificate_problem(&e).unwrap_or(e);
+                self.attempt_failed(reason).await
+            }
             Signal::Opened => self.mark_opened().await,
             Signal::Error(text) if text.starts_with(CONNECT_ERROR_PREFIX) => {
                 let message = connect_error_message(&text);

@@ -141,3 +141,14 @@ fn a_relaunch_passes_no_token_on_its_arguments() {
     );
     assert_eq!(relaunch_args(args(&[]), false), args(&[]));
 }
+
+#[test]
+fn a_ca_certificate_comes_in_with_ca_cert() {
+    let cli = parse(&["--ca-cert", "/etc/corp-ca.pem"]).unwrap();
+    assert_eq!(cli.overrides().ca_cert.as_deref(), Some("/etc/corp-ca.pem"));
+    assert_eq!(parse(&[]).unwrap().overrides().ca_cert, None);
+    // There is no way to turn verification off.
+    for gone in ["--insecure", "--no-verify", "--danger-accept-invalid-certs"] {
+        assert!(parse(&[gone]).is_err(), "{gone}");
+    }
+}

@@ -164,6 +164,25 @@ impl NotificationBus {
         Ok(name)
     }
 
+    /// `GetCapabilities`: what the server can do, e.g. `body-markup`.
+    pub async fn capabilities(self: &Arc<Self>) -> zbus::Result<Vec<String>> {
+        let mut bus = self.bus.lock().await;
+        if bus.is_none() {
+            *bus = Some(self.connect().await?);
+        }
+        let Some(live) = bus.as_ref() else {
+            return Err(zbus::Error::Failure("no session bus".into()));
+        };
+        let reply = live
+            .conn
+            .call_method(Some(DEST), PATH, Some(IFACE), "GetCapabilities", &())
+            .await;
+        if reply.as_ref().is_err_and(is_broken) {
+            *bus = None;
+        }
+        Ok(reply?.body().deserialize()?)
+    }
+
     /// Subscribes before the first `Notify`, so that no click can be missed.
     async fn connect(self: &Arc<Self>) -> zbus::Result<Bus> {
         let conn = zbus::Connection::session().await?;
