@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: setup ui run contract test lint test-rust test-ui test-e2e test-webdriver bench clean
+.PHONY: setup ui run contract test lint test-rust test-ui test-e2e test-webdriver fuzz-smoke fuzz bench clean
 
 setup:
 	@.ci/setup
@@ -45,7 +45,26 @@ test-webdriver: ui
 	$(CARGO) build -p alora-tray -p alora-backend --bin alora-tray --bin alora-backend
 	xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- tests/webdriver/run.sh
 
-test: lint test-rust test-ui test-e2e test-webdriver
+# cargo-fuzz targets (fuzz/, not in the workspace): the link's payload
+# decoder, the outbox's state machine, the instance socket's request parser.
+# cargo-fuzz passes nightly flags; RUSTC_BOOTSTRAP=1 lets the stable
+# toolchain take them. No sanitizer: the targets are safe Rust, and without
+# one the build is minutes shorter. fuzz-smoke: FUZZ_SECONDS (60) each, in
+# `make test`; fuzz: 10 minutes each. A crash stops the run, leaves its input
+# in fuzz/artifacts/<target>/, and becomes a regression test in the crate.
+FUZZ_TARGETS := payload_decoder outbox instance_request
+FUZZ_SECONDS ?= 60
+fuzz-smoke: setup
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p fuzz/corpus/$$t && \
+		RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --sanitizer none --debug-assertions $$t \
+			fuzz/corpus/$$t fuzz/seeds/$$t -- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; \
+	done
+
+fuzz:
+	$(MAKE) fuzz-smoke FUZZ_SECONDS=600
+
+test: lint test-rust test-ui test-e2e test-webdriver fuzz-smoke
 	@echo "make test: all suites passed"
 
 # Benchmarks (issue 6): builds release, runs every benchmark under a private
