@@ -150,7 +150,7 @@ impl Actor {
             }
             Signal::Error(text) => {
                 if oversized(&text) {
-                    self.rejected(Rejection::Oversized, "past the transport's size limit");
+                    self.turn_away(Rejection::Oversized, "past the transport's size limit");
                 }
                 self.link_lost(lost_reason(&text)).await
             }
@@ -159,8 +159,10 @@ impl Actor {
                     .await
             }
             Signal::Event { name, args } => self.incoming(&name, args).await,
-            Signal::Binary => self.rejected(Rejection::Binary, "the protocol has no binary events"),
-            Signal::Undecodable(reason) => self.rejected(Rejection::Undecodable, &reason),
+            Signal::Binary => {
+                self.turn_away(Rejection::Binary, "the protocol has no binary events");
+            }
+            Signal::Undecodable(reason) => self.turn_away(Rejection::Undecodable, &reason),
             Signal::ServerPing { seq } => self.server_ping(seq).await,
             Signal::Ack { .. } => {}
         }
@@ -230,9 +232,11 @@ impl Actor {
                     self.mark_opened().await;
                 }
             }
-            Ok(None) => self.rejected(Rejection::UnknownEvent, "not in the protocol"),
+            Ok(None) => {
+                self.turn_away(Rejection::UnknownEvent, "not in the protocol");
+            }
             Err(e) => {
-                self.rejected(Rejection::Malformed, &e.to_string());
+                self.turn_away(Rejection::Malformed, &e.to_string());
                 self.publish(LinkEvent::Malformed(e)).await;
             }
         }
@@ -242,7 +246,7 @@ impl Actor {
     /// [`crate::LOG_WINDOW`]. `detail` never holds the payload: the decoders
     /// describe what was wrong, not what was sent (`PayloadError`), and an
     /// unknown event's name is the server's, not ours to print.
-    pub(crate) fn rejected(&mut self, reason: Rejection, detail: &str) {
+    pub(crate) fn turn_away(&mut self, reason: Rejection, detail: &str) {
         let counter = match reason {
             Rejection::UnknownEvent => &self.counters.unknown_events,
             Rejection::Malformed => &self.counters.malformed,

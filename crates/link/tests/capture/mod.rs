@@ -42,14 +42,40 @@ impl Write for Captured {
     }
 }
 
-/// Captures everything at trace level on this thread until the guard drops.
+/// The crates the app caps at debug whatever `RUST_LOG` says (their trace
+/// lines hold whole frames and requests: `src-tauri/lib.rs`, TOKEN_LOGGING).
+const CAPPED: &[&str] = &[
+    "tungstenite",
+    "tokio_tungstenite",
+    "rust_engineio",
+    "rust_socketio",
+    "hyper",
+    "hyper_util",
+    "reqwest",
+    "h2",
+];
+
+fn as_the_app_allows(meta: &tracing::Metadata<'_>) -> bool {
+    let target = meta.target();
+    let capped = CAPPED.iter().any(|c| {
+        target
+            .strip_prefix(c)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+    });
+    !capped || *meta.level() <= tracing::Level::DEBUG
+}
+
+/// Captures on this thread, until the guard drops, everything the app would
+/// log with `RUST_LOG=trace`: all at trace level, but for the crates it caps.
 pub fn capture() -> (Captured, DefaultGuard) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::Layer;
     let captured = Captured::default();
     let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
+    let layer = tracing_subscriber::fmt::layer()
         .with_ansi(false)
         .with_writer(move || writer.clone())
-        .finish();
+        .with_filter(tracing_subscriber::filter::filter_fn(as_the_app_allows));
+    let subscriber = tracing_subscriber::registry().with(layer);
     (captured, tracing::subscriber::set_default(subscriber))
 }
