@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: setup ui run contract test lint test-rust test-ui test-e2e test-webdriver fuzz-smoke fuzz bench clean
+.PHONY: setup ui run contract test lint test-rust test-ui test-e2e test-webdriver fuzz-smoke fuzz soak bench clean
 
 setup:
 	@.ci/setup
@@ -63,6 +63,11 @@ fuzz-smoke: setup
 
 fuzz:
 	$(MAKE) fuzz-smoke FUZZ_SECONDS=600
+
+# Long runs, not in `make test`: the flood of unknown events for 10 s
+# (1 s in test-rust) at 100 000 a second.
+soak: setup
+	ALORA_FLOOD_SECONDS=10 $(CARGO) test -p alora-link --test flood -- --nocapture
 
 test: lint test-rust test-ui test-e2e test-webdriver fuzz-smoke
 	@echo "make test: all suites passed"

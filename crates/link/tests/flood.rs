@@ -1,8 +1,11 @@
 //! A flood of unknown events from a real socket.io server: 100 000 a second
-//! for 10 s. The link stays connected, counts every one, its process grows
-//! by less than `RSS_BOUND`, and it logs the flood in a few lines that hold
-//! none of the payload. A test binary of its own, so that the resident set
-//! measured is this test's alone.
+//! for `ALORA_FLOOD_SECONDS` (1 in `make test`, 10 in `make soak`). The link
+//! stays connected, counts every one, its process grows by less than
+//! `RSS_BOUND`, and it logs the flood in a few lines that hold none of the
+//! payload. A test binary of its own, so that the resident set measured is
+//! this test's alone. The server sends at its pace; the link reads at its
+//! own (a debug build on a busy machine: a few thousand a second), and
+//! what it has not read yet waits in the server, not here.
 
 // A test fails by panicking: unwrap is how these say "this must hold".
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
@@ -19,7 +22,13 @@ use serde_json::json;
 use support::TestServer;
 
 const PER_SECOND: u64 = 100_000;
-const SECONDS: u64 = 10;
+/// How long the server floods, from `ALORA_FLOOD_SECONDS`.
+fn seconds() -> u64 {
+    std::env::var("ALORA_FLOOD_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+}
 /// How much the process may grow over the flood: the link keeps nothing of
 /// an unknown event, and the library reads no further while the actor is busy.
 const RSS_BOUND: u64 = 64 * 1024 * 1024;
@@ -35,6 +44,7 @@ fn rss() -> u64 {
 #[tokio::test]
 async fn a_flood_of_unknown_events_is_counted_in_bounded_memory() {
     let (logs, _guard) = capture::capture();
+    let seconds = seconds();
     let mut server = support::node().await;
     let token = server.token_for("u1");
     let mut p = Probe::connect(config(&server.url(), &server.path(), &token)).await;
@@ -42,12 +52,13 @@ async fn a_flood_of_unknown_events_is_counted_in_bounded_memory() {
     let before = rss();
     let started = Instant::now();
     let payload = json!({ "note": MARK, "list": [1, 2, 3], "nested": { "a": MARK } });
-    let flood = server.flood("floodOfUnknowns", payload, PER_SECOND, SECONDS);
+    let flood = server.flood("floodOfUnknowns", payload, PER_SECOND, seconds);
     // The server sends while the link reads; the test only watches.
     let watch = async {
         let mut peak = before;
-        let expected = PER_SECOND * SECONDS;
-        let deadline = Instant::now() + Duration::from_secs(SECONDS * 20);
+        let expected = PER_SECOND * seconds;
+        // Generous: a count, not a speed, is what this test asserts.
+        let deadline = Instant::now() + Duration::from_secs(seconds * 300 + 60);
         while p.link.stats().unknown_events < expected {
             peak = peak.max(rss());
             assert!(
@@ -59,6 +70,11 @@ async fn a_flood_of_unknown_events_is_counted_in_bounded_memory() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         peak
+    };
+    let flood = async {
+        let done = flood.await;
+        println!("flood: the server sent {} in {} ms", done.0, done.1);
+        done
     };
     let ((sent, ms), peak) = tokio::join!(flood, watch);
     let taken = started.elapsed();
@@ -74,7 +90,7 @@ async fn a_flood_of_unknown_events_is_counted_in_bounded_memory() {
         after >> 20,
         RSS_BOUND >> 20
     );
-    assert_eq!(sent, PER_SECOND * SECONDS);
+    assert_eq!(sent, PER_SECOND * seconds);
     assert_eq!(stats.unknown_events, sent);
     assert!(
         peak.saturating_sub(before) < RSS_BOUND,
