@@ -36,7 +36,11 @@ fn process_tree(pid: u32) -> Vec<u32> {
     while grew {
         grew = false;
         for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-            let Some(child) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            let Some(child) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
                 continue;
             };
             let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
@@ -63,9 +67,17 @@ async fn the_token_is_in_no_log_file_command_line_or_environment() {
     let mut app = Instance::headless_with("secrets", &args(&backend, &token_file), |c| {
         c.env("RUST_LOG", "trace");
     });
-    assert!(accepted(&backend, 1).await, "no handshake:\n{}", app.stderr());
+    assert!(
+        accepted(&backend, 1).await,
+        "no handshake:\n{}",
+        app.stderr()
+    );
     backend
-        .push_to_user("u1", "newNotification", json!({"id": "s1", "title": "secret-free"}))
+        .push_to_user(
+            "u1",
+            "newNotification",
+            json!({"id": "s1", "title": "secret-free"}),
+        )
         .await;
     let sent = app.cli(&[
         "send",
@@ -74,9 +86,16 @@ async fn the_token_is_in_no_log_file_command_line_or_environment() {
     ]);
     assert!(sent.status.success(), "{sent:?}");
     assert!(app.cli(&["reconnect"]).status.success());
-    assert!(accepted(&backend, 2).await, "no second handshake:\n{}", app.stderr());
+    assert!(
+        accepted(&backend, 2).await,
+        "no second handshake:\n{}",
+        app.stderr()
+    );
     let got = eventually(Duration::from_secs(10), || {
-        backend.received().into_iter().find(|r| r.event == "sendMessage")
+        backend
+            .received()
+            .into_iter()
+            .find(|r| r.event == "sendMessage")
     })
     .await;
     assert!(got.is_some(), "{}", app.stderr());
@@ -85,11 +104,21 @@ async fn the_token_is_in_no_log_file_command_line_or_environment() {
     let tree = process_tree(app.child.id());
     for pid in &tree {
         let (cmdline, environ) = cmdline_and_environ(*pid);
-        assert!(!cmdline.contains(&secret), "the token is on the command line of {pid}");
-        assert!(!environ.contains(&secret), "the token is in the environment of {pid}");
+        assert!(
+            !cmdline.contains(&secret),
+            "the token is on the command line of {pid}"
+        );
+        assert!(
+            !environ.contains(&secret),
+            "the token is in the environment of {pid}"
+        );
     }
     assert!(app.cli(&["quit"]).status.success());
-    assert!(app.wait_exit(Duration::from_secs(10)).is_some(), "{}", app.stderr());
+    assert!(
+        app.wait_exit(Duration::from_secs(10)).is_some(),
+        "{}",
+        app.stderr()
+    );
 
     let log = app.stderr();
     assert!(log.contains("TRACE"), "no trace lines at all:\n{log}");
@@ -99,7 +128,9 @@ async fn the_token_is_in_no_log_file_command_line_or_environment() {
         files_under(&app.dir.join(folder), &mut files);
     }
     assert!(
-        files.iter().any(|f| f.extension().is_some_and(|e| e == "db")),
+        files
+            .iter()
+            .any(|f| f.extension().is_some_and(|e| e == "db")),
         "the run wrote its database: {files:?}"
     );
     for file in &files {

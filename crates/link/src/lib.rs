@@ -42,10 +42,10 @@ pub use outgoing::{
     BookingUpdate, JoinConversation, MarkAsRead, OfflinePolicy, Outgoing, SendMessage,
     StatusUpdate, Typing, UserStatus, EMITTABLE,
 };
-pub use rejected::LOG_WINDOW;
 pub use protocol::{
     BookingUpdated, ChatMessage, ConnectedAck, Id, Incoming, Notification, Presence, StatusUpdated,
     TypingIndicator, CURSOR_SKEW,
 };
+pub use rejected::LOG_WINDOW;
 pub use state::{AuthReason, LinkState, LinkStats};
 pub use token::TokenClaims;

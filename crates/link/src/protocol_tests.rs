@@ -331,7 +331,14 @@ fn reasons_never_carry_the_payload() {
         ),
         (
             "newMessage",
-            vec!["id", "conversationId", "senderId", "senderName", "content", "clientId"],
+            vec![
+                "id",
+                "conversationId",
+                "senderId",
+                "senderName",
+                "content",
+                "clientId",
+            ],
         ),
         ("userOnline", vec!["userId", "name"]),
         ("userOffline", vec!["userId", "name"]),

@@ -109,7 +109,10 @@ async fn a_flood_of_unknown_events_is_counted_in_bounded_memory() {
     // Connected throughout: one connection, no other state.
     assert_eq!(stats.connects, 1);
     assert!(
-        p.states().iter().all(|s| matches!(s, LinkState::Connected { .. } | LinkState::Connecting { .. })),
+        p.states().iter().all(|s| matches!(
+            s,
+            LinkState::Connected { .. } | LinkState::Connecting { .. }
+        )),
         "{:?}",
         p.states()
     );

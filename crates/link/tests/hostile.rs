@@ -31,11 +31,26 @@ const EVENTS: [(&str, &[&str]); 8] = [
     ),
     (
         "bookingUpdated",
-        &["bookingId", "status", "title", "message", "updatedBy", "updatedAt"],
+        &[
+            "bookingId",
+            "status",
+            "title",
+            "message",
+            "updatedBy",
+            "updatedAt",
+        ],
     ),
     (
         "newMessage",
-        &["id", "conversationId", "senderId", "senderName", "content", "createdAt", "clientId"],
+        &[
+            "id",
+            "conversationId",
+            "senderId",
+            "senderName",
+            "content",
+            "createdAt",
+            "clientId",
+        ],
     ),
     ("userOnline", &["userId", "name"]),
     ("userOffline", &["userId", "name"]),
@@ -103,7 +118,12 @@ fn assert_never_lost(p: &Probe) {
     let lost: Vec<_> = p
         .states()
         .into_iter()
-        .filter(|s| !matches!(s, LinkState::Connected { .. } | LinkState::Connecting { .. }))
+        .filter(|s| {
+            !matches!(
+                s,
+                LinkState::Connected { .. } | LinkState::Connecting { .. }
+            )
+        })
         .collect();
     assert!(lost.is_empty(), "the link left Connected: {lost:?}");
     assert_eq!(p.link.stats().connects, 1);
@@ -184,7 +204,10 @@ async fn ten_megabyte_strings_cost_one_connection_and_nothing_else() {
     let Incoming::NewMessage(m) = p.incoming(SECS_10, "newMessage").await else {
         unreachable!()
     };
-    assert_eq!((m.content.len(), m.sender_name.map(|s| s.len())), (400_000, Some(400_000)));
+    assert_eq!(
+        (m.content.len(), m.sender_name.map(|s| s.len())),
+        (400_000, Some(400_000))
+    );
     sentinel(&mut server, &mut p, "s2").await;
     assert_eq!(p.link.stats().connects, 2);
     assert_clean_logs(&logs, started);

@@ -211,7 +211,10 @@ impl NodeServer {
     async fn wait_report(&self, done: impl Fn(&Reports) -> bool, what: &str) {
         let deadline = Instant::now() + STOP_TIMEOUT;
         while !done(&lock(&self.reports)) {
-            assert!(Instant::now() < deadline, "the Node test server did not report {what}");
+            assert!(
+                Instant::now() < deadline,
+                "the Node test server did not report {what}"
+            );
             sleep(Duration::from_millis(10)).await;
         }
     }
