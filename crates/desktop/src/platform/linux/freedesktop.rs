@@ -180,7 +180,7 @@ impl NotificationBus {
         if reply.as_ref().is_err_and(is_broken) {
             *bus = None;
         }
-        Ok(reply?.body().deserialize()?)
+        reply?.body().deserialize()
     }
 
     /// Subscribes before the first `Notify`, so that no click can be missed.
