@@ -19,6 +19,7 @@ mod node;
 mod notifier;
 mod recorder;
 mod resilience;
+mod secrets;
 mod support;
 mod trace_log;
 mod webdriver;

@@ -299,6 +299,34 @@ function command(line) {
       if (cmd.seq !== undefined) out({ kind: 'emitted', seq: cmd.seq });
       break;
     }
+    case 'raw': {
+      // One engine.io message as given, past socket.io's encoder: `hex` goes
+      // as a binary websocket frame, `text` as a text frame (a socket.io
+      // packet string such as '2[]').
+      const data = typeof cmd.hex === 'string' ? Buffer.from(cmd.hex, 'hex') : String(cmd.text ?? '');
+      for (const socket of io.sockets.sockets.values()) socket.conn.write(data);
+      out({ kind: 'raw', sockets: io.sockets.sockets.size });
+      break;
+    }
+    case 'flood': {
+      // `perSecond` events named `event` for `seconds`, paced by the clock
+      // (in ticks of about 10 ms), then a report of how many went out.
+      const perSecond = Number(cmd.perSecond) || 1000;
+      const total = Math.round(perSecond * (Number(cmd.seconds) || 1));
+      const payload = cmd.payload ?? { n: 0 };
+      const start = Date.now();
+      let sent = 0;
+      const tick = () => {
+        const due = Math.min(total, Math.floor(((Date.now() - start) * perSecond) / 1000));
+        for (; sent < due; sent += 1) {
+          for (const socket of io.sockets.sockets.values()) socket.emit(cmd.event, payload);
+        }
+        if (sent < total) setTimeout(tick, 10);
+        else out({ kind: 'flooded', sent, ms: Date.now() - start });
+      };
+      tick();
+      break;
+    }
     case 'disconnectAll':
       // Close the transports (no Socket.IO DISCONNECT packet), as a server restart would.
       for (const socket of io.sockets.sockets.values()) socket.conn.close();

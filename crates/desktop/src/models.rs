@@ -75,6 +75,10 @@ pub struct Settings {
     pub popups: PopupPrefs,
     pub dnd: bool,
     pub start_at_login: bool,
+    /// A PEM file of a CA to trust besides the system's (a company proxy's,
+    /// a private server's). Certificates are always verified; this only adds
+    /// a root. `--ca-cert FILE` sets it for one run.
+    pub ca_cert: Option<String>,
 }
 
 impl Default for Settings {
@@ -87,6 +91,7 @@ impl Default for Settings {
             popups: PopupPrefs::default(),
             dnd: false,
             start_at_login: false,
+            ca_cert: None,
         }
     }
 }
@@ -106,6 +111,10 @@ pub struct SettingsPatch {
     pub popups: Option<PopupPrefsPatch>,
     pub dnd: Option<bool>,
     pub start_at_login: Option<bool>,
+    /// `null` (or an empty path) trusts no extra CA again.
+    #[serde(default, deserialize_with = "some_even_if_null")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub ca_cert: Option<Option<String>>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

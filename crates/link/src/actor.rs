@@ -15,6 +15,7 @@ use crate::config::{BackoffPolicy, LinkConfig};
 use crate::error::LinkError;
 use crate::event::LinkEvent;
 use crate::outbox::{Outbox, OutboxCounts, OutboxStore};
+use crate::rejected::LogLimiter;
 use crate::socket::{self, Conn, Tagged};
 use crate::state::{AuthReason, LinkCounters, LinkState};
 use crate::token::TokenClaims;
@@ -65,6 +66,8 @@ pub(crate) struct Actor {
     /// Entries changed status without a word to the listeners yet (the
     /// link was dropped, which cannot publish): told with the next state.
     pub(crate) outbox_dirty: bool,
+    /// Which of the payloads turned away get a log line.
+    pub(crate) rejection_log: LogLimiter,
 }
 
 impl Actor {
@@ -104,6 +107,7 @@ impl Actor {
             last_event_at: None,
             writes: Writes::default(),
             outbox_dirty: false,
+            rejection_log: LogLimiter::default(),
         })
     }
 

@@ -9,8 +9,10 @@ use crate::actor::{Actor, Phase};
 use crate::config::{BackoffPolicy, DEFAULT_EXPIRY_LEEWAY};
 use crate::event::LinkEvent;
 use crate::protocol::Incoming;
+use crate::rejected::Rejection;
 use crate::server_words::{
-    connect_error_is_auth, connect_error_message, lost_reason, CONNECT_ERROR_PREFIX,
+    certificate_problem, connect_error_is_auth, connect_error_message, lost_reason, oversized,
+    CONNECT_ERROR_PREFIX,
 };
 use crate::socket::{self, Signal, Tagged};
 use crate::state::{AuthReason, LinkCounters, LinkState};
@@ -130,7 +132,10 @@ impl Actor {
                 }
                 _ => socket::close(client),
             },
-            Signal::Built(Err(e)) => self.attempt_failed(e).await,
+            Signal::Built(Err(e)) => {
+                let reason = certificate_problem(&e).unwrap_or(e);
+                self.attempt_failed(reason).await
+            }
             Signal::Opened => self.mark_opened().await,
             Signal::Error(text) if text.starts_with(CONNECT_ERROR_PREFIX) => {
                 let message = connect_error_message(&text);
@@ -143,16 +148,21 @@ impl Actor {
                         .await;
                 }
             }
-            Signal::Error(text) => self.link_lost(lost_reason(&text)).await,
+            Signal::Error(text) => {
+                if oversized(&text) {
+                    self.turn_away(Rejection::Oversized, "past the transport's size limit");
+                }
+                self.link_lost(lost_reason(&text)).await
+            }
             Signal::Closed => {
                 self.link_lost("the server closed the connection".into())
                     .await
             }
             Signal::Event { name, args } => self.incoming(&name, args).await,
-            Signal::Binary { name } => {
-                LinkCounters::bump(&self.counters.malformed);
-                tracing::warn!(event = %name, "ignored a binary payload");
+            Signal::Binary => {
+                self.turn_away(Rejection::Binary, "the protocol has no binary events");
             }
+            Signal::Undecodable(reason) => self.turn_away(Rejection::Undecodable, &reason),
             Signal::ServerPing { seq } => self.server_ping(seq).await,
             Signal::Ack { .. } => {}
         }
@@ -223,14 +233,31 @@ impl Actor {
                 }
             }
             Ok(None) => {
-                LinkCounters::bump(&self.counters.unknown_events);
-                tracing::debug!(event = %name, "ignored an unknown event");
+                self.turn_away(Rejection::UnknownEvent, "not in the protocol");
             }
             Err(e) => {
-                LinkCounters::bump(&self.counters.malformed);
-                tracing::warn!(error = %e, "dropped a malformed payload");
+                self.turn_away(Rejection::Malformed, &e.to_string());
                 self.publish(LinkEvent::Malformed(e)).await;
             }
+        }
+    }
+
+    /// Counts what was turned away and logs it, at most once per reason per
+    /// [`crate::LOG_WINDOW`]. `detail` never holds the payload: the decoders
+    /// describe what was wrong, not what was sent (`PayloadError`), and an
+    /// unknown event's name is the server's, not ours to print.
+    pub(crate) fn turn_away(&mut self, reason: Rejection, detail: &str) {
+        let counter = match reason {
+            Rejection::UnknownEvent => &self.counters.unknown_events,
+            Rejection::Malformed => &self.counters.malformed,
+            Rejection::Binary => &self.counters.binary_payloads,
+            Rejection::Undecodable => &self.counters.undecodable,
+            Rejection::Oversized => &self.counters.oversized,
+        };
+        LinkCounters::bump(counter);
+        if let Some(count) = self.rejection_log.admit(reason, Instant::now()) {
+            let reason = reason.as_str();
+            tracing::warn!(reason, count, detail, "turned away what the server sent");
         }
     }
 

@@ -55,6 +55,10 @@ pub struct PayloadError {
     pub reason: String,
 }
 
+/// The longest `PayloadError::reason` kept: the reason is about the payload's
+/// shape and a field name or two, never a copy of it.
+const REASON_MAX_CHARS: usize = 160;
+
 impl PayloadError {
     pub fn new(event: &str, reason: impl Into<String>) -> Self {
         PayloadError {
@@ -62,4 +66,36 @@ impl PayloadError {
             reason: reason.into(),
         }
     }
+
+    /// From serde's error, without the values it quotes: `invalid type:
+    /// string "<the server's text>", expected a boolean` is kept as `invalid
+    /// type: string, expected a boolean`, so that a reason can be logged and
+    /// shown and still hold nothing the server sent.
+    pub fn from_serde(event: &str, err: &serde_json::Error) -> Self {
+        PayloadError::new(event, content_free(&err.to_string()))
+    }
+}
+
+/// serde's message with the unexpected value reduced to its kind. Its other
+/// messages name fields and types of our own schema (`missing field
+/// `title``), which stay.
+pub(crate) fn content_free(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            let kind = match rest.split([' ', ',']).next().unwrap_or("") {
+                "floating" => "floating point",
+                "unit" => "unit value",
+                "byte" => "byte array",
+                other => other,
+            };
+            // The expectation is the last part and comes from our types.
+            let expected = rest.rfind(", expected ").map_or("", |at| &rest[at..]);
+            return clip(&format!("{prefix}{kind}{expected}"));
+        }
+    }
+    clip(message)
+}
+
+fn clip(text: &str) -> String {
+    text.chars().take(REASON_MAX_CHARS).collect()
 }

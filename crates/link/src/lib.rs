@@ -26,6 +26,7 @@ mod outbox;
 mod outgoing;
 mod proof;
 mod protocol;
+mod rejected;
 mod server_words;
 mod socket;
 mod state;
@@ -47,5 +48,6 @@ pub use protocol::{
     BookingUpdated, ChatMessage, ConnectedAck, ConversationRead, Id, Incoming, Notification,
     NotificationRead, Presence, StatusUpdated, TypingIndicator, CURSOR_SKEW,
 };
+pub use rejected::LOG_WINDOW;
 pub use state::{AuthReason, LinkState, LinkStats};
 pub use token::TokenClaims;

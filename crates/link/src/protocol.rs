@@ -24,10 +24,23 @@ impl<'de> Deserialize<'de> for Id {
         match Value::deserialize(d)? {
             Value::String(s) if !s.is_empty() => Ok(Id(s)),
             Value::Number(n) => Ok(Id(n.to_string())),
+            // The kind only: a reason must not carry what the server sent.
             other => Err(serde::de::Error::custom(format!(
-                "expected a string or number id, got {other}"
+                "expected a string or number id, got {}",
+                kind_of(&other)
             ))),
         }
+    }
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "an empty string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 
@@ -280,7 +293,7 @@ impl Incoming {
             "newMessage" => one_text(&mut payload, &["content", "message", "body"]),
             _ => {}
         }
-        let fit = |e: serde_json::Error| PayloadError::new(event, e.to_string());
+        let fit = |e: serde_json::Error| PayloadError::from_serde(event, &e);
         let decoded = match event {
             "connected" => Incoming::Connected(match payload {
                 Value::Null => ConnectedAck {

@@ -312,3 +312,80 @@ fn a_booking_update_keeps_the_servers_time_of_the_change() {
     let v = serde_json::to_value(&plain).unwrap();
     assert!(v["data"].get("updatedAt").is_none(), "{v}");
 }
+
+/// Every known event, each field given a value of every wrong kind that
+/// carries a marker: decoding fails or succeeds, and a failure's reason
+/// never holds the marker (reasons are logged and shown).
+#[test]
+fn reasons_never_carry_the_payload() {
+    const MARK: &str = "SECRET-MARKER-7f3a";
+    let events = [
+        ("connected", vec!["userId", "socketId"]),
+        (
+            "newNotification",
+            vec!["id", "title", "message", "type", "createdAt", "link"],
+        ),
+        (
+            "bookingUpdated",
+            vec!["bookingId", "status", "title", "message", "updatedBy"],
+        ),
+        (
+            "newMessage",
+            vec![
+                "id",
+                "conversationId",
+                "senderId",
+                "senderName",
+                "content",
+                "clientId",
+            ],
+        ),
+        ("userOnline", vec!["userId", "name"]),
+        ("userOffline", vec!["userId", "name"]),
+        ("statusUpdated", vec!["userId", "status"]),
+        ("userTyping", vec!["userId", "isTyping", "conversationId"]),
+    ];
+    let wrong = [
+        json!(MARK),
+        Value::Object([(MARK.to_owned(), json!(MARK))].into_iter().collect()),
+        json!([MARK]),
+        json!(true),
+        json!(1.5),
+        json!(null),
+        json!(""),
+    ];
+    let mut failures = 0;
+    for (event, fields) in events {
+        for field in &fields {
+            for value in &wrong {
+                let mut payload = serde_json::Map::new();
+                for f in &fields {
+                    payload.insert((*f).to_owned(), json!("1"));
+                }
+                payload.insert((*field).to_owned(), value.clone());
+                for args in [vec![Value::Object(payload.clone())], vec![value.clone()]] {
+                    if let Err(e) = Incoming::decode(event, &args, Utc::now()) {
+                        failures += 1;
+                        assert!(
+                            !e.reason.contains(MARK) && !e.to_string().contains(MARK),
+                            "{event}.{field}: {e}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures > 100, "wrong types must fail: {failures}");
+}
+
+#[test]
+fn content_free_keeps_the_shape_and_drops_the_value() {
+    let e = serde_json::from_value::<bool>(json!("a \"quoted\", expected x")).unwrap_err();
+    let reason = PayloadError::from_serde("userTyping", &e).reason;
+    assert_eq!(reason, "invalid type: string, expected a boolean");
+    let e = serde_json::from_value::<String>(json!(12345)).unwrap_err();
+    assert_eq!(
+        PayloadError::from_serde("x", &e).reason,
+        "invalid type: integer, expected a string"
+    );
+}

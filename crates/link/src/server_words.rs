@@ -1,5 +1,6 @@
 //! Reading words: a CONNECT_ERROR's message and whether it rejects the
-//! token, and the reason the library gives for a lost link.
+//! token, the reason the library gives for a lost link, and a refused
+//! certificate in the user's words.
 
 use serde_json::Value;
 
@@ -77,6 +78,53 @@ pub(crate) fn lost_reason(text: &str) -> String {
         },
         None => text.to_owned(),
     }
+}
+
+/// The user's words for a certificate the link refused (OpenSSL's verify
+/// result, as native-tls reports it, is at the end in parentheses); `None`
+/// for any other failure. Verification is never turned off: the way out is
+/// the server's CA, trusted in Settings or with `--ca-cert FILE`.
+pub(crate) fn certificate_problem(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    if !lower.contains("certificate") {
+        return None;
+    }
+    let verdict = if lower.contains("hostname mismatch") || lower.contains("ip address mismatch") {
+        "certificate not valid for this server's name"
+    } else if lower.contains("certificate has expired") {
+        "certificate expired"
+    } else if lower.contains("certificate is not yet valid") {
+        "certificate not yet valid"
+    } else if lower.contains("certificate verify failed")
+        || lower.contains("self-signed")
+        || lower.contains("self signed")
+        || lower.contains("unable to get local issuer")
+    {
+        "certificate not trusted"
+    } else {
+        return None;
+    };
+    let detail = text
+        .rfind('(')
+        .and_then(|at| text[at + 1..].split(')').next())
+        .map(str::trim)
+        .filter(|d| !d.is_empty());
+    let hint = match verdict {
+        "certificate not trusted" => {
+            ": no CA this machine or the app trusts signed it (add the server's CA in Settings or with --ca-cert FILE)"
+        }
+        _ => "",
+    };
+    Some(match detail {
+        Some(detail) => format!("{verdict} ({detail}){hint}"),
+        None => format!("{verdict}{hint}"),
+    })
+}
+
+/// Whether the library's error is a message past the transport's size limit
+/// (tungstenite's `Space limit exceeded: Message too long: N > M`).
+pub(crate) fn oversized(text: &str) -> bool {
+    text.contains("Message too long") || text.contains("Space limit exceeded")
 }
 
 /// Whether a CONNECT_ERROR says the token is at fault: only its message is

@@ -84,3 +84,29 @@ fn only_the_message_of_a_connect_error_is_read_for_auth() {
     assert!(!auth(r#"{"code":"unauthorized"}"#));
     assert!(!auth(r#"{"message":"Server busy","data":{"status":401}}"#));
 }
+
+#[test]
+fn refused_certificates_in_the_users_words() {
+    let untrusted = "EngineIO Error: error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889: (unable to get local issuer certificate)";
+    let got = certificate_problem(untrusted).unwrap();
+    assert!(
+        got.starts_with("certificate not trusted (unable to get local issuer certificate)"),
+        "{got}"
+    );
+    assert!(got.contains("--ca-cert"), "{got}");
+    let mismatch =
+        "certificate verify failed:../ssl/statem/statem_clnt.c:1889: (Hostname mismatch)";
+    assert_eq!(
+        certificate_problem(mismatch).unwrap(),
+        "certificate not valid for this server's name (Hostname mismatch)"
+    );
+    let expired = "certificate verify failed: (certificate has expired)";
+    assert_eq!(
+        certificate_problem(expired).unwrap(),
+        "certificate expired (certificate has expired)"
+    );
+    assert_eq!(
+        certificate_problem("Connection refused (os error 111)"),
+        None
+    );
+}

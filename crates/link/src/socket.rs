@@ -38,7 +38,9 @@ pub(crate) enum Signal {
     /// An event with its Socket.IO arguments.
     Event { name: String, args: Vec<Value> },
     /// A binary event, which the protocol does not use.
-    Binary { name: String },
+    Binary,
+    /// A packet the library could not decode, with its reason (no contents).
+    Undecodable(String),
     /// The acknowledgement of an outbox entry.
     Ack { entry: u64, args: Vec<Value> },
     /// The server's engine.io PING number `seq` (1, 2, …) on this client.
@@ -129,8 +131,9 @@ pub(crate) fn open(
     let retire = Arc::new(Notify::new());
     let parked = retire.clone();
     let pings = Arc::new(AtomicU64::new(0));
-    let (counted, t6) = (pings.clone(), tx.clone());
+    let (counted, t6, t7) = (pings.clone(), tx.clone(), tx.clone());
     builder = builder
+        .on_undecodable(move |reason| forward(&t7, generation, Signal::Undecodable(reason)))
         .on_ping(move || {
             let seq = counted.fetch_add(1, Ordering::SeqCst) + 1;
             forward(&t6, generation, Signal::ServerPing { seq })
@@ -171,10 +174,12 @@ pub(crate) fn open(
             forward(&t3, generation, Signal::Closed)
         })
         .on_any(move |event, payload, _| {
-            let name = String::from(event);
             let signal = match text_args(payload) {
-                Some(args) => Signal::Event { name, args },
-                None => Signal::Binary { name },
+                Some(args) => Signal::Event {
+                    name: String::from(event),
+                    args,
+                },
+                None => Signal::Binary,
             };
             forward(&t4, generation, signal)
         });

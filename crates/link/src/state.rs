@@ -61,6 +61,9 @@ pub struct LinkCounters {
     pub events_in: AtomicU64,
     pub malformed: AtomicU64,
     pub unknown_events: AtomicU64,
+    pub binary_payloads: AtomicU64,
+    pub undecodable: AtomicU64,
+    pub oversized: AtomicU64,
     pub connects: AtomicU64,
     pub attempts: AtomicU64,
     pub auth_rejections: AtomicU64,
@@ -73,8 +76,17 @@ pub struct LinkCounters {
 #[serde(rename_all = "camelCase")]
 pub struct LinkStats {
     pub events_in: u64,
+    /// Known events whose payload did not fit (wrong types, missing fields).
     pub malformed: u64,
+    /// Events the protocol does not know.
     pub unknown_events: u64,
+    /// Binary events (the protocol has none).
+    pub binary_payloads: u64,
+    /// Packets that did not decode: not UTF-8, JSON that does not parse or
+    /// nests too deep, an event without a name.
+    pub undecodable: u64,
+    /// Messages past the transport's size limit (each cost the connection).
+    pub oversized: u64,
     pub connects: u64,
     pub attempts: u64,
     pub auth_rejections: u64,
@@ -92,6 +104,9 @@ impl LinkCounters {
             events_in: get(&self.events_in),
             malformed: get(&self.malformed),
             unknown_events: get(&self.unknown_events),
+            binary_payloads: get(&self.binary_payloads),
+            undecodable: get(&self.undecodable),
+            oversized: get(&self.oversized),
             connects: get(&self.connects),
             attempts: get(&self.attempts),
             auth_rejections: get(&self.auth_rejections),

@@ -19,8 +19,28 @@ struct Pki {
     dir: std::path::PathBuf,
 }
 
+/// What the server's certificate says.
+struct Leaf {
+    names: Vec<String>,
+    expired: bool,
+}
+
+impl Default for Leaf {
+    fn default() -> Self {
+        Leaf {
+            names: vec!["localhost".to_owned(), "127.0.0.1".to_owned()],
+            expired: false,
+        }
+    }
+}
+
 /// A throwaway CA and a certificate it signed for localhost.
 fn pki() -> Pki {
+    pki_with(Leaf::default())
+}
+
+/// A throwaway CA and a certificate it signed as `leaf` says.
+fn pki_with(leaf_spec: Leaf) -> Pki {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -29,10 +49,13 @@ fn pki() -> Pki {
         .push(DnType::CommonName, "Alora test CA");
     let ca_cert = ca.self_signed(&ca_key).unwrap();
     let leaf_key = KeyPair::generate().unwrap();
-    let mut leaf =
-        CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
+    let mut leaf = CertificateParams::new(leaf_spec.names.clone()).unwrap();
     leaf.distinguished_name
-        .push(DnType::CommonName, "localhost");
+        .push(DnType::CommonName, leaf_spec.names[0].as_str());
+    if leaf_spec.expired {
+        leaf.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        leaf.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    }
     let leaf_cert = leaf.signed_by(&leaf_key, &ca_cert, &ca_key).unwrap();
     let dir = std::env::temp_dir().join(format!(
         "alora-tls-{}-{}",
@@ -98,6 +121,13 @@ async fn an_untrusted_certificate_is_refused() {
         })
         .await;
     println!("untrusted certificate: {state:?}");
+    let LinkState::Reconnecting { reason, .. } = &state else {
+        unreachable!()
+    };
+    assert!(
+        reason.starts_with("certificate not trusted"),
+        "the reason says so: {reason}"
+    );
     p.settle(Duration::from_secs(1)).await;
     assert_eq!(
         server.handshakes(),
@@ -115,4 +145,47 @@ async fn a_bad_root_certificate_is_a_clear_error() {
     cfg.extra_root_certs = vec![b"not a certificate".to_vec()];
     let err = link.connect(cfg).await.unwrap_err();
     assert_eq!(err.code(), "tls");
+}
+
+/// A certificate refused although its CA is trusted: the reason starts with
+/// `verdict`, and the server never sees a handshake.
+async fn refused_with_trusted_ca(leaf: Leaf, verdict: &str) {
+    let pki = pki_with(leaf);
+    let mut server = tls_server(&pki).await;
+    let token = server.token_for("u1");
+    let mut cfg = config(&https(&server), &server.path(), &token);
+    cfg.extra_root_certs = vec![pki.ca_pem.clone().into_bytes()];
+    let mut p = Probe::connect(cfg).await;
+    let state = p
+        .wait_state(Duration::from_secs(10), "Reconnecting", |s| {
+            matches!(s, LinkState::Reconnecting { .. })
+        })
+        .await;
+    println!("{verdict}: {state:?}");
+    let LinkState::Reconnecting { reason, .. } = &state else {
+        unreachable!()
+    };
+    assert!(reason.starts_with(verdict), "{reason}");
+    p.settle(Duration::from_secs(1)).await;
+    assert_eq!(server.handshakes(), (0, 0));
+    assert!(!p.link.state().is_connected());
+    let _ = std::fs::remove_dir_all(&pki.dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_for_another_host_is_refused() {
+    let leaf = Leaf {
+        names: vec!["elsewhere.example".to_owned()],
+        expired: false,
+    };
+    refused_with_trusted_ca(leaf, "certificate not valid for this server's name").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_certificate_is_refused() {
+    let leaf = Leaf {
+        expired: true,
+        ..Leaf::default()
+    };
+    refused_with_trusted_ca(leaf, "certificate expired").await;
 }

@@ -75,7 +75,28 @@ export type LinkState = { "kind": "idle" } | { "kind": "connecting", attempt: nu
 /**
  * A copy of the counters at one moment.
  */
-export type LinkStats = { eventsIn: number, malformed: number, unknownEvents: number, connects: number, attempts: number, authRejections: number, eventsOut: number, };
+export type LinkStats = { eventsIn: number, 
+/**
+ * Known events whose payload did not fit (wrong types, missing fields).
+ */
+malformed: number, 
+/**
+ * Events the protocol does not know.
+ */
+unknownEvents: number, 
+/**
+ * Binary events (the protocol has none).
+ */
+binaryPayloads: number, 
+/**
+ * Packets that did not decode: not UTF-8, JSON that does not parse or
+ * nests too deep, an event without a name.
+ */
+undecodable: number, 
+/**
+ * Messages past the transport's size limit (each cost the connection).
+ */
+oversized: number, connects: number, attempts: number, authRejections: number, eventsOut: number, };
 
 export type MarkAsRead = { conversationId: string, messageIds?: Array<string> | null, };
 
@@ -160,13 +181,23 @@ export type SendMessage = {
  */
 clientId: string, conversationId: string, content: string, };
 
-export type Settings = { serverUrl: string, socketPath: string, userId: string | null, popups: PopupPrefs, dnd: boolean, startAtLogin: boolean, };
+export type Settings = { serverUrl: string, socketPath: string, userId: string | null, popups: PopupPrefs, dnd: boolean, startAtLogin: boolean, 
+/**
+ * A PEM file of a CA to trust besides the system's (a company proxy's,
+ * a private server's). Certificates are always verified; this only adds
+ * a root. `--ca-cert FILE` sets it for one run.
+ */
+caCert: string | null, };
 
 /**
  * `Partial<Settings>`; `popups` may be partial too. `userId: null` clears
  * the id, a missing `userId` leaves it alone.
  */
-export type SettingsPatch = { serverUrl?: string | null, socketPath?: string | null, userId?: string | null, popups?: PopupPrefsPatch | null, dnd?: boolean | null, startAtLogin?: boolean | null, };
+export type SettingsPatch = { serverUrl?: string | null, socketPath?: string | null, userId?: string | null, popups?: PopupPrefsPatch | null, dnd?: boolean | null, startAtLogin?: boolean | null, 
+/**
+ * `null` (or an empty path) trusts no extra CA again.
+ */
+caCert?: string | null, };
 
 export type StateChange = { at: string, state: LinkState, };
 

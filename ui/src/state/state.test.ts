@@ -79,7 +79,7 @@ describe("store", () => {
       type: "snapshot",
       snapshot: {
         link: { kind: "connecting", attempt: 1 },
-        stats: { eventsIn: 0, malformed: 0, unknownEvents: 0, connects: 0, attempts: 0, authRejections: 0, eventsOut: 0 },
+        stats: { eventsIn: 0, malformed: 0, unknownEvents: 0, binaryPayloads: 0, undecodable: 0, oversized: 0, connects: 0, attempts: 0, authRejections: 0, eventsOut: 0 },
         outbox: { pending: 0, failed: 0 },
         demo: false,
         dnd: false,
@@ -111,7 +111,7 @@ describe("store", () => {
 describe("state by concern", () => {
   const snapshot = {
     link: { kind: "connecting" as const, attempt: 1 },
-    stats: { eventsIn: 0, malformed: 0, unknownEvents: 0, connects: 0, attempts: 0, authRejections: 0, eventsOut: 0 },
+    stats: { eventsIn: 0, malformed: 0, unknownEvents: 0, binaryPayloads: 0, undecodable: 0, oversized: 0, connects: 0, attempts: 0, authRejections: 0, eventsOut: 0 },
     outbox: { pending: 2, failed: 1 },
     demo: false,
     dnd: false,

@@ -16,7 +16,7 @@ export const NOW = "2030-01-01T12:00:00.000Z";
 export function snapshot(over: Partial<AppSnapshot> = {}): AppSnapshot {
   return {
     link: { kind: "connected", since: NOW },
-    stats: { eventsIn: 3, malformed: 1, unknownEvents: 0, connects: 2, attempts: 4, authRejections: 0, eventsOut: 5 },
+    stats: { eventsIn: 3, malformed: 1, unknownEvents: 0, binaryPayloads: 0, undecodable: 2, oversized: 0, connects: 2, attempts: 4, authRejections: 0, eventsOut: 5 },
     outbox: { pending: 0, failed: 0 },
     demo: false,
     dnd: false,
@@ -39,6 +39,7 @@ export function settings(over: Partial<Settings> = {}): Settings {
     popups: { newNotification: true, bookingUpdated: true, newMessage: true, userOnline: false, userOffline: false },
     dnd: false,
     startAtLogin: false,
+    caCert: null,
     ...over,
   };
 }

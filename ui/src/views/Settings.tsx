@@ -74,13 +74,18 @@ function ConnectionForm({ settings, demo }: { settings: Settings; demo: boolean 
   const [serverUrl, setServerUrl] = useState(settings.serverUrl);
   const [socketPath, setSocketPath] = useState(settings.socketPath);
   const [userId, setUserId] = useState(settings.userId ?? "");
+  const [caCert, setCaCert] = useState(settings.caCert ?? "");
   useEffect(() => {
     setServerUrl(settings.serverUrl);
     setSocketPath(settings.socketPath);
     setUserId(settings.userId ?? "");
-  }, [settings.serverUrl, settings.socketPath, settings.userId]);
+    setCaCert(settings.caCert ?? "");
+  }, [settings.serverUrl, settings.socketPath, settings.userId, settings.caCert]);
   const dirty =
-    serverUrl !== settings.serverUrl || socketPath !== settings.socketPath || userId !== (settings.userId ?? "");
+    serverUrl !== settings.serverUrl ||
+    socketPath !== settings.socketPath ||
+    userId !== (settings.userId ?? "") ||
+    caCert !== (settings.caCert ?? "");
   const warning = cleartextWarning(serverUrl);
   // The app forgets the token when the host changes: it was given for the old server.
   const [before, after] = [hostOf(settings.serverUrl), hostOf(serverUrl)];
@@ -91,6 +96,7 @@ function ConnectionForm({ settings, demo }: { settings: Settings; demo: boolean 
       serverUrl: serverUrl.trim(),
       socketPath: socketPath.trim(),
       userId: userId.trim() ? userId.trim() : null,
+      caCert: caCert.trim() ? caCert.trim() : null,
     });
     setSaved(ok);
     if (ok && movesHost) await actions.refreshSnapshot();
@@ -127,6 +133,19 @@ function ConnectionForm({ settings, demo }: { settings: Settings; demo: boolean 
         <span>User id</span>
         <input value={userId} onChange={(e) => setUserId(e.target.value)} placeholder="From the token when empty" autoComplete="off" />
       </label>
+      <label className="field">
+        <span>Extra trusted CA (PEM file)</span>
+        <input
+          value={caCert}
+          onChange={(e) => setCaCert(e.target.value)}
+          placeholder="None: the system's CAs only"
+          autoComplete="off"
+          aria-describedby="ca-cert-hint"
+        />
+      </label>
+      <p className="small muted" id="ca-cert-hint">
+        For a server whose certificate a company CA signed. Certificates are always checked.
+      </p>
       <div className="row">
         <button type="submit" className="btn btn-primary" disabled={!dirty}>
           Save

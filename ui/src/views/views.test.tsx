@@ -369,7 +369,7 @@ describe("settings & diagnostics", () => {
     await userEvent.type(url, "https://alora.example");
     await userEvent.click(screen.getByRole("button", { name: "Save" }));
     expect(ipc.callsOf("update_settings")[0]).toEqual({
-      patch: { serverUrl: "https://alora.example", socketPath: "/socket/notification", userId: "me" },
+      patch: { serverUrl: "https://alora.example", socketPath: "/socket/notification", userId: "me", caCert: null },
     });
     await userEvent.type(screen.getByLabelText("Access token"), "jwt.token.here");
     await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
@@ -422,6 +422,7 @@ describe("settings & diagnostics", () => {
     const counters = screen.getByTestId("counters").textContent ?? "";
     expect(counters).toContain("Events in3");
     expect(counters).toContain("Malformed payloads1");
+    expect(counters).toContain("Undecodable packets2");
   });
 });
 

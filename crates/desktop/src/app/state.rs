@@ -228,12 +228,31 @@ impl Core {
                 config.token = self.inner.secrets.token();
                 config.socket_path = settings.socket_path;
                 config.user_id = settings.user_id;
+                config.extra_root_certs = self.trusted_ca(settings.ca_cert.as_deref());
                 config
             }
         };
         // Catch-up: what the server sent after the newest event stored.
         config.since = lock(&self.inner.inbox).last_event_at();
         config
+    }
+
+    /// The CA file of the settings (or `--ca-cert`), read for the link; one
+    /// that cannot be read is a problem the UI shows, and no root is added.
+    fn trusted_ca(&self, path: Option<&str>) -> Vec<Vec<u8>> {
+        let Some(path) = path else {
+            return Vec::new();
+        };
+        match std::fs::read(path) {
+            Ok(pem) => vec![pem],
+            Err(e) => {
+                self.problem(Problem::new(
+                    "ca_cert",
+                    format!("the CA certificate {path} cannot be read: {e}"),
+                ));
+                Vec::new()
+            }
+        }
     }
 
     /// Our user id: from settings, else the token's claims.

@@ -39,6 +39,10 @@ pub struct Cli {
     /// The engine.io path, e.g. /socket/notification.
     #[arg(long, value_name = "PATH")]
     pub socket_path: Option<String>,
+    /// A PEM file of a CA to trust for this run besides the system's (a
+    /// company proxy's); certificates are always verified.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
     /// A token for this run only (not stored), read from this file, which
     /// must be yours and not readable by group or others (chmod 600).
     #[arg(long, value_name = "PATH", conflicts_with = "token_stdin")]
@@ -153,6 +157,10 @@ impl Cli {
             socket_path: self.socket_path.clone(),
             token: None,
             demo: self.demo,
+            ca_cert: self
+                .ca_cert
+                .as_ref()
+                .map(|p| p.to_string_lossy().into_owned()),
         }
     }
 }

@@ -185,3 +185,14 @@ fn help_lists_the_options_the_subcommands_and_where_files_are() {
         assert!(help.contains(&path), "{path} is not in:\n{help}");
     }
 }
+
+#[test]
+fn a_ca_certificate_comes_in_with_ca_cert() {
+    let cli = parse(&["--ca-cert", "/etc/corp-ca.pem"]).unwrap();
+    assert_eq!(cli.overrides().ca_cert.as_deref(), Some("/etc/corp-ca.pem"));
+    assert_eq!(parse(&[]).unwrap().overrides().ca_cert, None);
+    // There is no way to turn verification off.
+    for gone in ["--insecure", "--no-verify", "--danger-accept-invalid-certs"] {
+        assert!(parse(&[gone]).is_err(), "{gone}");
+    }
+}

@@ -180,22 +180,32 @@ async fn answer(stream: UnixStream, limits: Limits, handler: Handler) {
         if complete {
             buf.pop();
         }
-        if buf.len() > limits.max_line {
-            let e = AppError::InvalidInput(format!(
-                "request too long (more than {} bytes)",
-                limits.max_line
-            ));
-            let _ = write.write_all(reply_line(Err(e)).as_bytes()).await;
-            return;
-        }
-        let reply = match serde_json::from_slice::<Forward>(&buf) {
+        let reply = match parse_request(&buf, limits) {
             Ok(request) => handler(request).await,
-            Err(e) => Err(AppError::InvalidInput(format!("bad request: {e}"))),
+            Err(e) if buf.len() > limits.max_line => {
+                let _ = write.write_all(reply_line(Err(e)).as_bytes()).await;
+                return;
+            }
+            Err(e) => Err(e),
         };
         if write.write_all(reply_line(reply).as_bytes()).await.is_err() || !complete {
             return;
         }
     }
+}
+
+/// One request line (without its newline) as the instance reads it: at
+/// most `limits.max_line` bytes of JSON naming a command. Whatever the bytes,
+/// a request or an `InvalidInput` (the fuzz target `instance_request`).
+pub fn parse_request(line: &[u8], limits: Limits) -> AppResult<Forward> {
+    if line.len() > limits.max_line {
+        return Err(AppError::InvalidInput(format!(
+            "request too long (more than {} bytes)",
+            limits.max_line
+        )));
+    }
+    serde_json::from_slice::<Forward>(line)
+        .map_err(|e| AppError::InvalidInput(format!("bad request: {e}")))
 }
 
 fn reply_line(result: AppResult<Value>) -> String {

@@ -1,11 +1,12 @@
 //! Desktop notifications behind the small `Notifier` trait.
-//! Texts are escaped for freedesktop body markup and cut cleanly; "Open" is
+//! Texts are cut cleanly, and escaped where the server reads body markup,
+//! so that whatever the server of Alora sent shows as text; "Open" is
 //! the default action; a missing notification server is reported once and
 //! the app carries on without popups.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -84,12 +85,24 @@ pub fn truncate(text: &str, max: usize) -> String {
 }
 
 /// The notification as sent: summary is plain text (servers do not parse
-/// markup there), the body is escaped markup.
-pub fn render(popup: &Popup) -> (String, String) {
+/// markup there); the body is escaped when the server reads markup in it
+/// (it lists `body-markup`), and plain text otherwise, where an entity would
+/// show as `&lt;`.
+pub fn render(popup: &Popup, body_markup: bool) -> (String, String) {
     let summary = truncate(&popup.summary, SUMMARY_MAX_CHARS);
-    let body = escape_markup(&truncate(&popup.body, BODY_MAX_CHARS));
+    let body = truncate(&popup.body, BODY_MAX_CHARS);
+    let body = if body_markup {
+        escape_markup(&body)
+    } else {
+        body
+    };
     (summary, body)
 }
+
+/// Whether the server reads body markup: not asked yet, or its answer.
+const MARKUP_UNKNOWN: u8 = 0;
+const MARKUP_YES: u8 = 1;
+const MARKUP_NO: u8 = 2;
 
 #[derive(Debug)]
 pub struct DesktopNotifier {
@@ -98,6 +111,8 @@ pub struct DesktopNotifier {
     reported: AtomicBool,
     hooks: OnceLock<Arc<NotifierHooks>>,
     bus: Arc<NotificationBus>,
+    /// `MARKUP_*`: asked at the probe, or before the first popup.
+    markup: AtomicU8,
 }
 
 impl DesktopNotifier {
@@ -109,6 +124,7 @@ impl DesktopNotifier {
             reported: AtomicBool::new(false),
             hooks: OnceLock::new(),
             bus: NotificationBus::new(),
+            markup: AtomicU8::new(MARKUP_UNKNOWN),
         })
     }
 
@@ -145,6 +161,7 @@ impl DesktopNotifier {
             Ok(Ok(name)) => {
                 tracing::info!(server = %name, "notification server found");
                 self.available.store(true, Ordering::Relaxed);
+                self.body_markup().await;
             }
             Ok(Err(e)) => self.unavailable(&e.to_string()),
             Err(_) => self.unavailable("the session bus did not answer in 3 s"),
@@ -177,10 +194,32 @@ impl DesktopNotifier {
         }
     }
 
+    /// Whether the server lists `body-markup`, asked once. A server that does
+    /// not answer is taken to read markup: escaped text then shows `&lt;` at
+    /// worst, where unescaped text could be read as markup.
+    async fn body_markup(&self) -> bool {
+        match self.markup.load(Ordering::Relaxed) {
+            MARKUP_YES => return true,
+            MARKUP_NO => return false,
+            _ => {}
+        }
+        let asked = tokio::time::timeout(Duration::from_secs(3), self.bus.capability_list()).await;
+        match asked {
+            Ok(Ok(caps)) => {
+                let markup = caps.iter().any(|c| c == "body-markup");
+                tracing::debug!(markup, "notification server capabilities read");
+                let value = if markup { MARKUP_YES } else { MARKUP_NO };
+                self.markup.store(value, Ordering::Relaxed);
+                markup
+            }
+            _ => true,
+        }
+    }
+
     /// Returns once the server has the popup; its click comes back through
     /// the hooks' `open`.
     async fn show_now(&self, popup: Popup) -> Result<(), NotifyError> {
-        let (summary, body) = render(&popup);
+        let (summary, body) = render(&popup, self.body_markup().await);
         let buttons: Vec<(&str, &str)> =
             popup.actions.iter().map(|a| (a.key(), a.label())).collect();
         let placeholder = format!("Reply to {}", popup.summary);
@@ -262,14 +301,38 @@ mod tests {
         let words = "the quick brown fox jumps over the lazy dog";
         assert_eq!(truncate(words, 20), "the quick brown fox…");
         // Escaping happens after the cut, so an entity is never split.
-        let (_, body) = render(&Popup {
+        let (_, body) = render(
+            &Popup {
+                kind: crate::models::PopupKind::NewMessage,
+                summary: "s".into(),
+                body: format!("{}&&&&", "a".repeat(BODY_MAX_CHARS - 3)),
+                category: "im.received",
+                target: Target::new(crate::models::View::Messages, None),
+                actions: Vec::new(),
+            },
+            true,
+        );
+        assert!(body.ends_with("&amp;&amp;…"), "{body}");
+    }
+
+    #[test]
+    fn markup_is_escaped_only_where_the_server_reads_it() {
+        let popup = Popup {
             kind: crate::models::PopupKind::NewMessage,
-            summary: "s".into(),
-            body: format!("{}&&&&", "a".repeat(BODY_MAX_CHARS - 3)),
+            summary: "<b>Ann</b> & co".into(),
+            body: "<a href=\"x\">click</a> & <img src=y>".into(),
             category: "im.received",
             target: Target::new(crate::models::View::Messages, None),
             actions: Vec::new(),
-        });
-        assert!(body.ends_with("&amp;&amp;…"), "{body}");
+        };
+        let (summary, body) = render(&popup, true);
+        // The summary is plain text for every server: never escaped.
+        assert_eq!(summary, "<b>Ann</b> & co");
+        assert_eq!(
+            body,
+            "&lt;a href=\"x\"&gt;click&lt;/a&gt; &amp; &lt;img src=y&gt;"
+        );
+        let (_, plain) = render(&popup, false);
+        assert_eq!(plain, "<a href=\"x\">click</a> & <img src=y>");
     }
 }

@@ -92,6 +92,8 @@ pub struct Overrides {
     /// Kept in memory only, never in the keyring.
     pub token: Option<String>,
     pub demo: bool,
+    /// `--ca-cert FILE`: a CA trusted for this run, over the setting.
+    pub ca_cert: Option<String>,
 }
 
 impl std::fmt::Debug for Overrides {
@@ -102,6 +104,7 @@ impl std::fmt::Debug for Overrides {
             .field("socket_path", &self.socket_path)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("demo", &self.demo)
+            .field("ca_cert", &self.ca_cert)
             .finish()
     }
 }
@@ -122,6 +125,7 @@ impl Overrides {
             demo: non_empty("ALORA_USE_MOCK_SOCKET").is_some_and(|v| {
                 matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
             }),
+            ca_cert: None,
         }
     }
 
@@ -135,6 +139,7 @@ impl Overrides {
         self.socket_path = over.socket_path.or(self.socket_path);
         self.token = over.token.or(self.token);
         self.demo |= over.demo;
+        self.ca_cert = over.ca_cert.or(self.ca_cert);
         self
     }
 }
@@ -196,6 +201,9 @@ impl SettingsStore {
         if let Some(path) = &self.overrides.socket_path {
             s.socket_path = path.clone();
         }
+        if let Some(ca) = &self.overrides.ca_cert {
+            s.ca_cert = Some(ca.clone());
+        }
         s
     }
 
@@ -248,6 +256,9 @@ fn apply(s: &mut Settings, patch: SettingsPatch) {
     }
     if let Some(v) = patch.socket_path {
         s.socket_path = v.trim().to_owned();
+    }
+    if let Some(v) = patch.ca_cert {
+        s.ca_cert = v.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
     }
     if let Some(v) = patch.user_id {
         s.user_id = v.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());

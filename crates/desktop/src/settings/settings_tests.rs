@@ -116,3 +116,29 @@ fn another_host_is_a_move_a_port_or_path_is_not() {
     assert!(!moves_host("", "https://a.example.com"));
     assert!(!moves_host("https://a.example.com", ""));
 }
+
+#[test]
+fn a_ca_certificate_is_a_setting_and_the_command_line_wins() {
+    let (store, _) = SettingsStore::load(Box::new(MemoryBackend::default()), Overrides::default());
+    assert_eq!(store.effective().ca_cert, None);
+    let set: SettingsPatch =
+        serde_json::from_value(json!({"caCert": " /etc/corp-ca.pem "})).unwrap();
+    assert_eq!(
+        store.update(set).unwrap().ca_cert.as_deref(),
+        Some("/etc/corp-ca.pem")
+    );
+    let clear: SettingsPatch = serde_json::from_value(json!({"caCert": null})).unwrap();
+    assert_eq!(store.update(clear).unwrap().ca_cert, None);
+    let cli = Overrides {
+        ca_cert: Some("/tmp/run-ca.pem".into()),
+        ..Overrides::default()
+    };
+    let (store, _) = SettingsStore::load(
+        Box::new(MemoryBackend::default()),
+        Overrides::default().with(cli),
+    );
+    assert_eq!(
+        store.effective().ca_cert.as_deref(),
+        Some("/tmp/run-ca.pem")
+    );
+}

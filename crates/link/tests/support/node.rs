@@ -26,6 +26,10 @@ struct Reports {
     sockets: HashSet<String>,
     listening: Option<u16>,
     messages: Option<Vec<Value>>,
+    /// `raw` commands carried out.
+    raws: usize,
+    /// The last flood's (events sent, milliseconds taken).
+    flooded: Option<(u64, u64)>,
 }
 
 fn lock(reports: &Mutex<Reports>) -> MutexGuard<'_, Reports> {
@@ -181,6 +185,59 @@ impl NodeServer {
         }
     }
 
+    /// Writes one engine.io message to every socket as it is, past
+    /// socket.io's encoder: `Ok(bytes)` as a binary frame, `Err(text)` as a
+    /// text frame. Returns once the server has written it.
+    pub async fn raw(&mut self, frame: Result<&[u8], &str>) {
+        let before = lock(&self.reports).raws;
+        let cmd = match frame {
+            Ok(bytes) => {
+                let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                json!({ "cmd": "raw", "hex": hex })
+            }
+            Err(text) => json!({ "cmd": "raw", "text": text }),
+        };
+        self.command(cmd).await;
+        self.wait_report(|r| r.raws > before, "raw").await;
+    }
+
+    /// Emits `event` with `payload` to every socket `per_second` times a
+    /// second for `seconds`; returns (events sent, milliseconds taken) once
+    /// the server has sent them all.
+    pub async fn flood(
+        &mut self,
+        event: &str,
+        payload: Value,
+        per_second: u64,
+        seconds: u64,
+    ) -> (u64, u64) {
+        lock(&self.reports).flooded = None;
+        self.command(json!({
+            "cmd": "flood", "event": event, "payload": payload,
+            "perSecond": per_second, "seconds": seconds,
+        }))
+        .await;
+        let deadline = Instant::now() + Duration::from_secs(seconds * 3 + 30);
+        loop {
+            if let Some(done) = lock(&self.reports).flooded.take() {
+                return done;
+            }
+            assert!(Instant::now() < deadline, "the flood did not finish");
+            sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn wait_report(&self, done: impl Fn(&Reports) -> bool, what: &str) {
+        let deadline = Instant::now() + STOP_TIMEOUT;
+        while !done(&lock(&self.reports)) {
+            assert!(
+                Instant::now() < deadline,
+                "the Node test server did not report {what}"
+            );
+            sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     async fn signal(&self, name: &str) {
         let Some(pid) = self.pid() else { return };
         let status = Command::new("kill")
@@ -233,6 +290,13 @@ async fn read_reports(stdout: tokio::process::ChildStdout, reports: Arc<Mutex<Re
                 payload: v["payload"].clone(),
             }),
             "messages" => r.messages = v["messages"].as_array().cloned(),
+            "raw" => r.raws += 1,
+            "flooded" => {
+                r.flooded = Some((
+                    v["sent"].as_u64().unwrap_or_default(),
+                    v["ms"].as_u64().unwrap_or_default(),
+                ));
+            }
             _ => eprintln!("node-server: {line}"),
         }
     }

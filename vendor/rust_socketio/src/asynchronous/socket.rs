@@ -27,6 +27,9 @@ pub(crate) enum Received {
     Packet(Packet),
     /// An engine.io PING of the server's heartbeat (already answered with a PONG).
     Ping,
+    /// A message that is no socket.io packet (not UTF-8, no packet type,
+    /// JSON that does not parse), with the reason; the stream reads on.
+    Undecodable(String),
 }
 
 #[derive(Clone)]
@@ -110,7 +113,16 @@ impl Socket {
                     if packet.packet_id == EnginePacketId::Message
                         || packet.packet_id == EnginePacketId::MessageBinary
                     {
-                        let packet = Self::handle_engineio_packet(packet, client.clone()).await?;
+                        // Alora: a message that does not decode is reported and
+                        // skipped; a `?` here ended the stream (and the link).
+                        let socket_packet = match Packet::try_from(&packet.data) {
+                            Ok(socket_packet) => socket_packet,
+                            Err(err) => {
+                                yield Received::Undecodable(err.to_string());
+                                continue;
+                            }
+                        };
+                        let packet = Self::handle_attachments(socket_packet, client.clone()).await?;
                         Self::handle_socketio_packet(&packet, is_connected.clone());
 
                         yield Received::Packet(packet);
@@ -138,12 +150,11 @@ impl Socket {
         }
     }
 
-    /// Handles new incoming engineio packets
-    async fn handle_engineio_packet(
-        packet: EnginePacket,
+    /// Reads the binary attachments a decoded packet announces.
+    async fn handle_attachments(
+        mut socket_packet: Packet,
         mut client: EngineClient,
     ) -> Result<Packet> {
-        let mut socket_packet = Packet::try_from(&packet.data)?;
 
         // Only handle attachments if there are any
         if socket_packet.attachment_count > 0 {
@@ -151,7 +162,9 @@ impl Socket {
             let mut attachments = Vec::new();
             while attachments_left > 0 {
                 // TODO: This is not nice! Find a different way to peek the next element while mapping the stream
-                let next = client.next().await.unwrap();
+                // Alora: a stream that ends before the attachments is an
+                // incomplete packet, not a panic.
+                let next = client.next().await.ok_or(Error::IncompletePacket())?;
                 match next {
                     Err(err) => return Err(err.into()),
                     Ok(packet) => match packet.packet_id {

@@ -94,6 +94,10 @@ impl AsyncWebsocketGeneralTransport {
             let next = receiver.next().await;
             match next {
                 Some(Ok(Message::Text(str))) => return Ok(Some(Bytes::from(str))),
+                // Alora: an empty binary frame carries nothing and is skipped;
+                // as the message `4` alone it failed the packet's decoding,
+                // which ended the stream, and the connection with it.
+                Some(Ok(Message::Binary(data))) if data.is_empty() => (),
                 Some(Ok(Message::Binary(data))) => {
                     let mut msg = BytesMut::with_capacity(data.len() + 1);
                     msg.put_u8(PacketId::Message as u8);
@@ -123,6 +127,8 @@ impl Stream for AsyncWebsocketGeneralTransport {
 
             match next {
                 Some(Ok(Message::Text(str))) => return Poll::Ready(Some(Ok(Bytes::from(str)))),
+                // Alora: an empty binary frame is skipped (see `poll_next` above).
+                Some(Ok(Message::Binary(data))) if data.is_empty() => (),
                 Some(Ok(Message::Binary(data))) => {
                     let mut msg = BytesMut::with_capacity(data.len() + 1);
                     msg.put_u8(PacketId::Message as u8);

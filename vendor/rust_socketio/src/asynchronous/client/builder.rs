@@ -13,6 +13,7 @@ use crate::{error::Result, Event, Payload, TransportType};
 use super::{
     callback::{
         Callback, DynAsyncAnyCallback, DynAsyncCallback, DynAsyncPingCallback,
+        DynAsyncUndecodableCallback,
         DynAsyncReconnectSettingsCallback,
     },
     client::{Client, ReconnectSettings},
@@ -29,6 +30,7 @@ pub struct ClientBuilder {
     pub(crate) on_any: Option<Callback<DynAsyncAnyCallback>>,
     pub(crate) on_reconnect: Option<Callback<DynAsyncReconnectSettingsCallback>>,
     pub(crate) on_ping: Option<Callback<DynAsyncPingCallback>>,
+    pub(crate) on_undecodable: Option<Callback<DynAsyncUndecodableCallback>>,
     pub(crate) namespace: String,
     tls_config: Option<TlsConnector>,
     opening_headers: Option<HeaderMap>,
@@ -89,6 +91,7 @@ impl ClientBuilder {
             on_any: None,
             on_reconnect: None,
             on_ping: None,
+            on_undecodable: None,
             namespace: "/".to_owned(),
             tls_config: None,
             opening_headers: None,
@@ -258,6 +261,22 @@ impl ClientBuilder {
         F: for<'a> std::ops::FnMut() -> BoxFuture<'static, ()> + 'static + Send + Sync,
     {
         self.on_ping = Some(Callback::<DynAsyncPingCallback>::new(callback));
+        self
+    }
+
+    /// Registers a callback for a packet from the server that cannot be
+    /// decoded (not UTF-8, no socket.io packet, JSON that does not parse or
+    /// nests too deep, an event without a name): it gets the reason, never
+    /// the packet's contents, and the connection stays open. Without it such
+    /// a packet is dropped silently.
+    // Alora: added; upstream 0.6.0 ended the connection's packet stream on
+    // the first packet it could not decode (the client then reconnected), or
+    // dropped an event whose JSON did not parse without a word.
+    pub fn on_undecodable<F>(mut self, callback: F) -> Self
+    where
+        F: for<'a> std::ops::FnMut(String) -> BoxFuture<'static, ()> + 'static + Send + Sync,
+    {
+        self.on_undecodable = Some(Callback::<DynAsyncUndecodableCallback>::new(callback));
         self
     }
 

@@ -23,6 +23,11 @@ pub(crate) type DynAsyncReconnectSettingsCallback =
 pub(crate) type DynAsyncPingCallback =
     Box<dyn for<'a> FnMut() -> BoxFuture<'static, ()> + 'static + Send + Sync>;
 
+// Alora: the callback of `ClientBuilder::on_undecodable`: why a packet from
+// the server could not be decoded (never its contents).
+pub(crate) type DynAsyncUndecodableCallback =
+    Box<dyn for<'a> FnMut(String) -> BoxFuture<'static, ()> + 'static + Send + Sync>;
+
 pub(crate) struct Callback<T> {
     inner: T,
 }
@@ -129,6 +134,31 @@ impl Callback<DynAsyncPingCallback> {
     pub(crate) fn new<T>(callback: T) -> Self
     where
         T: for<'a> FnMut() -> BoxFuture<'static, ()> + 'static + Sync + Send,
+    {
+        Callback {
+            inner: Box::new(callback),
+        }
+    }
+}
+
+impl Deref for Callback<DynAsyncUndecodableCallback> {
+    type Target = dyn for<'a> FnMut(String) -> BoxFuture<'static, ()> + 'static + Sync + Send;
+
+    fn deref(&self) -> &Self::Target {
+        self.inner.as_ref()
+    }
+}
+
+impl DerefMut for Callback<DynAsyncUndecodableCallback> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.inner.as_mut()
+    }
+}
+
+impl Callback<DynAsyncUndecodableCallback> {
+    pub(crate) fn new<T>(callback: T) -> Self
+    where
+        T: for<'a> FnMut(String) -> BoxFuture<'static, ()> + 'static + Sync + Send,
     {
         Callback {
             inner: Box::new(callback),

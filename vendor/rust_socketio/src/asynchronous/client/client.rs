@@ -428,6 +428,14 @@ impl Client {
         }
     }
 
+    // Alora: `ClientBuilder::on_undecodable`.
+    async fn handle_undecodable(&self, reason: String) {
+        let mut builder = self.builder.write().await;
+        if let Some(callback) = builder.on_undecodable.as_mut() {
+            callback(reason).await;
+        }
+    }
+
     /// Handles the incoming acks and classifies what callbacks to call and how.
     #[inline]
     async fn handle_ack(&self, socket_packet: &Packet) -> Result<()> {
@@ -493,7 +501,30 @@ impl Client {
         // 2: `["msg"]`
         // in case 2, the message is ment for the default message event, in case 1 the event
         // is specified
-        if let Ok(Value::Array(contents)) = serde_json::from_str::<Value>(data) {
+        // Alora: JSON the packet check let through but a `Value` cannot hold
+        // (nesting past serde_json's recursion limit), an array without an
+        // event, or no array at all, is reported to `on_undecodable`; it was
+        // dropped silently, or (the empty array) reported as `Event::Error`,
+        // which reads as a lost transport.
+        let contents = match serde_json::from_str::<Value>(data) {
+            Ok(Value::Array(contents)) if !contents.is_empty() => contents,
+            Ok(Value::Array(_)) => {
+                self.handle_undecodable("an event packet without an event".to_owned())
+                    .await;
+                return Ok(());
+            }
+            Ok(_) => {
+                self.handle_undecodable("an event packet that is not an array".to_owned())
+                    .await;
+                return Ok(());
+            }
+            Err(err) => {
+                self.handle_undecodable(Error::InvalidJson(err).to_string())
+                    .await;
+                return Ok(());
+            }
+        };
+        {
             let (event, payloads) = match contents.len() {
                 0 => return Err(Error::IncompletePacket()),
                 // Incorrect packet, ignore it
@@ -585,6 +616,11 @@ impl Client {
                     // Alora: a heartbeat is no socket.io packet; tell `on_ping`, read on.
                     Some(Ok(Received::Ping)) => {
                         self.handle_ping().await;
+                        continue;
+                    }
+                    // Alora: `ClientBuilder::on_undecodable`; the link stays.
+                    Some(Ok(Received::Undecodable(reason))) => {
+                        self.handle_undecodable(reason).await;
                         continue;
                     }
                     Some(Ok(Received::Packet(packet))) => {

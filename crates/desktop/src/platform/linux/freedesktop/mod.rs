@@ -196,6 +196,16 @@ impl NotificationBus {
         ))
     }
 
+    /// `GetCapabilities`' list, as the server answered when the kept
+    /// connection was opened (opened now if there is none).
+    pub async fn capability_list(self: &Arc<Self>) -> zbus::Result<Vec<String>> {
+        let mut bus = self.bus.lock().await;
+        if bus.is_none() {
+            *bus = Some(self.connect().await?);
+        }
+        Ok(self.capabilities().all)
+    }
+
     /// `GetServerInformation`: the server's name, on the kept connection.
     pub async fn server_name(self: &Arc<Self>) -> zbus::Result<String> {
         let mut bus = self.bus.lock().await;

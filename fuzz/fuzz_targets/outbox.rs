@@ -1,0 +1,221 @@
+//! The outbox's state machine, driven in any order: queue, send, ack, fail,
+//! reject, prove, discard, retry, reconnect, crash, and a store that refuses
+//! writes. Invariants after every step: nothing lost (every entry queued is
+//! in the outbox until it is delivered, discarded or superseded), nothing
+//! twice (no entry delivered twice, one in flight at most), queue order kept,
+//! and the disk equal to memory whenever the outbox says it is in sync, so
+//! that a crash loses nothing and replays nothing.
+#![no_main]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use alora_link::{
+    BookingUpdate, EntryStatus, LinkError, Outbox, OutboxEntry, OutboxStore, Outgoing,
+    SendMessage, StatusUpdate, UserStatus,
+};
+use libfuzzer_sys::fuzz_target;
+
+#[derive(Default)]
+struct Disk {
+    entries: BTreeMap<u64, OutboxEntry>,
+    /// The next this many writes are refused.
+    refuse: u8,
+}
+
+#[derive(Clone, Default)]
+struct Store(Arc<Mutex<Disk>>);
+
+impl Store {
+    fn disk(&self) -> std::sync::MutexGuard<'_, Disk> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self, f: impl FnOnce(&mut BTreeMap<u64, OutboxEntry>)) -> Result<(), LinkError> {
+        let mut disk = self.disk();
+        if disk.refuse > 0 {
+            disk.refuse -= 1;
+            return Err(LinkError::Storage("disk full".into()));
+        }
+        f(&mut disk.entries);
+        Ok(())
+    }
+}
+
+impl OutboxStore for Store {
+    fn load(&mut self) -> Result<Vec<OutboxEntry>, LinkError> {
+        Ok(self.disk().entries.values().cloned().collect())
+    }
+    fn save(&mut self, entry: &OutboxEntry) -> Result<(), LinkError> {
+        self.write(|d| {
+            d.insert(entry.id, entry.clone());
+        })
+    }
+    fn remove(&mut self, id: u64) -> Result<(), LinkError> {
+        self.write(|d| {
+            d.remove(&id);
+        })
+    }
+}
+
+/// What the test knows happened to every entry.
+#[derive(Default)]
+struct Ledger {
+    live: BTreeSet<u64>,
+    delivered: BTreeSet<u64>,
+    client_ids: BTreeMap<u64, String>,
+}
+
+fn outgoing(kind: u8, n: u8) -> Outgoing {
+    match kind % 3 {
+        0 => Outgoing::SendMessage(SendMessage {
+            client_id: format!("c{n}"),
+            conversation_id: "conv".into(),
+            content: format!("m{n}"),
+        }),
+        1 => Outgoing::BookingUpdate(BookingUpdate {
+            booking_id: format!("b{n}"),
+            status: "confirmed".into(),
+        }),
+        _ => Outgoing::UpdateStatus(StatusUpdate {
+            status: [UserStatus::Available, UserStatus::Busy, UserStatus::Away][usize::from(n % 3)],
+        }),
+    }
+}
+
+fn client_id(entry: &OutboxEntry) -> Option<String> {
+    match &entry.outgoing {
+        Outgoing::SendMessage(m) => Some(m.client_id.clone()),
+        _ => None,
+    }
+}
+
+fn deliver(outbox: &mut Outbox, ledger: &mut Ledger, id: u64) {
+    outbox.forget(id);
+    assert!(ledger.delivered.insert(id), "entry {id} delivered twice");
+    ledger.live.remove(&id);
+}
+
+fn check(outbox: &Outbox, store: &Store, ledger: &Ledger) {
+    let entries = outbox.entries();
+    let ids: Vec<u64> = entries.iter().map(|e| e.id).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "queue order: {ids:?}");
+    let held: BTreeSet<u64> = ids.iter().copied().collect();
+    assert_eq!(held, ledger.live, "lost or resurrected entries");
+    let in_flight = entries
+        .iter()
+        .filter(|e| e.status == EntryStatus::InFlight)
+        .count();
+    assert!(in_flight <= 1, "{in_flight} in flight");
+    for e in &entries {
+        if let Some(cid) = client_id(e) {
+            assert_eq!(Some(&cid), ledger.client_ids.get(&e.id), "clientId changed");
+        }
+    }
+    let counts = outbox.counts();
+    assert_eq!(counts.pending + counts.failed, entries.len());
+    if !counts.storage_failed {
+        let disk: Vec<OutboxEntry> = store.disk().entries.values().cloned().collect();
+        assert_eq!(disk, entries, "the disk is behind while the outbox says it is not");
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let store = Store::default();
+    let Ok(mut outbox) = Outbox::open(Box::new(store.clone())) else {
+        return;
+    };
+    let mut ledger = Ledger::default();
+    for pair in data.chunks(2) {
+        let (op, arg) = (pair[0], pair.get(1).copied().unwrap_or(0));
+        match op % 13 {
+            0..=2 => {
+                if let Ok((entry, replaced)) = outbox.queue(outgoing(op, arg)) {
+                    ledger.live.insert(entry.id);
+                    if let Some(cid) = client_id(&entry) {
+                        ledger.client_ids.insert(entry.id, cid);
+                    }
+                    for id in replaced {
+                        ledger.live.remove(&id);
+                    }
+                }
+            }
+            3 => {
+                if let Some(entry) = outbox.next_ready().cloned() {
+                    if entry.outgoing.wants_ack() {
+                        let _ = outbox.mark_in_flight(entry.id);
+                    } else {
+                        let _ = outbox.mark_written(entry.id);
+                    }
+                }
+            }
+            4 => {
+                // The ack of the entry in flight (the actor takes only that one's).
+                if let Some(id) = outbox.in_flight().map(|e| e.id) {
+                    deliver(&mut outbox, &mut ledger, id);
+                }
+            }
+            5 => {
+                if let Some(id) = outbox.in_flight().map(|e| e.id) {
+                    let _ = outbox.attempt_failed(id, "no ack", u32::from(arg % 4) + 1);
+                }
+            }
+            6 => {
+                if let Some(id) = outbox.in_flight().map(|e| e.id) {
+                    let _ = outbox.reject(id, "refused");
+                }
+            }
+            7 => {
+                // A proof of delivery for what was written without an ack.
+                let written: Vec<u64> = outbox
+                    .entries()
+                    .iter()
+                    .filter(|e| e.status == EntryStatus::Written)
+                    .map(|e| e.id)
+                    .collect();
+                for id in written {
+                    deliver(&mut outbox, &mut ledger, id);
+                }
+            }
+            8 => {
+                let entries = outbox.entries();
+                if !entries.is_empty() {
+                    let id = entries[usize::from(arg) % entries.len()].id;
+                    if outbox.discard(id).is_ok() {
+                        ledger.live.remove(&id);
+                    }
+                }
+            }
+            9 => {
+                let entries = outbox.entries();
+                if !entries.is_empty() {
+                    let _ = outbox.retry(entries[usize::from(arg) % entries.len()].id);
+                }
+            }
+            10 => {
+                let _ = outbox.requeue_in_flight();
+            }
+            11 => {
+                // A crash: memory is gone, the disk is what there is. Only
+                // while the outbox is in sync is that a promise.
+                let in_sync = !outbox.counts().storage_failed;
+                drop(outbox);
+                let Ok(reopened) = Outbox::open(Box::new(store.clone())) else {
+                    return;
+                };
+                outbox = reopened;
+                if !in_sync {
+                    return;
+                }
+                for e in outbox.entries() {
+                    assert!(
+                        matches!(e.status, EntryStatus::Failed | EntryStatus::Pending),
+                        "after a crash nothing is on its way: {e:?}"
+                    );
+                }
+            }
+            _ => store.disk().refuse = arg % 3,
+        }
+        check(&outbox, &store, &ledger);
+    }
+});
