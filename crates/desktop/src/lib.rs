@@ -29,3 +29,4 @@ pub mod pipeline;
 pub mod places;
 pub mod platform;
 pub mod settings;
+pub mod signin;
