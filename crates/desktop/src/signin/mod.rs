@@ -9,6 +9,7 @@ mod discovery;
 mod exchange;
 mod listener;
 mod opener;
+mod renewal;
 
 #[cfg(test)]
 mod signin_tests;
@@ -21,6 +22,7 @@ use chrono::{DateTime, Utc};
 pub use discovery::{discover, Endpoints};
 pub use listener::{Answer, Callback, CALLBACK_PATH, DONE_PAGE};
 pub use opener::{Opener, XdgOpen};
+pub use renewal::{refresh_at, Renewal, TokenHolder};
 
 /// The client id of the desktop app.
 pub const CLIENT_ID: &str = "alora-desktop";
