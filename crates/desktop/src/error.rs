@@ -25,6 +25,9 @@ pub enum AppError {
     Unavailable(String),
     #[error("the demo backend could not start: {0}")]
     Demo(String),
+    /// Signing in through the browser did not give tokens.
+    #[error(transparent)]
+    SignIn(#[from] crate::signin::SignInError),
     #[error("Alora Tray is not running")]
     NotRunning,
     #[error("talking to the running instance failed: {0}")]
@@ -46,6 +49,7 @@ impl AppError {
             AppError::Keyring(_) => "keyring",
             AppError::Unavailable(_) => "unavailable",
             AppError::Demo(_) => "demo",
+            AppError::SignIn(e) => e.code(),
             AppError::NotRunning => "not_running",
             AppError::Forward(_) => "forward",
             AppError::Remote { code, .. } => code,

@@ -8,4 +8,5 @@ pub mod forwarded;
 pub mod input;
 mod requests;
 pub mod shell;
+mod signin;
 pub mod state;

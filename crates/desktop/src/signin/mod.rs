@@ -57,6 +57,21 @@ pub enum SignInError {
     Listen(String),
 }
 
+impl SignInError {
+    /// The code the UI tells these apart by (`sign_in_no_endpoints` shows the paste field).
+    pub fn code(&self) -> &'static str {
+        match self {
+            SignInError::NoEndpoints => "sign_in_no_endpoints",
+            SignInError::Denied => "sign_in_denied",
+            SignInError::TimedOut(_) => "sign_in_timeout",
+            SignInError::Refused(_) => "sign_in_refused",
+            SignInError::Server(_) => "sign_in_server",
+            SignInError::Open(_) => "sign_in_open",
+            SignInError::Listen(_) => "sign_in_listen",
+        }
+    }
+}
+
 /// What a sign-in or a refresh gives. `Debug` never shows the tokens.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Tokens {
