@@ -9,4 +9,6 @@ pub mod input;
 mod requests;
 pub mod shell;
 mod signin;
+#[cfg(test)]
+mod signin_tests;
 pub mod state;

@@ -12,7 +12,7 @@ mod opener;
 mod renewal;
 
 #[cfg(test)]
-mod signin_tests;
+pub(crate) mod signin_tests;
 
 use std::sync::Arc;
 use std::time::Duration;

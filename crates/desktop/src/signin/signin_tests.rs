@@ -11,7 +11,7 @@ use super::*;
 
 /// What the fake browser does with the authorize URL.
 #[derive(Clone, Copy, PartialEq)]
-enum Acts {
+pub(crate) enum Acts {
     Allow,
     Deny,
     Nothing,
@@ -20,12 +20,12 @@ enum Acts {
 }
 
 /// The pages the fake browser was shown: URL, status, body.
-type Pages = Arc<Mutex<Vec<(String, u16, String)>>>;
+pub(crate) type Pages = Arc<Mutex<Vec<(String, u16, String)>>>;
 
-struct FakeBrowser {
-    acts: Acts,
+pub(crate) struct FakeBrowser {
+    pub(crate) acts: Acts,
     /// The callback URL it was sent to, and the page it got there.
-    seen: Pages,
+    pub(crate) seen: Pages,
 }
 
 impl Opener for FakeBrowser {
