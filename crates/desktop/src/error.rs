@@ -25,9 +25,10 @@ pub enum AppError {
     Unavailable(String),
     #[error("the demo backend could not start: {0}")]
     Demo(String),
-    /// Signing in through the browser did not give tokens.
-    #[error(transparent)]
-    SignIn(#[from] crate::signin::SignInError),
+    /// Signing in through the browser did not give tokens (`code` is `sign_in_*`,
+    /// from `signin::SignInError`).
+    #[error("{message}")]
+    SignIn { code: &'static str, message: String },
     #[error("Alora Tray is not running")]
     NotRunning,
     #[error("talking to the running instance failed: {0}")]
@@ -49,7 +50,7 @@ impl AppError {
             AppError::Keyring(_) => "keyring",
             AppError::Unavailable(_) => "unavailable",
             AppError::Demo(_) => "demo",
-            AppError::SignIn(e) => e.code(),
+            AppError::SignIn { code, .. } => code,
             AppError::NotRunning => "not_running",
             AppError::Forward(_) => "forward",
             AppError::Remote { code, .. } => code,

@@ -46,6 +46,17 @@ impl Core {
         Ok(())
     }
 
+    /// Starts [`Core::sign_in_browser`] without waiting for it (tray menu, `alora-tray
+    /// sign-in`); how it ended is told as a problem.
+    pub fn sign_in_browser_later(&self) {
+        let core = self.clone();
+        self.spawn(async move {
+            if let Err(e) = core.sign_in_browser().await {
+                core.problem(e.body());
+            }
+        });
+    }
+
     async fn keep(&self, tokens: Tokens) -> AppResult<()> {
         if let Some(problem) = self
             .inner

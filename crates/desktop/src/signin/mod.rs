@@ -72,6 +72,15 @@ impl SignInError {
     }
 }
 
+impl From<SignInError> for crate::error::AppError {
+    fn from(e: SignInError) -> Self {
+        crate::error::AppError::SignIn {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
 /// What a sign-in or a refresh gives. `Debug` never shows the tokens.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Tokens {
