@@ -21,6 +21,7 @@ macro_rules! app_commands {
             async reconnect_now() -> AppResult<()>;
             sync leave_demo() -> AppResult<()>;
             async sign_in(token: String) -> AppResult<()>;
+            async sign_in_browser() -> AppResult<()>;
             async sign_out() -> AppResult<()>;
             sync get_settings() -> Settings;
             async update_settings(patch: SettingsPatch) -> AppResult<Settings>;

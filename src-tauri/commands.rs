@@ -66,6 +66,12 @@ pub async fn sign_in(core: Ctx<'_>, token: String) -> AppResult<()> {
     core.sign_in(token).await
 }
 
+/// Signs in through the browser; resolves once the browser has answered (or timed out).
+#[tauri::command]
+pub async fn sign_in_browser(core: Ctx<'_>) -> AppResult<()> {
+    core.sign_in_browser().await
+}
+
 #[tauri::command]
 pub async fn sign_out(core: Ctx<'_>) -> AppResult<()> {
     core.sign_out().await

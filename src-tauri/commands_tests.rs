@@ -57,6 +57,7 @@ fn fixture_stored(overrides: Overrides, stored: Option<Value>) -> Fixture {
     let parts = Backends {
         settings: Box::new(MemoryBackend(Mutex::new(stored))),
         vault: None,
+        opener: Arc::new(alora_desktop::signin::XdgOpen),
         notifier: popups.clone(),
         overrides,
     };

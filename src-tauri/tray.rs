@@ -143,6 +143,7 @@ impl<R: Runtime> Tray<R> {
         let dnd = CheckMenuItem::with_id(app, "dnd", "Do not disturb", true, false, None::<&str>)?;
         let state_line = MenuItem::with_id(app, "state", "Starting…", false, None::<&str>)?;
         let reconnect = MenuItem::with_id(app, "reconnect", "Reconnect now", true, None::<&str>)?;
+        let sign_in = MenuItem::with_id(app, "sign-in", "Sign in…", true, None::<&str>)?;
         let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
         let sep = || PredefinedMenuItem::separator(app);
         let menu = Menu::with_items(
@@ -155,6 +156,7 @@ impl<R: Runtime> Tray<R> {
                 &sep()?,
                 &state_line,
                 &reconnect,
+                &sign_in,
                 &sep()?,
                 &quit,
             ],
@@ -255,6 +257,10 @@ fn on_menu_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
                 core.set_dnd(on).await
             }
             "reconnect" => core.reconnect_now().await,
+            "sign-in" => {
+                core.sign_in_browser_later();
+                Ok(())
+            }
             "quit" => {
                 core.shell().quit();
                 Ok(())

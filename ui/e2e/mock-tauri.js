@@ -211,6 +211,11 @@
       mock.snapshot.signedIn = true;
       return null;
     },
+    sign_in_browser: () => {
+      if (mock.signInBrowserError) throw mock.signInBrowserError;
+      mock.snapshot.signedIn = true;
+      return null;
+    },
     sign_out: () => {
       mock.snapshot.signedIn = false;
       setLink({ kind: "authRequired", reason: { kind: "missing" } });

@@ -230,6 +230,7 @@ describe("Alora Tray UI (built, IPC mocked)", () => {
     await page.screenshot({ path: screenshotPath("settings-bottom") });
     await page.getByLabel("Server URL").fill("https://alora.example.com");
     await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText("Advanced: paste an access token").click();
     await page.getByLabel("Access token").fill("eyJhbGciOi.test.token");
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("switch", { name: /Do not disturb/ }).check();
@@ -243,6 +244,30 @@ describe("Alora Tray UI (built, IPC mocked)", () => {
     assert.deepEqual(await mock(page, () => __mock.callsOf("set_dnd")), [{ on: true }]);
     assert.deepEqual(await mock(page, () => __mock.callsOf("sign_in")), [{ token: "eyJhbGciOi.test.token" }]);
     assert.equal(await page.getByLabel("Access token").inputValue(), "");
+  });
+
+  it("account: sign in with the browser first, the paste field when the server has no endpoints", async (t) => {
+    const page = await openUi(t);
+    await mock(page, () => {
+      __mock.signInBrowserError = { code: "sign_in_no_endpoints", message: "this server does not offer sign-in through the browser; paste an access token instead" };
+    });
+    await tab(page, /Settings/).click();
+    await page.getByRole("heading", { name: "Settings" }).waitFor();
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByTestId("signed-in").getByText("Not signed in.").waitFor();
+    const browser = page.getByRole("button", { name: "Sign in with your browser" });
+    await browser.waitFor();
+    assert.equal(await page.getByLabel("Access token").isVisible(), false);
+    await page.screenshot({ path: screenshotPath("settings-sign-in") });
+    await browser.click();
+    await page.getByTestId("sign-in-note").getByText(/paste an access token below/).waitFor();
+    assert.equal(await page.getByLabel("Access token").isVisible(), true);
+    await mock(page, () => {
+      __mock.signInBrowserError = null;
+    });
+    await browser.click();
+    await page.getByTestId("signed-in").getByText(/^Signed in/).waitFor();
+    assert.equal((await mock(page, () => __mock.callsOf("sign_in_browser"))).length, 2);
   });
 
   it("diagnostics: state history with reasons, counters, outbox, version", async (t) => {

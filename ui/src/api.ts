@@ -154,6 +154,8 @@ export const reconnectNow = () => call("reconnect_now");
 /** Restarts the app out of the demo, onto the server saved in settings (the window closes and reopens). */
 export const leaveDemo = () => call("leave_demo");
 export const signIn = (token: string) => call("sign_in", { token });
+/** Opens the browser on the server's sign-in page; resolves when the browser has answered. */
+export const signInBrowser = () => call("sign_in_browser");
 export const signOut = () => call("sign_out");
 export const getSettings = () => call("get_settings");
 export const updateSettings = (patch: SettingsPatch) => call("update_settings", { patch });

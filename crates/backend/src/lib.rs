@@ -17,6 +17,7 @@ mod auth;
 mod handlers;
 mod net;
 mod server;
+mod signin;
 mod store;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -25,6 +26,7 @@ use std::time::Duration;
 pub use auth::{mint_expired_token, mint_token, verify_token, AuthError, Claims};
 pub use handlers::SILENT_CONVERSATION;
 pub use server::Backend;
+pub use signin::{SignInConfig, DEMO_LOGIN, DEMO_PASSWORD, DESKTOP_CLIENT_ID};
 pub use store::{BackendEvent, Handshakes, Received};
 
 /// How to start a [`Backend`].
@@ -43,6 +45,9 @@ pub struct BackendConfig {
     /// Packets queued per socket before an emit to it is refused (it is
     /// logged, and dropped). Default 128, socketioxide's own.
     pub max_buffer_size: usize,
+    /// The sign-in endpoints (PROTOCOL.md "Signing in from the desktop"); `None` serves a
+    /// backend without them (a pasted token only). Default: on, with the demo user.
+    pub sign_in: Option<SignInConfig>,
 }
 
 impl Default for BackendConfig {
@@ -54,6 +59,7 @@ impl Default for BackendConfig {
             ping_interval: Duration::from_secs(25),
             ping_timeout: Duration::from_secs(20),
             max_buffer_size: 128,
+            sign_in: Some(SignInConfig::default()),
         }
     }
 }
@@ -67,6 +73,7 @@ impl std::fmt::Debug for BackendConfig {
             .field("ping_interval", &self.ping_interval)
             .field("ping_timeout", &self.ping_timeout)
             .field("max_buffer_size", &self.max_buffer_size)
+            .field("sign_in", &self.sign_in)
             .finish()
     }
 }

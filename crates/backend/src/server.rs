@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::auth::{mint_expired_token, mint_token};
 use crate::handlers::{self, emit_to_user, user_room, Args, Ctx};
 use crate::net::{self, KillSwitch, KillableListener};
+use crate::signin::SignIn;
 use crate::store::{BackendEvent, Handshakes, Received, Store};
 use crate::{BackendConfig, BackendError};
 
@@ -32,6 +33,7 @@ struct Inner {
     local: SocketAddr,
     path: String,
     secret: Vec<u8>,
+    sign_in: Option<SignIn>,
     switch: KillSwitch,
     graceful: CancellationToken,
     task: Mutex<Option<JoinHandle<()>>>,
@@ -74,9 +76,14 @@ impl Backend {
             .with_state(ctx.clone())
             .build_layer();
         handlers::install(&io);
-        let app = axum::Router::new()
-            .route("/health", get(|| async { "ok" }))
-            .layer(layer);
+        let sign_in = cfg
+            .sign_in
+            .map(|c| SignIn::new(c, ctx.secret.clone(), format!("http://{local}")));
+        let mut app = axum::Router::new().route("/health", get(|| async { "ok" }));
+        if let Some(s) = &sign_in {
+            app = app.merge(s.routes());
+        }
+        let app = app.layer(layer);
         let switch = KillSwitch::new();
         let graceful = CancellationToken::new();
         let serve = axum::serve(KillableListener::new(listener, switch.clone()), app)
@@ -94,6 +101,7 @@ impl Backend {
                 local,
                 path: cfg.path,
                 secret: cfg.secret,
+                sign_in,
                 switch,
                 graceful,
                 task: Mutex::new(Some(task)),
@@ -134,6 +142,18 @@ impl Backend {
     /// A well-signed JWT for `user_id` whose `exp` is an hour in the past.
     pub fn expired_token_for(&self, user_id: &str) -> String {
         mint_expired_token(&self.inner.secret, user_id)
+    }
+
+    /// Whether the sign-in endpoints are served.
+    pub fn has_sign_in(&self) -> bool {
+        self.inner.sign_in.is_some()
+    }
+
+    /// Forgets every refresh token handed out, so that the next refresh is refused.
+    pub fn revoke_refresh_tokens(&self) {
+        if let Some(s) = &self.inner.sign_in {
+            s.revoke_refresh_tokens();
+        }
     }
 
     /// Emits `event` to every socket of `user_id` (room `user:<id>`), kept for catch-up.

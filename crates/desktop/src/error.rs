@@ -25,6 +25,10 @@ pub enum AppError {
     Unavailable(String),
     #[error("the demo backend could not start: {0}")]
     Demo(String),
+    /// Signing in through the browser did not give tokens (`code` is `sign_in_*`,
+    /// from `signin::SignInError`).
+    #[error("{message}")]
+    SignIn { code: &'static str, message: String },
     #[error("Alora Tray is not running")]
     NotRunning,
     #[error("talking to the running instance failed: {0}")]
@@ -46,6 +50,7 @@ impl AppError {
             AppError::Keyring(_) => "keyring",
             AppError::Unavailable(_) => "unavailable",
             AppError::Demo(_) => "demo",
+            AppError::SignIn { code, .. } => code,
             AppError::NotRunning => "not_running",
             AppError::Forward(_) => "forward",
             AppError::Remote { code, .. } => code,

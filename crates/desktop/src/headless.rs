@@ -61,6 +61,7 @@ pub async fn desktop_core(
         settings,
         vault: Some(Arc::new(OsKeyring)),
         notifier: Arc::new(notifier.clone()),
+        opener: Arc::new(crate::signin::XdgOpen),
         overrides,
     };
     let (core, events) = Core::start(backends).await?;

@@ -31,3 +31,4 @@ pub mod pipeline;
 pub mod places;
 pub mod platform;
 pub mod settings;
+pub mod signin;

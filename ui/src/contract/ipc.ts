@@ -11,6 +11,7 @@ export type Commands = {
   reconnect_now: { args: {}; returns: null };
   leave_demo: { args: {}; returns: null };
   sign_in: { args: { token: string }; returns: null };
+  sign_in_browser: { args: {}; returns: null };
   sign_out: { args: {}; returns: null };
   get_settings: { args: {}; returns: Settings };
   update_settings: { args: { patch: SettingsPatch }; returns: Settings };
@@ -43,6 +44,7 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "reconnect_now",
   "leave_demo",
   "sign_in",
+  "sign_in_browser",
   "sign_out",
   "get_settings",
   "update_settings",

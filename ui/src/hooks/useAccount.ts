@@ -1,13 +1,16 @@
-// The account's commands for the Settings view: sign in with a token, sign
-// out, leave the demo. A failure becomes a toast; each says whether it worked.
+// The account's commands for the Settings view: sign in through the browser
+// or with a token, sign out, leave the demo. A failure becomes a toast; each says whether it worked.
 
 import { useMemo } from "react";
 import { useAlora } from "../AloraProvider";
 import * as api from "../api";
+import { ApiError } from "../api";
 
 export type UseAccount = {
   /** True once the app took the token. */
   signIn: (token: string) => Promise<boolean>;
+  /** "ok", or the error's code (`sign_in_no_endpoints`: the server wants a pasted token). */
+  signInBrowser: () => Promise<string>;
   /** Signs out, then reads the app's state again. */
   signOut: () => Promise<void>;
   /** Restarts the app out of the demo; false when it refused (the window stays). */
@@ -25,6 +28,15 @@ export function useAccount(): UseAccount {
         } catch (err) {
           actions.reportError(err, "Couldn't sign in");
           return false;
+        }
+      },
+      signInBrowser: async () => {
+        try {
+          await api.signInBrowser();
+          return "ok";
+        } catch (err) {
+          actions.reportError(err, "Couldn't sign in through the browser");
+          return ApiError.from(err).code;
         }
       },
       signOut: async () => {

@@ -164,7 +164,26 @@ function Account() {
   const account = useAccount();
   const [token, setToken] = useState("");
   const [busy, setBusy] = useState(false);
+  const [advanced, setAdvanced] = useState(false);
+  const [browserNote, setBrowserNote] = useState("");
   const snap = state.app;
+  const signInBrowser = async () => {
+    setBusy(true);
+    setBrowserNote("Finish signing in in your browser…");
+    try {
+      const result = await account.signInBrowser();
+      if (result === "ok") setBrowserNote("Signed in.");
+      else if (result === "sign_in_no_endpoints") {
+        setBrowserNote("This server does not offer sign-in through the browser: paste an access token below.");
+        setAdvanced(true);
+      } else if (result === "sign_in_timeout") setBrowserNote("No answer from the browser. Try again.");
+      else if (result === "sign_in_denied") setBrowserNote("Sign-in was denied in the browser.");
+      else setBrowserNote("");
+    } finally {
+      setBusy(false);
+      await actions.refreshSnapshot();
+    }
+  };
   const signIn = async (e: FormEvent) => {
     e.preventDefault();
     if (!token.trim()) return;
@@ -190,6 +209,20 @@ function Account() {
             ? "The token is stored in the system keyring."
             : ""}
       </p>
+      {!snap?.signedIn && (
+        <div className="row">
+          <button type="button" className="btn btn-primary" data-testid="sign-in-browser" disabled={busy} onClick={() => void signInBrowser()}>
+            Sign in with your browser
+          </button>
+        </div>
+      )}
+      {browserNote && (
+        <p className="small" role="status" data-testid="sign-in-note">
+          {browserNote}
+        </p>
+      )}
+      <details open={advanced} onToggle={(e) => setAdvanced((e.target as HTMLDetailsElement).open)}>
+        <summary>Advanced: paste an access token</summary>
       <form className="inline-form" onSubmit={signIn}>
         <label className="grow">
           <span className="sr-only">Access token</span>
@@ -205,6 +238,7 @@ function Account() {
           Sign in
         </button>
       </form>
+      </details>
       {snap?.signedIn && (
         <div className="row">
           <button type="button" className="btn btn-danger" onClick={() => void signOut()}>

@@ -51,6 +51,11 @@ impl Core {
                 self.shell().open(None)?;
                 Value::Null
             }
+            Forward::SignIn => {
+                // The browser may take minutes: the caller is not kept waiting.
+                self.sign_in_browser_later();
+                Value::Null
+            }
             Forward::Reconnect => {
                 self.reconnect_now().await?;
                 Value::Null
@@ -73,6 +78,7 @@ fn request_name(request: &Forward) -> &'static str {
         Forward::Status { .. } => "status",
         Forward::Send { .. } => "send",
         Forward::Open => "open",
+        Forward::SignIn => "sign-in",
         Forward::Reconnect => "reconnect",
         Forward::Dnd { .. } => "dnd",
         Forward::Quit => "quit",

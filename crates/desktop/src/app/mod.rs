@@ -11,4 +11,7 @@ pub mod input;
 mod report;
 mod requests;
 pub mod shell;
+mod signin;
+#[cfg(test)]
+mod signin_tests;
 pub mod state;

@@ -56,13 +56,18 @@ impl Core {
         if let Some(problem) = self.inner.secrets.store(token).await? {
             self.problem(problem);
         }
-        self.connect().await
+        self.connect().await?;
+        self.start_renewal();
+        Ok(())
     }
 
+    /// Forgets both tokens (the protocol offers no revocation) and says so.
     pub async fn sign_out(&self) -> AppResult<()> {
+        self.stop_renewal();
         if let Some(problem) = self.inner.secrets.clear().await? {
             self.problem(problem);
         }
+        tracing::info!("signed out: the tokens are forgotten here and in the keyring");
         if !self.inner.demo_mode {
             self.inner.link.set_token(None).await?;
         }

@@ -22,6 +22,7 @@ use crate::notifications::notifier::Notifier;
 use crate::platform::linux::wakeups::Wakeups;
 use crate::settings::secrets::{Secrets, TokenVault};
 use crate::settings::{Overrides, SettingsBackend, SettingsStore};
+use crate::signin::{Opener, Renewal};
 
 /// How many link state changes diagnostics keep.
 const STATE_HISTORY: usize = 50;
@@ -34,6 +35,8 @@ pub struct Backends {
     /// `None`: no keyring at all (memory only).
     pub vault: Option<Arc<dyn TokenVault>>,
     pub notifier: Arc<dyn Notifier>,
+    /// Shows the sign-in page in the user's browser.
+    pub opener: Arc<dyn Opener>,
     pub overrides: Overrides,
 }
 
@@ -56,6 +59,11 @@ pub(in crate::app) struct Inner {
     pub(in crate::app) settings: SettingsStore,
     pub(in crate::app) secrets: Secrets,
     pub(in crate::app) notifier: Arc<dyn Notifier>,
+    pub(in crate::app) opener: Arc<dyn Opener>,
+    /// Renews the signed-in tokens; replaced at each sign-in, dropped at sign out.
+    pub(in crate::app) renewal: Mutex<Option<Renewal>>,
+    /// The one "Sign in again" told per sign-in.
+    pub(in crate::app) told_sign_in_again: std::sync::atomic::AtomicBool,
     pub(in crate::app) shell: RwLock<Arc<dyn Shell>>,
     pub(in crate::app) inbox: Mutex<Inbox>,
     /// Storage problems found at start, for the first window that asks.
@@ -129,6 +137,9 @@ impl Core {
                 settings,
                 secrets,
                 notifier: backends.notifier,
+                opener: backends.opener,
+                renewal: Mutex::new(None),
+                told_sign_in_again: std::sync::atomic::AtomicBool::new(false),
                 shell: RwLock::new(Arc::new(NoShell)),
                 inbox: Mutex::new(history),
                 startup_problems: Mutex::new(problems),
@@ -151,6 +162,9 @@ impl Core {
         }
         if let Err(e) = core.connect().await {
             tracing::warn!(error = %e, "not connecting yet");
+        }
+        if !demo_mode {
+            core.start_renewal();
         }
         Ok((core, input))
     }

@@ -59,6 +59,7 @@ async fn core(location: Location) -> (Core, Arc<Seen>) {
         settings: Box::new(MemoryBackend::default()),
         vault: None,
         notifier: Arc::new(seen.clone()),
+        opener: Arc::new(crate::signin::XdgOpen),
         overrides: Overrides {
             server_url: Some("http://127.0.0.1:9".into()),
             ..Overrides::default()

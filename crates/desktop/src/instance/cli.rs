@@ -91,6 +91,8 @@ pub enum Command {
     },
     /// Open the window.
     Open,
+    /// Sign in through the browser (the running instance opens it).
+    SignIn,
     /// Reconnect now, skipping the backoff wait.
     Reconnect,
     /// Do not disturb on or off.
@@ -106,6 +108,7 @@ pub enum Forward {
     Status { status: UserStatus },
     Send { event: String, payload: Value },
     Open,
+    SignIn,
     Reconnect,
     Dnd { on: bool },
     Quit,
@@ -223,6 +226,7 @@ impl Command {
                 }
             }
             Command::Open => Forward::Open,
+            Command::SignIn => Forward::SignIn,
             Command::Reconnect => Forward::Reconnect,
             Command::Dnd { state } => Forward::Dnd {
                 on: *state == OnOff::On,

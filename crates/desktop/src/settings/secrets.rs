@@ -1,7 +1,8 @@
-//! The token: in the OS keyring (Secret Service through the `keyring` crate)
-//! when one answers, otherwise in memory only, and said so. The token is
-//! never logged: `Secrets`' Debug shows only whether there is one. (A token
-//! for one run comes in through `token_input`.)
+//! The tokens (the access token and, after a browser sign-in, the refresh
+//! token): in the OS keyring (Secret Service through the `keyring` crate)
+//! when one answers, otherwise in memory only, and said so. They are never
+//! logged: `Secrets`' Debug shows only whether there are some. (A token for
+//! one run comes in through `token_input`.)
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -10,15 +11,31 @@ use crate::error::{AppError, AppResult};
 use crate::models::{KeyringMode, Problem};
 
 const SERVICE: &str = crate::app_id::APP_ID;
-const ACCOUNT: &str = "token";
+/// Which secret a keyring call is about; each is its own keyring entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// The JWT the socket sends (account `token`, as before sign-in existed).
+    Access,
+    /// The refresh token (account `refresh_token`).
+    Refresh,
+}
+
+impl Slot {
+    fn account(self) -> &'static str {
+        match self {
+            Slot::Access => "token",
+            Slot::Refresh => "refresh_token",
+        }
+    }
+}
 /// A keyring that does not answer in this time is treated as absent.
 const KEYRING_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Where a token can be kept across runs. Blocking calls (D-Bus).
 pub trait TokenVault: Send + Sync + 'static {
-    fn get(&self) -> Result<Option<String>, String>;
-    fn set(&self, token: &str) -> Result<(), String>;
-    fn delete(&self) -> Result<(), String>;
+    fn get(&self, slot: Slot) -> Result<Option<String>, String>;
+    fn set(&self, slot: Slot, secret: &str) -> Result<(), String>;
+    fn delete(&self, slot: Slot) -> Result<(), String>;
 }
 
 /// The OS keyring.
@@ -26,26 +43,26 @@ pub trait TokenVault: Send + Sync + 'static {
 pub struct OsKeyring;
 
 impl OsKeyring {
-    fn entry() -> Result<keyring::Entry, String> {
-        keyring::Entry::new(SERVICE, ACCOUNT).map_err(|e| e.to_string())
+    fn entry(slot: Slot) -> Result<keyring::Entry, String> {
+        keyring::Entry::new(SERVICE, slot.account()).map_err(|e| e.to_string())
     }
 }
 
 impl TokenVault for OsKeyring {
-    fn get(&self) -> Result<Option<String>, String> {
-        match Self::entry()?.get_password() {
+    fn get(&self, slot: Slot) -> Result<Option<String>, String> {
+        match Self::entry(slot)?.get_password() {
             Ok(t) => Ok(Some(t)),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(e.to_string()),
         }
     }
-    fn set(&self, token: &str) -> Result<(), String> {
-        Self::entry()?
-            .set_password(token)
+    fn set(&self, slot: Slot, secret: &str) -> Result<(), String> {
+        Self::entry(slot)?
+            .set_password(secret)
             .map_err(|e| e.to_string())
     }
-    fn delete(&self) -> Result<(), String> {
-        match Self::entry()?.delete_credential() {
+    fn delete(&self, slot: Slot) -> Result<(), String> {
+        match Self::entry(slot)?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(e.to_string()),
         }
@@ -56,6 +73,7 @@ pub struct Secrets {
     /// `None` once the keyring is known not to work: memory only.
     vault: Mutex<Option<Arc<dyn TokenVault>>>,
     token: Mutex<Option<String>>,
+    refresh: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -63,6 +81,7 @@ impl std::fmt::Debug for Secrets {
         f.debug_struct("Secrets")
             .field("keyring", &self.mode())
             .field("token", &self.token().map(|_| "<redacted>"))
+            .field("refresh", &self.refresh_token().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -86,27 +105,35 @@ impl Secrets {
         vault: Option<Arc<dyn TokenVault>>,
         override_token: Option<String>,
     ) -> (Self, Option<Problem>) {
-        let (vault, stored, problem) = match vault {
-            None => (None, None, None),
+        let (vault, stored, refresh, problem) = match vault {
+            None => (None, None, None, None),
             Some(v) => {
                 let probe = v.clone();
-                match blocking(move || probe.get()).await {
-                    Ok(t) => (Some(v), t, None),
+                let both = move || Ok((probe.get(Slot::Access)?, probe.get(Slot::Refresh)?));
+                match blocking(both).await {
+                    Ok((t, r)) => (Some(v), t, r, None),
                     Err(e) => {
                         tracing::warn!(error = %e, "no OS keyring: the token is kept in memory only");
                         let p = Problem::new(
                             "keyring_unavailable",
                             format!("No keyring answers ({e}); the token is kept in memory only."),
                         );
-                        (None, None, Some(p))
+                        (None, None, None, Some(p))
                     }
                 }
             }
+        };
+        // A token given for this run has no refresh token of its own.
+        let refresh = if override_token.is_some() {
+            None
+        } else {
+            refresh
         };
         let token = override_token.or(stored);
         let secrets = Secrets {
             vault: Mutex::new(vault),
             token: Mutex::new(token),
+            refresh: Mutex::new(refresh),
         };
         (secrets, problem)
     }
@@ -121,6 +148,13 @@ impl Secrets {
 
     pub fn token(&self) -> Option<String> {
         self.token
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn refresh_token(&self) -> Option<String> {
+        self.refresh
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
@@ -149,29 +183,52 @@ impl Secrets {
 
     /// Keeps the token for this run, and in the keyring when there is one.
     /// `Ok(Some(problem))`: kept, but in memory only from now on.
+    /// A pasted token has no refresh token: one left from a sign-in is forgotten.
     pub async fn store(&self, token: String) -> AppResult<Option<Problem>> {
+        self.store_tokens(token, None).await
+    }
+
+    /// Keeps an access token and its refresh token. The new refresh token is
+    /// written (over the old entry) before the access token, so that a cut
+    /// between the two leaves a refresh token that still works.
+    pub async fn store_tokens(
+        &self,
+        token: String,
+        refresh: Option<String>,
+    ) -> AppResult<Option<Problem>> {
         let token = token.trim().to_owned();
         if token.is_empty() {
             return Err(AppError::InvalidInput("the token is empty".into()));
         }
+        *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = refresh.clone();
         *self.token.lock().unwrap_or_else(PoisonError::into_inner) = Some(token.clone());
         match self.vault() {
-            Some(v) => Ok(blocking(move || v.set(&token))
-                .await
-                .err()
-                .map(|e| self.give_up_on_keyring(&e))),
+            Some(v) => Ok(blocking(move || {
+                match &refresh {
+                    Some(r) => v.set(Slot::Refresh, r)?,
+                    None => v.delete(Slot::Refresh)?,
+                }
+                v.set(Slot::Access, &token)
+            })
+            .await
+            .err()
+            .map(|e| self.give_up_on_keyring(&e))),
             None => Ok(None),
         }
     }
 
-    /// Forgets the token, here and in the keyring.
+    /// Forgets both tokens, here and in the keyring.
     pub async fn clear(&self) -> AppResult<Option<Problem>> {
         *self.token.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = None;
         match self.vault() {
-            Some(v) => Ok(blocking(move || v.delete())
-                .await
-                .err()
-                .map(|e| self.give_up_on_keyring(&e))),
+            Some(v) => Ok(blocking(move || {
+                v.delete(Slot::Access)?;
+                v.delete(Slot::Refresh)
+            })
+            .await
+            .err()
+            .map(|e| self.give_up_on_keyring(&e))),
             None => Ok(None),
         }
     }
@@ -183,13 +240,13 @@ mod tests {
 
     struct Broken;
     impl TokenVault for Broken {
-        fn get(&self) -> Result<Option<String>, String> {
+        fn get(&self, _: Slot) -> Result<Option<String>, String> {
             Err("no secret service".into())
         }
-        fn set(&self, _: &str) -> Result<(), String> {
+        fn set(&self, _: Slot, _: &str) -> Result<(), String> {
             Err("no".into())
         }
-        fn delete(&self) -> Result<(), String> {
+        fn delete(&self, _: Slot) -> Result<(), String> {
             Err("no".into())
         }
     }
@@ -197,15 +254,68 @@ mod tests {
     /// Reads work, writes fail: a Secret Service with no default collection.
     struct ReadOnly;
     impl TokenVault for ReadOnly {
-        fn get(&self) -> Result<Option<String>, String> {
+        fn get(&self, _: Slot) -> Result<Option<String>, String> {
             Ok(None)
         }
-        fn set(&self, _: &str) -> Result<(), String> {
+        fn set(&self, _: Slot, _: &str) -> Result<(), String> {
             Err("result not returned from SS API".into())
         }
-        fn delete(&self) -> Result<(), String> {
+        fn delete(&self, _: Slot) -> Result<(), String> {
             Ok(())
         }
+    }
+
+    /// A keyring in memory that records the order of its writes.
+    #[derive(Default)]
+    struct Recording(Mutex<Vec<(Slot, Option<String>)>>);
+    impl TokenVault for Recording {
+        fn get(&self, slot: Slot) -> Result<Option<String>, String> {
+            let log = self.0.lock().unwrap();
+            Ok(log
+                .iter()
+                .rev()
+                .find(|(s, _)| *s == slot)
+                .and_then(|(_, v)| v.clone()))
+        }
+        fn set(&self, slot: Slot, secret: &str) -> Result<(), String> {
+            self.0.lock().unwrap().push((slot, Some(secret.to_owned())));
+            Ok(())
+        }
+        fn delete(&self, slot: Slot) -> Result<(), String> {
+            self.0.lock().unwrap().push((slot, None));
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_rotated_refresh_token_is_written_first_and_sign_out_forgets_both() {
+        let vault = Arc::new(Recording::default());
+        let (s, _) = Secrets::open(Some(vault.clone()), None).await;
+        s.store_tokens("a1".into(), Some("r1".into()))
+            .await
+            .unwrap();
+        s.store_tokens("a2".into(), Some("r2".into()))
+            .await
+            .unwrap();
+        let log = vault.0.lock().unwrap().clone();
+        let r2 = log
+            .iter()
+            .position(|e| *e == (Slot::Refresh, Some("r2".into())));
+        let a2 = log
+            .iter()
+            .position(|e| *e == (Slot::Access, Some("a2".into())));
+        assert!(r2.is_some() && r2 < a2, "{log:?}");
+        let (again, _) = Secrets::open(Some(vault.clone()), None).await;
+        assert_eq!(again.refresh_token().as_deref(), Some("r2"));
+        assert!(!format!("{again:?}").contains("r2"));
+        // A pasted token carries no refresh token: the old one goes.
+        again.store("pasted".into()).await.unwrap();
+        assert_eq!(vault.get(Slot::Refresh).unwrap(), None);
+        again.clear().await.unwrap();
+        assert_eq!(
+            (vault.get(Slot::Access).unwrap(), again.refresh_token()),
+            (None, None)
+        );
     }
 
     #[tokio::test]
