@@ -210,7 +210,7 @@ pub async fn start(kind: Kind, options: NodeOptions) -> AnyServer {
             if let Some(ms) = options.ping_timeout_ms {
                 config.ping_timeout = Duration::from_millis(ms);
             }
-            AnyServer::Embedded(EmbeddedServer::start(config).await)
+            AnyServer::Embedded(Box::new(EmbeddedServer::start(config).await))
         }
         Kind::Node => AnyServer::Node(Box::new(NodeServer::start(options).await)),
     }
@@ -262,7 +262,7 @@ pub(crate) async fn poll_received(
 #[derive(Debug)]
 pub enum AnyServer {
     /// The embedded backend.
-    Embedded(EmbeddedServer),
+    Embedded(Box<EmbeddedServer>),
     /// The Node server.
     Node(Box<NodeServer>),
 }
