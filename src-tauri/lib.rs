@@ -193,7 +193,6 @@ pub fn run(
     // id on the session bus, and a second instance there (the tests run
     // several side by side) would hand itself over to the first and exit.
     gtk::glib::set_prgname(Some(alora_desktop::app_id::APP_ID));
-    gtk::glib::set_application_name("Alora");
     let listener = std::sync::Mutex::new(Some(listener));
     let app = builder(tauri::Builder::default())
         .setup(move |app| {

@@ -165,8 +165,23 @@ impl Core {
         lock(&self.inner.answered).note(booking)
     }
 
-    /// Items read elsewhere (another device, the window): marked read here
-    /// and their popups withdrawn.
+    /// The popups about these items withdrawn (they were read in the
+    /// window): nothing else, since the window marked them already and a
+    /// flood must not wait on more history work.
+    pub fn withdraw_popups(&self, targets: Vec<Target>) {
+        if targets.is_empty() {
+            return;
+        }
+        let notifier = self.notifier();
+        self.spawn(async move {
+            for target in targets {
+                notifier.withdraw(target).await;
+            }
+        });
+    }
+
+    /// Items read on another device: marked read here and their popups
+    /// withdrawn.
     pub fn read_elsewhere(&self, targets: Vec<Target>) {
         let core = self.clone();
         self.spawn(async move {

@@ -239,7 +239,7 @@ impl Core {
         message_ids: Option<Vec<String>>,
     ) -> AppResult<Delivery> {
         let read = Target::new(View::Messages, Some(conversation_id.clone()));
-        self.notifier().withdraw(read).await;
+        self.withdraw_popups(vec![read]);
         self.send(Outgoing::MarkAsRead(MarkAsRead {
             conversation_id,
             message_ids,
@@ -274,7 +274,7 @@ impl Core {
         if changed > 0 {
             self.refresh_tray();
         }
-        self.read_elsewhere(targets);
+        self.withdraw_popups(targets);
         changed
     }
 

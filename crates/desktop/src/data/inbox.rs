@@ -90,9 +90,11 @@ impl Inbox {
 
     /// Where these items lead, for the popups about them.
     pub fn targets_of(&self, ids: &[String]) -> Vec<Target> {
+        let mut seen = std::collections::HashSet::new();
         ids.iter()
             .filter_map(|id| self.store.get(id).ok().flatten())
             .map(|item| item.target)
+            .filter(|target| target.id.is_some() && seen.insert(target.clone()))
             .collect()
     }
 
