@@ -23,16 +23,22 @@ export const immediate: Schedule = (notify) => notify();
 /** About a frame. */
 const FRAME_MS = 16;
 
-/** The first change after a quiet spell is told at once (in a task of its
- * own), the rest of a burst at most once a frame. */
+/** The first change after a quiet spell is told at once (a click shows its
+ * effect in the same task: a controlled input never flickers back), the
+ * rest of a burst at most once a frame. */
 export function frameThrottled(): Schedule {
   let last = -Infinity;
   return (notify) => {
-    const wait = Math.max(0, last + FRAME_MS - Date.now());
+    const now = Date.now();
+    if (now - last >= FRAME_MS) {
+      last = now;
+      notify();
+      return;
+    }
     setTimeout(() => {
       last = Date.now();
       notify();
-    }, wait);
+    }, last + FRAME_MS - now);
   };
 }
 
