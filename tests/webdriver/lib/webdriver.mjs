@@ -100,8 +100,17 @@ export class Session {
     return waitFor(`an element matching ${css}`, () => this.find(css), opts);
   }
 
-  click(element) {
-    return this.cmd("POST", `/element/${element}/click`, {});
+  /** A toast sliding in can cover the element for a moment: tried again
+   * for up to 3 s while the click is intercepted, then the error stands. */
+  async click(element) {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await this.cmd("POST", `/element/${element}/click`, {});
+      } catch (e) {
+        if (tries >= 10 || e?.code !== "element click intercepted") throw e;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
   }
 
   type(element, text) {
