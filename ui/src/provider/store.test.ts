@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { initialState, reducer, type Action, type State } from "../state";
-import { createStore, systemStamps } from "./store";
+import { createStore, frameThrottled, immediate, systemStamps } from "./store";
 
 describe("the store", () => {
   it("reduces each action once, and its state is current right after dispatch", () => {
@@ -9,7 +9,7 @@ describe("the store", () => {
       seen.push(a);
       return reducer(s, a);
     };
-    const store = createStore(counting, initialState);
+    const store = createStore(counting, initialState, immediate);
     let notified = 0;
     store.subscribe(() => notified++);
     store.dispatch({ type: "malformed" });
@@ -21,7 +21,7 @@ describe("the store", () => {
   });
 
   it("an action that changes nothing keeps the state and tells nobody", () => {
-    const store = createStore(reducer, initialState);
+    const store = createStore(reducer, initialState, immediate);
     let notified = 0;
     const unsubscribe = store.subscribe(() => notified++);
     store.dispatch({ type: "joinResult", conversationId: "nobody", ok: true });
@@ -30,6 +30,27 @@ describe("the store", () => {
     unsubscribe();
     store.dispatch({ type: "malformed" });
     expect(notified).toBe(0);
+  });
+
+  it("tells a flood's changes at most once a frame, the state always current", () => {
+    vi.useFakeTimers();
+    try {
+      const store = createStore(reducer, initialState, frameThrottled());
+      let notified = 0;
+      store.subscribe(() => notified++);
+      for (let i = 0; i < 1000; i++) store.dispatch({ type: "malformed" });
+      expect(store.getState().link.malformed).toBe(1000);
+      expect(notified).toBe(0);
+      vi.advanceTimersByTime(0);
+      expect(notified).toBe(1);
+      for (let i = 0; i < 1000; i++) store.dispatch({ type: "malformed" });
+      vi.advanceTimersByTime(5);
+      expect(notified).toBe(1);
+      vi.advanceTimersByTime(20);
+      expect(notified).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("stamps new ids, and times as ISO strings", () => {

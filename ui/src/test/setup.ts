@@ -4,6 +4,11 @@
 import { cleanup } from "@testing-library/react";
 import { clearMocks } from "@tauri-apps/api/mocks";
 import { afterEach } from "vitest";
+import { immediate, setDefaultSchedule } from "../provider/store";
+
+// Renders follow each dispatch at once, so that a test reads the screen right
+// after an event; the store's own test covers the frame throttle.
+setDefaultSchedule(() => immediate);
 
 afterEach(() => {
   cleanup();
