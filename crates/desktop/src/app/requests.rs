@@ -159,8 +159,14 @@ impl Core {
     }
 
     pub async fn set_dnd(&self, on: bool) -> AppResult<()> {
+        // Off ends "until tomorrow" too: off means popups now.
+        let until = (!on).then(|| crate::models::AttentionPatch {
+            dnd_until: Some(None),
+            ..Default::default()
+        });
         let patch = SettingsPatch {
             dnd: Some(on),
+            attention: until,
             ..SettingsPatch::default()
         };
         self.update_settings(patch).await.map(|_| ())
