@@ -143,7 +143,9 @@ pub struct PopupPrefsPatch {
     pub user_offline: Option<bool>,
 }
 
-pub(crate) fn some_even_if_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+pub(crate) fn some_even_if_null<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
     Option::<String>::deserialize(d).map(Some)
 }
 

@@ -73,7 +73,13 @@ impl Core {
 
     /// The popup goes and comes back in `snooze`'s minutes, also after a
     /// restart. A request's re-alerts wait for it.
-    pub(in crate::app) fn snooze(&self, target: Target, summary: String, body: String, snooze: Snooze) {
+    pub(in crate::app) fn snooze(
+        &self,
+        target: Target,
+        summary: String,
+        body: String,
+        snooze: Snooze,
+    ) {
         let kind = match target.view {
             View::Messages => PopupKind::NewMessage,
             View::Bookings => PopupKind::BookingUpdated,

@@ -98,7 +98,10 @@ mod tests {
         assert!(request.persistent && request.sound.is_some() && !request.transient);
         assert_eq!(request.expire_timeout(), 0);
         let message = loudness(PopupKind::NewMessage, &s);
-        assert_eq!((message.urgency, message.sound), (Urgency::Normal, Some("message-new-instant")));
+        assert_eq!(
+            (message.urgency, message.sound),
+            (Urgency::Normal, Some("message-new-instant"))
+        );
         assert_eq!(message.expire_timeout(), -1);
         let change = loudness(PopupKind::BookingUpdated, &s);
         assert_eq!((change.urgency, change.sound), (Urgency::Normal, None));
@@ -115,6 +118,10 @@ mod tests {
         };
         let request = loudness(PopupKind::BookingRequest, &s);
         assert_eq!(request.sound, None);
-        assert_eq!(request.urgency, Urgency::Critical, "still urgent, only silent");
+        assert_eq!(
+            request.urgency,
+            Urgency::Critical,
+            "still urgent, only silent"
+        );
     }
 }

@@ -77,19 +77,28 @@ pub(crate) mod fake {
     impl FakeClock {
         /// 2026-12-02 at `hh:mm` local, in UTC+1.
         pub fn at(hh: u32, mm: u32) -> Self {
-            let tz = FixedOffset::east_opt(3600).unwrap_or_else(|| FixedOffset::east_opt(0).unwrap());
+            let tz =
+                FixedOffset::east_opt(3600).unwrap_or_else(|| FixedOffset::east_opt(0).unwrap());
             let t = tz.with_ymd_and_hms(2026, 12, 2, hh, mm, 0).single();
-            FakeClock(Mutex::new(t.unwrap_or_else(|| tz.timestamp_opt(0, 0).unwrap())))
+            FakeClock(Mutex::new(
+                t.unwrap_or_else(|| tz.timestamp_opt(0, 0).unwrap()),
+            ))
         }
         pub fn advance(&self, by: Duration) {
-            let mut t = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut t = self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             *t += by;
         }
     }
 
     impl Clock for FakeClock {
         fn now(&self) -> DateTime<FixedOffset> {
-            *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+            *self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
         }
     }
 }

@@ -104,12 +104,22 @@ mod tests {
         let t0 = Utc::now();
         let mut a = OfflineAlarm::default();
         assert_eq!(a.on_state(&reconnecting(), t0), None);
-        assert_eq!(a.on_tick(t0 + Duration::seconds(30), GRACE, false), None, "30 s: no alarm");
+        assert_eq!(
+            a.on_tick(t0 + Duration::seconds(30), GRACE, false),
+            None,
+            "30 s: no alarm"
+        );
         assert_eq!(a.due(GRACE), Some(t0 + GRACE));
-        assert_eq!(a.on_tick(t0 + GRACE, GRACE, false), Some(Alarm::RaiseOffline));
+        assert_eq!(
+            a.on_tick(t0 + GRACE, GRACE, false),
+            Some(Alarm::RaiseOffline)
+        );
         assert_eq!(a.on_tick(t0 + GRACE * 3, GRACE, false), None, "once");
         assert_eq!(a.on_state(&reconnecting(), t0 + GRACE * 3), None);
-        assert_eq!(a.on_state(&connected(), t0 + GRACE * 4), Some(Alarm::Withdraw));
+        assert_eq!(
+            a.on_state(&connected(), t0 + GRACE * 4),
+            Some(Alarm::Withdraw)
+        );
         assert_eq!(a.due(GRACE), None);
     }
 
@@ -124,7 +134,11 @@ mod tests {
             assert_eq!(a.on_state(&connected(), t), None);
             t += Duration::seconds(1);
         }
-        assert_eq!(a.on_tick(t + GRACE * 10, GRACE, false), None, "up: nothing due");
+        assert_eq!(
+            a.on_tick(t + GRACE * 10, GRACE, false),
+            None,
+            "up: nothing due"
+        );
     }
 
     #[test]
@@ -133,11 +147,17 @@ mod tests {
         let mut a = OfflineAlarm::default();
         a.on_state(&reconnecting(), t0);
         assert_eq!(a.on_tick(t0 + GRACE * 2, GRACE, true), None, "quiet");
-        assert_eq!(a.on_tick(t0 + GRACE * 3, GRACE, false), Some(Alarm::RaiseOffline));
+        assert_eq!(
+            a.on_tick(t0 + GRACE * 3, GRACE, false),
+            Some(Alarm::RaiseOffline)
+        );
         let signed_out = LinkState::AuthRequired {
             reason: AuthReason::Missing,
         };
-        assert_eq!(a.on_state(&signed_out, t0 + GRACE * 4), Some(Alarm::Withdraw));
+        assert_eq!(
+            a.on_state(&signed_out, t0 + GRACE * 4),
+            Some(Alarm::Withdraw)
+        );
         assert_eq!(a.on_tick(t0 + GRACE * 9, GRACE, false), None);
     }
 
@@ -151,8 +171,16 @@ mod tests {
         assert_eq!(a.on_state(&expired, t0), Some(Alarm::RaiseSignIn));
         assert_eq!(a.on_state(&reconnecting(), t0), None);
         assert_eq!(a.on_state(&expired, t0), None, "once");
-        assert_eq!(a.on_tick(t0 + GRACE * 5, GRACE, false), None, "no offline alarm on top");
+        assert_eq!(
+            a.on_tick(t0 + GRACE * 5, GRACE, false),
+            None,
+            "no offline alarm on top"
+        );
         assert_eq!(a.on_state(&connected(), t0), Some(Alarm::Withdraw));
-        assert_eq!(a.on_state(&expired, t0), Some(Alarm::RaiseSignIn), "again after a sign-in");
+        assert_eq!(
+            a.on_state(&expired, t0),
+            Some(Alarm::RaiseSignIn),
+            "again after a sign-in"
+        );
     }
 }

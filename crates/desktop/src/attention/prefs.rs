@@ -133,10 +133,16 @@ impl AttentionPatch {
     /// Refuses what the rules could not read, before anything is stored.
     pub fn check(&self) -> AppResult<()> {
         let bad = |what: String| Err(AppError::InvalidInput(what));
-        if let Some(m) = self.realert_minutes.filter(|m| !REALERT_MINUTES.contains(m)) {
+        if let Some(m) = self
+            .realert_minutes
+            .filter(|m| !REALERT_MINUTES.contains(m))
+        {
             return bad(format!("re-alerts are 2 to 30 minutes apart, not {m}"));
         }
-        if let Some(m) = self.offline_grace_minutes.filter(|m| !GRACE_MINUTES.contains(m)) {
+        if let Some(m) = self
+            .offline_grace_minutes
+            .filter(|m| !GRACE_MINUTES.contains(m))
+        {
             return bad(format!("the offline alarm waits 1 to 60 minutes, not {m}"));
         }
         if let Some(q) = &self.quiet_hours {

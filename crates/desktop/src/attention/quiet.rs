@@ -30,7 +30,11 @@ pub fn quiet_reason(
 
 fn dnd_until(settings: &Settings) -> Option<DateTime<Utc>> {
     let until = settings.attention.dnd_until.as_deref()?;
-    Some(DateTime::parse_from_rfc3339(until).ok()?.with_timezone(&Utc))
+    Some(
+        DateTime::parse_from_rfc3339(until)
+            .ok()?
+            .with_timezone(&Utc),
+    )
 }
 
 /// Whether `t` is inside the quiet hours: `[from, to)`, across midnight when
@@ -97,7 +101,10 @@ mod tests {
         }
         let day = hours("12:00", "13:00");
         assert!(in_quiet_hours(&day, t("12:30")) && !in_quiet_hours(&day, t("13:00")));
-        assert!(!in_quiet_hours(&hours("10:00", "10:00"), t("10:00")), "empty");
+        assert!(
+            !in_quiet_hours(&hours("10:00", "10:00"), t("10:00")),
+            "empty"
+        );
         let off = QuietHours {
             enabled: false,
             ..q
@@ -110,11 +117,18 @@ mod tests {
         let clock = FakeClock::at(22, 0);
         let mut s = Settings::default();
         assert_eq!(quiet_reason(&s, false, clock.now()), None);
-        assert_eq!(quiet_reason(&s, true, clock.now()), Some(Why::DesktopDoNotDisturb));
+        assert_eq!(
+            quiet_reason(&s, true, clock.now()),
+            Some(Why::DesktopDoNotDisturb)
+        );
         s.attention.quiet_hours = hours("19:00", "08:00");
         assert_eq!(quiet_reason(&s, true, clock.now()), Some(Why::QuietHours));
-        s.attention.dnd_until = Some(until_tomorrow(&s.attention.quiet_hours, clock.now()).to_rfc3339());
-        assert_eq!(quiet_reason(&s, true, clock.now()), Some(Why::DoNotDisturbUntil));
+        s.attention.dnd_until =
+            Some(until_tomorrow(&s.attention.quiet_hours, clock.now()).to_rfc3339());
+        assert_eq!(
+            quiet_reason(&s, true, clock.now()),
+            Some(Why::DoNotDisturbUntil)
+        );
         s.dnd = true;
         assert_eq!(quiet_reason(&s, true, clock.now()), Some(Why::DoNotDisturb));
     }
@@ -126,11 +140,17 @@ mod tests {
         let end = until_tomorrow(&q, evening.now());
         assert_eq!(end - evening.now(), Duration::hours(11));
         let night = FakeClock::at(2, 0);
-        assert_eq!(until_tomorrow(&q, night.now()) - night.now(), Duration::hours(6));
+        assert_eq!(
+            until_tomorrow(&q, night.now()) - night.now(),
+            Duration::hours(6)
+        );
         let mut s = Settings::default();
         s.attention.dnd_until = Some(end.to_rfc3339());
         evening.advance(Duration::hours(11) - Duration::seconds(1));
-        assert_eq!(quiet_reason(&s, false, evening.now()), Some(Why::DoNotDisturbUntil));
+        assert_eq!(
+            quiet_reason(&s, false, evening.now()),
+            Some(Why::DoNotDisturbUntil)
+        );
         evening.advance(Duration::seconds(1));
         assert_eq!(quiet_reason(&s, false, evening.now()), None);
     }

@@ -58,7 +58,11 @@ impl Reminder {
                 _ => "x-alora.snoozed",
             },
             target: self.target.clone(),
-            actions: self.actions.iter().filter_map(|k| PopupAction::from_key(k)).collect(),
+            actions: self
+                .actions
+                .iter()
+                .filter_map(|k| PopupAction::from_key(k))
+                .collect(),
             loudness,
         }
     }

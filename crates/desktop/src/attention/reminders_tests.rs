@@ -49,7 +49,11 @@ fn an_unanswered_request_comes_back_three_times_then_stays_quiet() {
     let t0 = utc_now(&clock);
     r.realert_later(&request("b1"), t0 + Duration::minutes(5));
     r.realert_later(&request("b1"), t0 + Duration::minutes(1));
-    assert_eq!(r.next_due(), Some(t0 + Duration::minutes(5)), "a re-delivery keeps the schedule");
+    assert_eq!(
+        r.next_due(),
+        Some(t0 + Duration::minutes(5)),
+        "a re-delivery keeps the schedule"
+    );
     assert!(tick(&mut r, &due(t0 + Duration::minutes(4)), true).is_empty());
     let mut whys = Vec::new();
     for step in 1..=6 {
@@ -91,7 +95,10 @@ fn an_answer_ends_it_and_quiet_time_holds_it_uncounted() {
     assert_eq!(shown, 3);
     r.realert_later(&request("b3"), t0);
     let read = tick(&mut r, &due(t0 + Duration::hours(1)), false);
-    assert!(read.is_empty() && r.next_due().is_none(), "read meanwhile: done");
+    assert!(
+        read.is_empty() && r.next_due().is_none(),
+        "read meanwhile: done"
+    );
 }
 
 #[test]
@@ -112,8 +119,19 @@ fn the_bypass_lets_requests_through_quiet_time() {
     message.kind = PopupKind::NewMessage;
     message.target = Target::new(View::Messages, Some("c1".into()));
     r.snooze(&message, t0);
-    let held = tick(&mut r, &Due { now: t0 + Duration::minutes(5), ..d }, true);
-    assert!(held.iter().all(|(p, _)| p.kind == PopupKind::BookingRequest), "{held:?}");
+    let held = tick(
+        &mut r,
+        &Due {
+            now: t0 + Duration::minutes(5),
+            ..d
+        },
+        true,
+    );
+    assert!(
+        held.iter()
+            .all(|(p, _)| p.kind == PopupKind::BookingRequest),
+        "{held:?}"
+    );
 }
 
 #[test]
@@ -122,12 +140,22 @@ fn a_snooze_takes_the_place_of_the_re_alert_which_starts_over_after() {
     let mut r = Reminders::default();
     r.realert_later(&request("b1"), t0 + Duration::minutes(5));
     r.snooze(&request("b1"), t0 + Duration::minutes(60));
-    assert!(tick(&mut r, &due(t0 + Duration::minutes(30)), true).is_empty(), "snoozed");
+    assert!(
+        tick(&mut r, &due(t0 + Duration::minutes(30)), true).is_empty(),
+        "snoozed"
+    );
     let back = tick(&mut r, &due(t0 + Duration::minutes(60)), true);
-    assert_eq!(back.iter().map(|(_, w)| *w).collect::<Vec<_>>(), [Why::Snoozed]);
+    assert_eq!(
+        back.iter().map(|(_, w)| *w).collect::<Vec<_>>(),
+        [Why::Snoozed]
+    );
     let mut whys = Vec::new();
     for step in 1..=5 {
-        whys.extend(tick(&mut r, &due(t0 + Duration::minutes(60 + 5 * step)), true).into_iter().map(|(_, w)| w));
+        whys.extend(
+            tick(&mut r, &due(t0 + Duration::minutes(60 + 5 * step)), true)
+                .into_iter()
+                .map(|(_, w)| w),
+        );
     }
     assert_eq!(whys, [Why::Realert; 3]);
     // Re-alerts off in Settings: a request's reminder is dropped.
@@ -150,11 +178,17 @@ fn the_schedule_survives_a_restart_and_a_bad_file() {
     drop(r);
     let mut again = Reminders::load(Some(file.clone()));
     assert!(again.is_waiting(&request("b1").target));
-    assert_eq!(tick(&mut again, &due(t0 + Duration::minutes(5)), true).len(), 1);
+    assert_eq!(
+        tick(&mut again, &due(t0 + Duration::minutes(5)), true).len(),
+        1
+    );
     drop(again);
     let after = Reminders::load(Some(file.clone()));
     assert_eq!(after.list[0].realerts, Some(1), "the count is kept too");
     std::fs::write(&file, b"{not json").unwrap();
-    assert!(Reminders::load(Some(file)).next_due().is_none(), "started over");
+    assert!(
+        Reminders::load(Some(file)).next_due().is_none(),
+        "started over"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }

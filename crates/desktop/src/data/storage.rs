@@ -159,7 +159,11 @@ pub struct Started {
 /// Opens the data and starts the link over its outbox. Needs a tokio runtime.
 pub fn start(location: Location, demo: bool) -> Result<Started, StoreError> {
     let opened = open(location, demo, retention())?;
-    let dir = opened.file.as_deref().and_then(|f| f.parent()).map(|d| d.to_path_buf());
+    let dir = opened
+        .file
+        .as_deref()
+        .and_then(|f| f.parent())
+        .map(|d| d.to_path_buf());
     let mut problems = opened.problems;
     let (link, events) = match Link::spawn_with_store(opened.outbox) {
         Ok(pair) => pair,

@@ -54,6 +54,13 @@ pub struct PopupContext<'a> {
     pub own_user_id: Option<&'a str>,
 }
 
+/// What the rules made of an event that has a popup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decided {
+    Shown(Popup, Why),
+    Held(Popup, Why),
+}
+
 #[derive(Debug, Clone)]
 struct Burst {
     started: Instant,
@@ -173,7 +180,7 @@ impl PopupRules {
         incoming: &Incoming,
         ctx: &PopupContext<'_>,
         now: Instant,
-    ) -> Option<Result<(Popup, Why), (Popup, Why)>> {
+    ) -> Option<Decided> {
         let popup = popup_for(incoming, ctx.sounds)?;
         Some(self.decide_popup(incoming, popup, ctx, now))
     }
@@ -184,14 +191,14 @@ impl PopupRules {
         popup: Popup,
         ctx: &PopupContext<'_>,
         now: Instant,
-    ) -> Result<(Popup, Why), (Popup, Why)> {
+    ) -> Decided {
         if let Some(key) = key_of(incoming) {
             if !self.remember(key) {
-                return Err((popup, Why::Duplicate));
+                return Decided::Held(popup, Why::Duplicate);
             }
         }
         if !ctx.prefs.allows(popup.kind) {
-            return Err((popup, Why::KindOff));
+            return Decided::Held(popup, Why::KindOff);
         }
         let mine = |id: &str| ctx.own_user_id.is_some_and(|u| u == id);
         match incoming {
@@ -200,28 +207,28 @@ impl PopupRules {
                     .focused_conversation
                     .is_some_and(|c| c == m.conversation_id.0);
                 if open {
-                    return Err((popup, Why::Focused));
+                    return Decided::Held(popup, Why::Focused);
                 }
                 if mine(&m.sender_id.0) {
-                    return Err((popup, Why::OwnEcho));
+                    return Decided::Held(popup, Why::OwnEcho);
                 }
             }
             // Our own change, echoed back: we know.
             Incoming::BookingUpdated(b) if b.updated_by.as_ref().is_some_and(|u| mine(&u.0)) => {
-                return Err((popup, Why::OwnEcho))
+                return Decided::Held(popup, Why::OwnEcho)
             }
             _ => {}
         }
         let urgent = popup.kind == PopupKind::BookingRequest;
         if let Some(quiet) = ctx.quiet {
             if !(urgent && ctx.bypass) {
-                return Err((popup, quiet));
+                return Decided::Held(popup, quiet);
             }
-            return Ok((popup, Why::Bypass));
+            return Decided::Shown(popup, Why::Bypass);
         }
         // A booking request is never held back for a summary.
         if urgent {
-            return Ok((popup, Why::Shown));
+            return Decided::Shown(popup, Why::Shown);
         }
         let fresh = || Burst {
             started: now,
@@ -235,16 +242,16 @@ impl PopupRules {
         }
         let in_place = popup.target.id.is_some() && burst.items.contains(&popup.target);
         if in_place {
-            Ok((popup, Why::InPlace))
+            Decided::Shown(popup, Why::InPlace)
         } else if burst.shown < BURST_LIMIT && burst.held == 0 {
             burst.shown += 1;
             if popup.target.id.is_some() {
                 burst.items.insert(popup.target.clone());
             }
-            Ok((popup, Why::Shown))
+            Decided::Shown(popup, Why::Shown)
         } else {
             burst.held += 1;
-            Err((popup, Why::Coalesced))
+            Decided::Held(popup, Why::Coalesced)
         }
     }
 

@@ -38,7 +38,10 @@ fn ctx(prefs: &PopupPrefs) -> PopupContext<'_> {
 impl PopupRules {
     /// The popup shown, if any.
     fn pick(&mut self, incoming: &Incoming, ctx: &PopupContext<'_>, now: Instant) -> Option<Popup> {
-        self.decide(incoming, ctx, now)?.ok().map(|(p, _)| p)
+        match self.decide(incoming, ctx, now)? {
+            Decided::Shown(p, _) => Some(p),
+            Decided::Held(..) => None,
+        }
     }
 }
 
@@ -57,9 +60,7 @@ fn coalesces_a_burst_into_one_summary() {
         .count();
     assert_eq!(shown, BURST_LIMIT);
     // Other types have their own budget.
-    assert!(rules
-        .pick(&msg(1, "c1", "u2"), &ctx(&prefs), t0)
-        .is_some());
+    assert!(rules.pick(&msg(1, "c1", "u2"), &ctx(&prefs), t0).is_some());
     assert!(rules.flush(t0 + Duration::from_secs(1)).is_empty());
     assert_eq!(rules.next_flush(), Some(t0 + BURST_WINDOW));
     // Held-back events keep the burst open: no popup until the summary.
@@ -168,9 +169,7 @@ fn no_popup_for_the_focused_conversation_or_our_own_message() {
         ("New message", "im.received")
     );
     assert_eq!(p.target, Target::new(View::Messages, Some("c2".into())));
-    assert!(rules
-        .pick(&msg(3, "c2", "me"), &ctx(&prefs), now)
-        .is_none());
+    assert!(rules.pick(&msg(3, "c2", "me"), &ctx(&prefs), now).is_none());
 }
 
 #[test]
@@ -197,11 +196,7 @@ fn a_conversations_messages_replace_their_popup_and_cost_no_burst() {
     let t0 = Instant::now();
     // Ten messages of one conversation: each updates its one popup.
     let one = (0..10)
-        .filter(|i| {
-            rules
-                .pick(&msg(*i, "c1", "u2"), &ctx(&prefs), t0)
-                .is_some()
-        })
+        .filter(|i| rules.pick(&msg(*i, "c1", "u2"), &ctx(&prefs), t0).is_some())
         .count();
     assert_eq!(one, 10);
     // Other conversations still have the rest of the budget, then wait.
@@ -229,9 +224,7 @@ fn a_booking_request_offers_accept_and_decline() {
         "bookingUpdated",
         json!({"bookingId": "b9", "status": "pending", "clientName": "Ana"}),
     );
-    let popup = rules
-        .pick(&request, &ctx(&prefs), Instant::now())
-        .unwrap();
+    let popup = rules.pick(&request, &ctx(&prefs), Instant::now()).unwrap();
     assert_eq!(
         popup.actions,
         [
@@ -254,23 +247,36 @@ fn booking_requests_are_urgent_never_coalesced_and_pass_quiet_time_with_the_bypa
             json!({"bookingId": format!("b{i}"), "status": "pending"}),
         )
     };
-    let shown: Vec<Popup> = (0..10).filter_map(|i| rules.pick(&request(i), &ctx(&prefs), t0)).collect();
+    let shown: Vec<Popup> = (0..10)
+        .filter_map(|i| rules.pick(&request(i), &ctx(&prefs), t0))
+        .collect();
     assert_eq!(shown.len(), 10, "a request is never held for a summary");
-    assert!(shown.iter().all(|p| p.kind == PopupKind::BookingRequest && p.loudness == Loudness::ALARM));
+    assert!(shown
+        .iter()
+        .all(|p| p.kind == PopupKind::BookingRequest && p.loudness == Loudness::ALARM));
     let quiet = PopupContext {
         quiet: Some(Why::QuietHours),
         ..ctx(&prefs)
     };
     let held = rules.decide(&request(20), &quiet, t0);
-    assert!(matches!(held, Some(Err((_, Why::QuietHours)))), "{held:?}");
+    assert!(
+        matches!(held, Some(Decided::Held(_, Why::QuietHours))),
+        "{held:?}"
+    );
     let bypass = PopupContext {
         bypass: true,
         ..quiet
     };
     let through = rules.decide(&request(21), &bypass, t0);
-    assert!(matches!(through, Some(Ok((_, Why::Bypass)))), "{through:?}");
+    assert!(
+        matches!(through, Some(Decided::Shown(_, Why::Bypass))),
+        "{through:?}"
+    );
     let message = rules.decide(&msg(5, "c5", "u2"), &bypass, t0);
-    assert!(matches!(message, Some(Err((_, Why::QuietHours)))), "messages wait: {message:?}");
+    assert!(
+        matches!(message, Some(Decided::Held(_, Why::QuietHours))),
+        "messages wait: {message:?}"
+    );
 }
 
 #[test]
@@ -278,22 +284,38 @@ fn each_decision_says_why() {
     let prefs = PopupPrefs::default();
     let mut rules = PopupRules::default();
     let now = Instant::now();
-    let why = |r: Option<Result<(Popup, Why), (Popup, Why)>>| match r {
-        Some(Ok((_, w)) | Err((_, w))) => Some(w),
+    let why = |r: Option<Decided>| match r {
+        Some(Decided::Shown(_, w) | Decided::Held(_, w)) => Some(w),
         None => None,
     };
-    assert_eq!(why(rules.decide(&note(1), &ctx(&prefs), now)), Some(Why::Shown));
-    assert_eq!(why(rules.decide(&note(1), &ctx(&prefs), now)), Some(Why::Duplicate));
-    assert_eq!(why(rules.decide(&msg(1, "c1", "me"), &ctx(&prefs), now)), Some(Why::OwnEcho));
+    assert_eq!(
+        why(rules.decide(&note(1), &ctx(&prefs), now)),
+        Some(Why::Shown)
+    );
+    assert_eq!(
+        why(rules.decide(&note(1), &ctx(&prefs), now)),
+        Some(Why::Duplicate)
+    );
+    assert_eq!(
+        why(rules.decide(&msg(1, "c1", "me"), &ctx(&prefs), now)),
+        Some(Why::OwnEcho)
+    );
     let online = ev("userOnline", json!({"userId": "u9"}));
-    assert_eq!(why(rules.decide(&online, &ctx(&prefs), now)), Some(Why::KindOff));
+    assert_eq!(
+        why(rules.decide(&online, &ctx(&prefs), now)),
+        Some(Why::KindOff)
+    );
     let typing = ev("userTyping", json!({"userId": "u2", "isTyping": true}));
     assert_eq!(why(rules.decide(&typing, &ctx(&prefs), now)), None);
 }
 
 #[test]
 fn the_summary_after_quiet_time_names_each_kind() {
-    let held = HashMap::from([(PopupKind::NewMessage, 3), (PopupKind::BookingRequest, 2), (PopupKind::UserOnline, 0)]);
+    let held = HashMap::from([
+        (PopupKind::NewMessage, 3),
+        (PopupKind::BookingRequest, 2),
+        (PopupKind::UserOnline, 0),
+    ]);
     let p = while_quiet(&held).unwrap();
     assert_eq!(p.body, "2 booking requests, 3 new messages");
     assert_eq!(p.target, Target::new(View::Bookings, None));

@@ -106,7 +106,10 @@ impl Pipeline {
         if self.attending.sign_in_due && self.attending.quiet.is_none() {
             self.attending.sign_in_due = false;
             let body = "The server no longer takes this sign-in: new bookings cannot reach you.";
-            self.show(alarm("Sign in again", body, PopupAction::SignIn), Why::Alarm);
+            self.show(
+                alarm("Sign in again", body, PopupAction::SignIn),
+                Why::Alarm,
+            );
         }
     }
 
@@ -132,10 +135,14 @@ impl Pipeline {
         let grace = minutes(clock.as_ref(), settings.attention.offline_grace_minutes);
         let now = utc_now(clock.as_ref());
         if settings.attention.offline_alarm
-            && self.attending.alarm.on_tick(now, grace, quiet.is_some()) == Some(Alarm::RaiseOffline)
+            && self.attending.alarm.on_tick(now, grace, quiet.is_some())
+                == Some(Alarm::RaiseOffline)
         {
             let body = "You may miss bookings. Alora keeps trying to reconnect.";
-            self.show(alarm("Alora is offline", body, PopupAction::Reconnect), Why::Alarm);
+            self.show(
+                alarm("Alora is offline", body, PopupAction::Reconnect),
+                Why::Alarm,
+            );
         }
     }
 
@@ -172,7 +179,8 @@ impl Pipeline {
             return;
         }
         let clock = self.core.clock();
-        let due = utc_now(clock.as_ref()) + minutes(clock.as_ref(), settings.attention.realert_minutes);
+        let due =
+            utc_now(clock.as_ref()) + minutes(clock.as_ref(), settings.attention.realert_minutes);
         self.core.reminders().realert_later(popup, due);
     }
 

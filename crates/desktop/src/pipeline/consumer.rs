@@ -11,7 +11,7 @@ use crate::attention::why::Why;
 use crate::data::inbox;
 use crate::events::UiEvent;
 use crate::models::{HistoryItem, Problem, Target, View};
-use crate::notifications::popups::{PopupContext, PopupRules};
+use crate::notifications::popups::{Decided, PopupContext, PopupRules};
 
 use super::attending::Attending;
 
@@ -206,12 +206,12 @@ impl Pipeline {
             own_user_id: env.own.as_deref(),
         };
         let shown = match self.rules.decide(incoming, &ctx, Instant::now()) {
-            Some(Ok((popup, why))) => {
+            Some(Decided::Shown(popup, why)) => {
                 self.remind_later(&popup, &env.settings);
                 self.show(popup, why);
                 true
             }
-            Some(Err((popup, why))) => {
+            Some(Decided::Held(popup, why)) => {
                 // A request held by quiet time still comes back, once it ends.
                 if why != Why::Duplicate && why != Why::KindOff {
                     self.remind_later(&popup, &env.settings);
@@ -224,7 +224,9 @@ impl Pipeline {
         // Answered on another device, without a popup of its own (our
         // echo): the request's popup goes. Answered from here, the
         // confirmation that replaced it stays.
-        if let (false, true, Some(booking)) = (shown, answered_elsewhere, incoming.booking_answered()) {
+        if let (false, true, Some(booking)) =
+            (shown, answered_elsewhere, incoming.booking_answered())
+        {
             let target = Target::new(View::Bookings, Some(booking.to_owned()));
             self.core.read_elsewhere(vec![target]);
         }

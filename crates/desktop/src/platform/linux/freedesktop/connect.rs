@@ -64,7 +64,13 @@ impl NotificationBus {
     /// the app's own quiet rules are all there is.
     async fn read_inhibited(&self, conn: &zbus::Connection) {
         let reply = conn
-            .call_method(Some(DEST), PATH, Some(PROPERTIES), "Get", &(IFACE, "Inhibited"))
+            .call_method(
+                Some(DEST),
+                PATH,
+                Some(PROPERTIES),
+                "Get",
+                &(IFACE, "Inhibited"),
+            )
             .await
             .and_then(|r| r.body().deserialize::<OwnedValue>());
         match reply.ok().and_then(|v| bool::try_from(v).ok()) {
@@ -76,7 +82,11 @@ impl NotificationBus {
     /// A `PropertiesChanged` of the server's interface, already checked to
     /// come from the server.
     pub(super) fn properties_changed(&self, msg: &zbus::Message) {
-        type Changed = (String, std::collections::HashMap<String, OwnedValue>, Vec<String>);
+        type Changed = (
+            String,
+            std::collections::HashMap<String, OwnedValue>,
+            Vec<String>,
+        );
         let Ok((iface, changed, _)) = msg.body().deserialize::<Changed>() else {
             tracing::debug!("a malformed PropertiesChanged signal was ignored");
             return;
