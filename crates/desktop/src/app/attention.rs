@@ -7,13 +7,13 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::app::state::{lock, Core};
-use crate::attention::reminders::{self, Reminders};
 use crate::attention::why::{Decision, Decisions, Why};
 use crate::attention::{minutes, quiet, utc_now, Clock, SystemClock};
 use crate::error::AppResult;
 use crate::models::{PopupKind, Settings, SettingsPatch, Target, View};
 use crate::notifications::actions::{PopupAction, Snooze};
 use crate::notifications::popups::Popup;
+use crate::notifications::reminders::{self, Reminders};
 
 pub(in crate::app) struct Attention {
     reminders: Mutex<Reminders>,

@@ -1,7 +1,7 @@
 //! Attention rules: how loud each kind of event is, when the app keeps
-//! quiet (its own Do Not Disturb, quiet hours, the desktop's), what comes
-//! back until it is answered (re-alerts, snoozes), the offline alarm, and
-//! why each popup was shown or held back. Pure rules over an injected
+//! quiet (its own Do Not Disturb, quiet hours, the desktop's), the offline
+//! alarm, and why each popup was shown or held back (what comes back until
+//! answered is `notifications::reminders`). Pure rules over an injected
 //! clock; the pipeline applies them, so they are tested in milliseconds.
 
 use chrono::{DateTime, FixedOffset, Local, Utc};
@@ -10,7 +10,6 @@ pub mod loudness;
 pub mod offline;
 pub mod prefs;
 pub mod quiet;
-pub mod reminders;
 pub mod why;
 
 /// Read by the rules instead of the system's time, so that a test can be

@@ -11,12 +11,12 @@ use chrono::{DateTime, Utc};
 
 use crate::attention::loudness::{loudness, Loudness};
 use crate::attention::offline::{Alarm, OfflineAlarm};
-use crate::attention::reminders::{fire, Due, Fired};
 use crate::attention::why::Why;
 use crate::attention::{minutes, utc_now};
 use crate::models::{PopupKind, Settings, Target, View};
 use crate::notifications::actions::PopupAction;
 use crate::notifications::popups::{summary_for, while_quiet, Popup};
+use crate::notifications::reminders::{fire, Due, Fired};
 
 use super::Pipeline;
 
