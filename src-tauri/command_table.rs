@@ -26,6 +26,7 @@ macro_rules! app_commands {
             sync get_settings() -> Settings;
             async update_settings(patch: SettingsPatch) -> AppResult<Settings>;
             async set_dnd(on: bool) -> AppResult<()>;
+            async dnd_until_tomorrow() -> AppResult<Settings>;
             async send_typing(is_typing: bool, conversation_id: Option<String>) -> AppResult<Delivery>;
             async update_status(status: UserStatus) -> AppResult<Delivery>;
             async send_booking_update(booking_id: String, status: String) -> AppResult<Delivery>;

@@ -92,6 +92,11 @@ pub async fn set_dnd(core: Ctx<'_>, on: bool) -> AppResult<()> {
     core.set_dnd(on).await
 }
 
+#[tauri::command]
+pub async fn dnd_until_tomorrow(core: Ctx<'_>) -> AppResult<Settings> {
+    core.dnd_until_tomorrow().await
+}
+
 #[tauri::command(rename_all = "camelCase")]
 pub async fn send_typing(
     core: Ctx<'_>,

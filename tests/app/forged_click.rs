@@ -19,6 +19,7 @@ fn popup(tag: &str, conversation: &str) -> Popup {
         category: "im.received",
         target: Target::new(View::Messages, Some(conversation.into())),
         actions: Vec::new(),
+        loudness: alora_desktop::attention::loudness::Loudness::QUIET,
     }
 }
 

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod actions;
+mod attention;
 mod demo;
 mod durability;
 mod forged_click;

@@ -38,6 +38,7 @@ fn popups_reach_the_server_escaped_with_an_open_action() {
         category: "im.received",
         target: Target::new(View::Messages, Some("c-42".into())),
         actions: Vec::new(),
+        loudness: alora_desktop::attention::loudness::Loudness::QUIET,
     };
     let shown = rt.block_on(notifier.show(popup));
     assert!(shown.is_ok(), "{shown:?}");

@@ -1,10 +1,13 @@
 //! A recording freedesktop notification server on the real session bus
 //! (zbus): `Notify`, `GetCapabilities`, `GetServerInformation`,
 //! `CloseNotification`, keeping every call for the tests to read back, and
-//! able to invoke an action as a user's click would.
+//! able to invoke an action as a user's click would; with KDE's `Inhibited`
+//! property (the desktop's Do Not Disturb), which a test can turn on. A test
+//! that does so uses a recorder on a private bus of its own (`private`),
+//! since the shared one serves every test of the process at once.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -27,12 +30,25 @@ pub struct Recorded {
     pub replaces: u32,
     pub desktop_entry: Option<String>,
     pub reply_placeholder: Option<String>,
+    pub urgency: Option<u8>,
+    pub sound: Option<String>,
+    pub suppress_sound: bool,
+    pub transient: bool,
+    pub expire_timeout: i32,
 }
 
 struct Server {
     log: Arc<Mutex<Vec<Recorded>>>,
     closed: Arc<Mutex<Vec<u32>>>,
     next: AtomicU32,
+    inhibited: Arc<AtomicBool>,
+}
+
+fn flag(hints: &HashMap<String, OwnedValue>, name: &str) -> bool {
+    hints
+        .get(name)
+        .and_then(|v| bool::try_from(v.try_clone().ok()?).ok())
+        .unwrap_or(false)
 }
 
 fn hint(hints: &HashMap<String, OwnedValue>, name: &str) -> Option<String> {
@@ -53,7 +69,7 @@ impl Server {
         body: String,
         actions: Vec<String>,
         hints: HashMap<String, OwnedValue>,
-        _expire_timeout: i32,
+        expire_timeout: i32,
     ) -> u32 {
         let id = if replaces_id > 0 {
             replaces_id
@@ -71,6 +87,13 @@ impl Server {
             replaces: replaces_id,
             desktop_entry: hint(&hints, "desktop-entry"),
             reply_placeholder: hint(&hints, "x-kde-reply-placeholder-text"),
+            urgency: hints
+                .get("urgency")
+                .and_then(|v| u8::try_from(v.try_clone().ok()?).ok()),
+            sound: hint(&hints, "sound-name"),
+            suppress_sound: flag(&hints, "suppress-sound"),
+            transient: flag(&hints, "transient"),
+            expire_timeout,
         };
         self.log.lock().unwrap().push(r);
         id
@@ -94,6 +117,11 @@ impl Server {
         )
     }
 
+    #[zbus(property)]
+    fn inhibited(&self) -> bool {
+        self.inhibited.load(Ordering::SeqCst)
+    }
+
     async fn close_notification(
         &self,
         id: u32,
@@ -110,8 +138,49 @@ impl Server {
 pub struct Recorder {
     log: Arc<Mutex<Vec<Recorded>>>,
     closed: Arc<Mutex<Vec<u32>>>,
+    inhibited: Arc<AtomicBool>,
     conn: zbus::Connection,
     rt: tokio::runtime::Handle,
+}
+
+/// A session bus of one test's own (`dbus-daemon`), stopped on drop.
+pub struct PrivateBus {
+    daemon: std::process::Child,
+    pub address: String,
+}
+
+impl Drop for PrivateBus {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+/// A recorder on a bus of its own, for a test that changes what the
+/// server says to everyone (`Inhibited`). `None` (with a message) without
+/// `dbus-daemon`.
+pub fn private() -> Option<(Recorder, PrivateBus)> {
+    use std::io::BufRead;
+    let daemon = std::process::Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    let Ok(mut daemon) = daemon else {
+        crate::support::skip("no dbus-daemon for a private session bus");
+        return None;
+    };
+    let mut line = String::new();
+    let stdout = daemon.stdout.take()?;
+    std::io::BufReader::new(stdout).read_line(&mut line).ok()?;
+    let bus = PrivateBus {
+        daemon,
+        address: line.trim().to_owned(),
+    };
+    match start(Some(bus.address.clone())) {
+        Ok(rec) => Some((rec, bus)),
+        Err(e) => panic!("{e}"),
+    }
 }
 
 static RECORDER: OnceLock<Result<Recorder, String>> = OnceLock::new();
@@ -124,7 +193,7 @@ pub fn recorder() -> Option<&'static Recorder> {
         );
         return None;
     }
-    match RECORDER.get_or_init(start) {
+    match RECORDER.get_or_init(|| start(None)) {
         Ok(recorder) => Some(recorder),
         Err(problem) => {
             crate::support::skip(problem);
@@ -133,7 +202,7 @@ pub fn recorder() -> Option<&'static Recorder> {
     }
 }
 
-fn start() -> Result<Recorder, String> {
+fn start(address: Option<String>) -> Result<Recorder, String> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -145,18 +214,20 @@ fn start() -> Result<Recorder, String> {
         rt.block_on(async move {
             let log = Arc::new(Mutex::new(Vec::new()));
             let closed = Arc::new(Mutex::new(Vec::new()));
+            let inhibited = Arc::new(AtomicBool::new(false));
             let server = Server {
                 log: log.clone(),
                 closed: closed.clone(),
                 next: AtomicU32::new(1),
+                inhibited: inhibited.clone(),
             };
             // zbus 5: each step of the builder can fail.
             let conn = async {
-                zbus::connection::Builder::session()?
-                    .name(IFACE)?
-                    .serve_at(PATH, server)?
-                    .build()
-                    .await
+                let builder = match &address {
+                    Some(a) => zbus::connection::Builder::address(a.as_str())?,
+                    None => zbus::connection::Builder::session()?,
+                };
+                builder.name(IFACE)?.serve_at(PATH, server)?.build().await
             }
             .await;
             match conn {
@@ -164,6 +235,7 @@ fn start() -> Result<Recorder, String> {
                     let _ = tx.send(Ok(Recorder {
                         log,
                         closed,
+                        inhibited,
                         conn,
                         rt: handle,
                     }));
@@ -207,6 +279,25 @@ impl Recorder {
     /// The ids the app closed (`CloseNotification`), in order.
     pub fn closed(&self) -> Vec<u32> {
         self.closed.lock().unwrap().clone()
+    }
+
+    /// Turns the desktop's Do Not Disturb on or off, as KDE's server does:
+    /// the property, then `PropertiesChanged`.
+    pub fn set_inhibited(&self, on: bool) {
+        self.inhibited.store(on, Ordering::SeqCst);
+        let conn = self.conn.clone();
+        let done = self.rt.block_on(async move {
+            let changed = HashMap::from([("Inhibited", zbus::zvariant::Value::Bool(on))]);
+            conn.emit_signal(
+                None::<&str>,
+                PATH,
+                "org.freedesktop.DBus.Properties",
+                "PropertiesChanged",
+                &(IFACE, changed, Vec::<String>::new()),
+            )
+            .await
+        });
+        done.unwrap();
     }
 
     /// As if the user typed `text` into the reply field of notification `id`.

@@ -69,6 +69,7 @@ pub async fn desktop_core(
     let (open_core, act_core, problem_core) = (core.clone(), core.clone(), core.clone());
     notifier.set_hooks(NotifierHooks {
         open: Box::new(move |target| {
+            open_core.handled(&target);
             if let Err(e) = open_core.shell().open(Some(target)) {
                 tracing::debug!(error = %e, "cannot open the window");
             }

@@ -164,7 +164,10 @@ mod tests {
             ("userOffline", json!({"userId": "u9", "name": "Ana"})),
         ] {
             let i = incoming(event, payload);
-            let (popup, item) = (popup_for(&i).unwrap(), item_for(&i).unwrap());
+            let (popup, item) = (
+                popup_for(&i, &Default::default()).unwrap(),
+                item_for(&i).unwrap(),
+            );
             assert_eq!(
                 (popup.summary.as_str(), popup.body.as_str(), &popup.target),
                 (item.title.as_str(), item.body.as_str(), &item.target),
@@ -177,7 +180,10 @@ mod tests {
             "newMessage",
             json!({"id": 7, "conversationId": "c1", "senderId": "u2", "senderName": "Maya", "content": "hi"}),
         );
-        let (popup, item) = (popup_for(&m).unwrap(), item_for(&m).unwrap());
+        let (popup, item) = (
+            popup_for(&m, &Default::default()).unwrap(),
+            item_for(&m).unwrap(),
+        );
         assert_eq!(
             (popup.summary.as_str(), item.title.as_str()),
             ("Maya", "Message from Maya")

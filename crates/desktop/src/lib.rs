@@ -18,6 +18,7 @@ compile_error!(
 
 pub mod app;
 pub mod app_id;
+pub mod attention;
 pub mod data;
 pub mod error;
 pub mod events;

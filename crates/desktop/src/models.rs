@@ -7,11 +7,16 @@ use std::collections::VecDeque;
 use alora_link::{LinkState, LinkStats, OutboxCounts, UserStatus};
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub use crate::attention::prefs::{AttentionPatch, AttentionPrefs, QuietHours, SoundPrefs};
+use crate::attention::why::Decision;
+
 /// The event types that may pop up, each with its own preference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum PopupKind {
+    /// A booking that waits for the provider's answer (PROTOCOL.md).
+    BookingRequest,
     NewNotification,
     BookingUpdated,
     NewMessage,
@@ -20,7 +25,8 @@ pub enum PopupKind {
 }
 
 impl PopupKind {
-    pub const ALL: [PopupKind; 5] = [
+    pub const ALL: [PopupKind; 6] = [
+        PopupKind::BookingRequest,
         PopupKind::NewNotification,
         PopupKind::BookingUpdated,
         PopupKind::NewMessage,
@@ -34,6 +40,7 @@ impl PopupKind {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct PopupPrefs {
+    pub booking_request: bool,
     pub new_notification: bool,
     pub booking_updated: bool,
     pub new_message: bool,
@@ -44,6 +51,7 @@ pub struct PopupPrefs {
 impl Default for PopupPrefs {
     fn default() -> Self {
         PopupPrefs {
+            booking_request: true,
             new_notification: true,
             booking_updated: true,
             new_message: true,
@@ -56,6 +64,7 @@ impl Default for PopupPrefs {
 impl PopupPrefs {
     pub fn allows(&self, kind: PopupKind) -> bool {
         match kind {
+            PopupKind::BookingRequest => self.booking_request,
             PopupKind::NewNotification => self.new_notification,
             PopupKind::BookingUpdated => self.booking_updated,
             PopupKind::NewMessage => self.new_message,
@@ -79,6 +88,8 @@ pub struct Settings {
     /// a private server's). Certificates are always verified; this only adds
     /// a root. `--ca-cert FILE` sets it for one run.
     pub ca_cert: Option<String>,
+    /// Sounds, re-alerts, quiet hours, the offline alarm.
+    pub attention: AttentionPrefs,
 }
 
 impl Default for Settings {
@@ -92,6 +103,7 @@ impl Default for Settings {
             dnd: false,
             start_at_login: false,
             ca_cert: None,
+            attention: AttentionPrefs::default(),
         }
     }
 }
@@ -115,6 +127,7 @@ pub struct SettingsPatch {
     #[serde(default, deserialize_with = "some_even_if_null")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub ca_cert: Option<Option<String>>,
+    pub attention: Option<AttentionPatch>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -122,6 +135,7 @@ pub struct SettingsPatch {
 #[cfg_attr(feature = "ts", ts(optional_fields = nullable))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PopupPrefsPatch {
+    pub booking_request: Option<bool>,
     pub new_notification: Option<bool>,
     pub booking_updated: Option<bool>,
     pub new_message: Option<bool>,
@@ -129,7 +143,9 @@ pub struct PopupPrefsPatch {
     pub user_offline: Option<bool>,
 }
 
-fn some_even_if_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+pub(crate) fn some_even_if_null<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
     Option::<String>::deserialize(d).map(Some)
 }
 
@@ -189,6 +205,25 @@ pub struct Diagnostics {
     pub demo: bool,
     pub notifier: NotifierStatus,
     pub keyring: KeyringMode,
+    /// The last popups decided: shown or held back, and why.
+    pub decisions: Vec<Decision>,
+    /// Who shows the popups and what it can do; `None` before the first
+    /// answer, or with no notification server.
+    pub notification_server: Option<NotificationServer>,
+    /// Whether the desktop's Do Not Disturb is on; `None` where the
+    /// server does not tell (only KDE's does).
+    pub desktop_dnd: Option<bool>,
+}
+
+/// `GetServerInformation` and `GetCapabilities`, as the server answered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationServer {
+    pub name: String,
+    pub vendor: String,
+    pub version: String,
+    pub capabilities: Vec<String>,
 }
 
 /// The payload of `app://problem`, and the wire shape of every error

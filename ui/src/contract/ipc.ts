@@ -16,6 +16,7 @@ export type Commands = {
   get_settings: { args: {}; returns: Settings };
   update_settings: { args: { patch: SettingsPatch }; returns: Settings };
   set_dnd: { args: { on: boolean }; returns: null };
+  dnd_until_tomorrow: { args: {}; returns: Settings };
   send_typing: { args: { isTyping: boolean; conversationId?: string | null }; returns: Delivery };
   update_status: { args: { status: UserStatus }; returns: Delivery };
   send_booking_update: { args: { bookingId: string; status: string }; returns: Delivery };
@@ -49,6 +50,7 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "get_settings",
   "update_settings",
   "set_dnd",
+  "dnd_until_tomorrow",
   "send_typing",
   "update_status",
   "send_booking_update",
@@ -95,7 +97,7 @@ export type EventPayloads = {
 };
 
 /** Every popup preference, in the settings' order. */
-export const POPUP_KINDS: readonly PopupKind[] = ["newNotification", "bookingUpdated", "newMessage", "userOnline", "userOffline"];
+export const POPUP_KINDS: readonly PopupKind[] = ["bookingRequest", "newNotification", "bookingUpdated", "newMessage", "userOnline", "userOffline"];
 
 /** Every presence status, in the order the picker lists them. */
 export const USER_STATUSES: readonly UserStatus[] = ["available", "busy", "away", "offline"];

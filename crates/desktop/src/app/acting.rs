@@ -39,7 +39,7 @@ impl Answered {
         self.0.retain(|b| b != booking);
     }
 
-    fn contains(&self, booking: &str) -> bool {
+    pub(in crate::app) fn contains(&self, booking: &str) -> bool {
         self.0.iter().any(|b| b == booking)
     }
 }
@@ -89,6 +89,7 @@ impl Core {
                     lock(&self.inner.answered).forget(&id);
                     return Err(e);
                 }
+                self.handled(&acted.target);
                 self.mark_target_read(&acted.target);
                 let words = format!("{done} · {}", acted.body);
                 self.confirm(&acted, &words, &acted.summary).await;
@@ -103,22 +104,10 @@ impl Core {
             PopupAction::MarkRead => self.read_here(&acted.target, true).await,
             PopupAction::Snooze(snooze) => {
                 self.notifier().withdraw(acted.target.clone()).await;
-                let again = Popup {
-                    kind: PopupKind::NewNotification,
-                    summary: acted.summary,
-                    body: acted.body,
-                    category: "x-alora.snoozed",
-                    target: acted.target,
-                    actions: vec![PopupAction::MarkRead, PopupAction::Snooze(snooze)],
-                };
-                let notifier = self.notifier();
-                self.spawn(async move {
-                    tokio::time::sleep(snooze.duration()).await;
-                    if let Err(e) = notifier.show(again).await {
-                        tracing::debug!(error = %e, "a snoozed popup could not come back");
-                    }
-                });
+                self.snooze(acted.target, acted.summary, acted.body, snooze);
             }
+            PopupAction::Reconnect => self.reconnect_now().await?,
+            PopupAction::SignIn => self.sign_in_browser_later(),
         }
         Ok(())
     }
@@ -132,6 +121,7 @@ impl Core {
             category: "x-alora.booking",
             target: acted.target.clone(),
             actions: Vec::new(),
+            loudness: crate::attention::loudness::Loudness::QUIET,
         };
         if let Err(e) = self.notifier().show(popup).await {
             tracing::debug!(error = %e, "the confirmation could not be shown");
@@ -141,6 +131,7 @@ impl Core {
     /// Marks what `target` leads to read in the history, and at the server
     /// for a conversation when `tell_server`, then withdraws its popup.
     async fn read_here(&self, target: &Target, tell_server: bool) {
+        self.handled(target);
         self.mark_target_read(target);
         if tell_server && target.view == View::Messages {
             if let Some(conversation) = target.id.clone() {
@@ -171,6 +162,9 @@ impl Core {
     pub fn withdraw_popups(&self, targets: Vec<Target>) {
         if targets.is_empty() {
             return;
+        }
+        for target in &targets {
+            self.handled(target);
         }
         let notifier = self.notifier();
         self.spawn(async move {

@@ -64,6 +64,10 @@ impl Core {
                 self.set_dnd(on).await?;
                 Value::Null
             }
+            Forward::DndUntilTomorrow => {
+                self.dnd_until_tomorrow().await?;
+                Value::Null
+            }
             Forward::Quit => {
                 self.shell().quit();
                 Value::Null
@@ -80,7 +84,7 @@ fn request_name(request: &Forward) -> &'static str {
         Forward::Open => "open",
         Forward::SignIn => "sign-in",
         Forward::Reconnect => "reconnect",
-        Forward::Dnd { .. } => "dnd",
+        Forward::Dnd { .. } | Forward::DndUntilTomorrow => "dnd",
         Forward::Quit => "quit",
     }
 }

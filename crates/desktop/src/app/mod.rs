@@ -1,10 +1,11 @@
 //! The running app: the state its parts share (`state`, the `Core`), the
 //! way into the pipeline (`input`), what a user can ask of it
 //! (`requests`), what a second process forwards (`forwarded`), what a
-//! popup's buttons do (`acting`), the support report (`report`), and
+//! popup's buttons do (`acting`), the attention rules' state (`attention`), the support report (`report`), and
 //! the demo's backend.
 
 mod acting;
+mod attention;
 pub mod demo;
 pub mod forwarded;
 pub mod input;

@@ -44,6 +44,9 @@ impl Core {
             demo: self.inner.demo_mode,
             notifier: self.inner.notifier.status(),
             keyring: self.inner.secrets.mode(),
+            decisions: self.decisions(),
+            notification_server: self.inner.notifier.server(),
+            desktop_dnd: self.inner.notifier.inhibited(),
         }
     }
 
@@ -101,6 +104,7 @@ impl Core {
         }
         self.emit(UiEvent::SettingsChanged(after.clone()));
         self.refresh_tray();
+        self.attention_settings_changed();
         let moved = (&before.server_url, &before.socket_path, &before.user_id)
             != (&after.server_url, &after.socket_path, &after.user_id);
         if moved && !self.inner.demo_mode {
@@ -155,8 +159,14 @@ impl Core {
     }
 
     pub async fn set_dnd(&self, on: bool) -> AppResult<()> {
+        // Off ends "until tomorrow" too: off means popups now.
+        let until = (!on).then(|| crate::models::AttentionPatch {
+            dnd_until: Some(None),
+            ..Default::default()
+        });
         let patch = SettingsPatch {
             dnd: Some(on),
+            attention: until,
             ..SettingsPatch::default()
         };
         self.update_settings(patch).await.map(|_| ())

@@ -10,6 +10,7 @@ use alora_link::{LinkConfig, LinkHandle, TokenClaims, UserStatus};
 use chrono::{SecondsFormat, Utc};
 
 use crate::app::acting::Answered;
+use crate::app::attention::Attention;
 use crate::app::demo::Demo;
 use crate::app::input::{Injector, Input};
 use crate::app::shell::{Focus, NoShell, Shell, TrayView};
@@ -75,6 +76,8 @@ pub(in crate::app) struct Inner {
     pub(in crate::app) demo_mode: bool,
     /// Bookings answered lately, from any device.
     pub(in crate::app) answered: Mutex<Answered>,
+    /// Reminders, decisions, the rules' clock.
+    pub(in crate::app) attention: Attention,
     /// The way into the pipeline's input, for `simulate_incoming`.
     pub(in crate::app) injector: Injector,
     /// The runtime the core was started on: sync callers (commands, tray,
@@ -118,6 +121,7 @@ impl Core {
         let demo_mode =
             settings.overrides().demo || settings.effective().server_url.trim().is_empty();
         let started = storage::start(location, demo_mode)?;
+        let attention = Attention::new(started.dir.as_deref());
         let (link, events, history) = (started.link, started.events, started.history);
         let (input, injector) = Input::new(events);
         // Told to the first window that asks (the UI toasts them).
@@ -149,6 +153,7 @@ impl Core {
                 demo: Mutex::new(None),
                 demo_mode,
                 answered: Mutex::new(Answered::default()),
+                attention,
                 injector,
                 runtime: tokio::runtime::Handle::current(),
                 _wakeups: wakeups,

@@ -88,6 +88,16 @@ impl Inbox {
         }
     }
 
+    /// Whether an unread item leads to `target`.
+    pub fn has_unread(&self, target: &Target) -> bool {
+        let unread = HistoryQuery {
+            unread_only: true,
+            limit: Some(1_000),
+            ..HistoryQuery::default()
+        };
+        self.list(&unread).iter().any(|i| &i.target == target)
+    }
+
     /// Where these items lead, for the popups about them.
     pub fn targets_of(&self, ids: &[String]) -> Vec<Target> {
         let mut seen = std::collections::HashSet::new();

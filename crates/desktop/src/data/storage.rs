@@ -152,11 +152,18 @@ pub struct Started {
     pub events: LinkEvents,
     pub history: Inbox,
     pub problems: Vec<Problem>,
+    /// The folder the history is in; `None` in memory.
+    pub dir: Option<PathBuf>,
 }
 
 /// Opens the data and starts the link over its outbox. Needs a tokio runtime.
 pub fn start(location: Location, demo: bool) -> Result<Started, StoreError> {
     let opened = open(location, demo, retention())?;
+    let dir = opened
+        .file
+        .as_deref()
+        .and_then(|f| f.parent())
+        .map(|d| d.to_path_buf());
     let mut problems = opened.problems;
     let (link, events) = match Link::spawn_with_store(opened.outbox) {
         Ok(pair) => pair,
@@ -176,6 +183,7 @@ pub fn start(location: Location, demo: bool) -> Result<Started, StoreError> {
         events,
         history: Inbox::new(opened.history),
         problems,
+        dir,
     })
 }
 

@@ -76,6 +76,8 @@ pub enum StatusArg {
 pub enum OnOff {
     On,
     Off,
+    /// Until the next morning (the quiet hours' end, 08:00 by default).
+    UntilTomorrow,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
@@ -95,7 +97,7 @@ pub enum Command {
     SignIn,
     /// Reconnect now, skipping the backoff wait.
     Reconnect,
-    /// Do not disturb on or off.
+    /// Do not disturb: on, off, or until tomorrow morning.
     Dnd { state: OnOff },
     /// Quit the running instance.
     Quit,
@@ -111,6 +113,7 @@ pub enum Forward {
     SignIn,
     Reconnect,
     Dnd { on: bool },
+    DndUntilTomorrow,
     Quit,
 }
 
@@ -228,6 +231,9 @@ impl Command {
             Command::Open => Forward::Open,
             Command::SignIn => Forward::SignIn,
             Command::Reconnect => Forward::Reconnect,
+            Command::Dnd {
+                state: OnOff::UntilTomorrow,
+            } => Forward::DndUntilTomorrow,
             Command::Dnd { state } => Forward::Dnd {
                 on: *state == OnOff::On,
             },

@@ -21,6 +21,10 @@ pub enum PopupAction {
     Reply,
     MarkRead,
     Snooze(Snooze),
+    /// On the offline alarm.
+    Reconnect,
+    /// On "Sign in again": sign in through the browser.
+    SignIn,
 }
 
 /// How long a snoozed popup stays away.
@@ -32,22 +36,28 @@ pub enum Snooze {
 
 impl Snooze {
     pub fn duration(self) -> Duration {
+        Duration::from_secs(u64::from(self.minutes()) * 60)
+    }
+
+    pub fn minutes(self) -> u32 {
         match self {
-            Snooze::TenMinutes => Duration::from_secs(10 * 60),
-            Snooze::OneHour => Duration::from_secs(60 * 60),
+            Snooze::TenMinutes => 10,
+            Snooze::OneHour => 60,
         }
     }
 }
 
 impl PopupAction {
     /// Every action, for reading a key back.
-    pub const ALL: [PopupAction; 6] = [
+    pub const ALL: [PopupAction; 8] = [
         PopupAction::Accept,
         PopupAction::Decline,
         PopupAction::Reply,
         PopupAction::MarkRead,
         PopupAction::Snooze(Snooze::TenMinutes),
         PopupAction::Snooze(Snooze::OneHour),
+        PopupAction::Reconnect,
+        PopupAction::SignIn,
     ];
 
     /// The freedesktop action key. `inline-reply` is the key the spec's
@@ -60,6 +70,8 @@ impl PopupAction {
             PopupAction::MarkRead => "mark-read",
             PopupAction::Snooze(Snooze::TenMinutes) => "snooze-10m",
             PopupAction::Snooze(Snooze::OneHour) => "snooze-1h",
+            PopupAction::Reconnect => "reconnect",
+            PopupAction::SignIn => "sign-in",
         }
     }
 
@@ -71,6 +83,8 @@ impl PopupAction {
             PopupAction::MarkRead => "Mark read",
             PopupAction::Snooze(Snooze::TenMinutes) => "Snooze 10 min",
             PopupAction::Snooze(Snooze::OneHour) => "Snooze 1 hour",
+            PopupAction::Reconnect => "Reconnect now",
+            PopupAction::SignIn => "Sign in",
         }
     }
 

@@ -1,7 +1,9 @@
 //! Desktop popups: which incoming event becomes one (`popups`), what it
-//! offers to do (`actions`), and the notifier port that shows them
+//! offers to do (`actions`), what comes back until answered (`reminders`:
+//! re-alerts, snoozes), and the notifier port that shows them
 //! (`notifier`, over `platform`'s D-Bus client).
 
 pub mod actions;
 pub mod notifier;
 pub mod popups;
+pub mod reminders;

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use crate::models::{NotifierStatus, PopupKind, Problem, Target};
+use crate::models::{NotificationServer, NotifierStatus, PopupKind, Problem, Target};
 use crate::notifications::actions::{Acted, PopupAction};
 use crate::notifications::popups::Popup;
 use crate::platform::linux::freedesktop::{NotificationBus, NotifyCall, Signal};
@@ -36,6 +36,14 @@ pub trait Notifier: Send + Sync + 'static {
         Box::pin(std::future::ready(()))
     }
     fn status(&self) -> NotifierStatus;
+    /// The desktop's Do Not Disturb; `None` where the server does not say.
+    fn inhibited(&self) -> Option<bool> {
+        None
+    }
+    /// Who shows the popups and what it can do, once it has answered.
+    fn server(&self) -> Option<NotificationServer> {
+        None
+    }
 }
 
 /// What the notifier calls back into: a body clicked ("Open"), a button
@@ -234,6 +242,7 @@ impl DesktopNotifier {
             reply_placeholder: &placeholder,
             // A conversation's messages stack in its one popup.
             stack: (popup.kind == PopupKind::NewMessage).then_some("new messages"),
+            loudness: popup.loudness,
         };
         let shown =
             tokio::time::timeout(Duration::from_secs(5), self.bus.notify(&call, popup.target))
@@ -276,6 +285,14 @@ impl Notifier for Arc<DesktopNotifier> {
     fn status(&self) -> NotifierStatus {
         DesktopNotifier::status(self)
     }
+
+    fn inhibited(&self) -> Option<bool> {
+        self.bus.inhibited()
+    }
+
+    fn server(&self) -> Option<NotificationServer> {
+        self.bus.server_info()
+    }
 }
 
 #[cfg(test)]
@@ -309,6 +326,7 @@ mod tests {
                 category: "im.received",
                 target: Target::new(crate::models::View::Messages, None),
                 actions: Vec::new(),
+                loudness: crate::attention::loudness::Loudness::QUIET,
             },
             true,
         );
@@ -324,6 +342,7 @@ mod tests {
             category: "im.received",
             target: Target::new(crate::models::View::Messages, None),
             actions: Vec::new(),
+            loudness: crate::attention::loudness::Loudness::QUIET,
         };
         let (summary, body) = render(&popup, true);
         // The summary is plain text for every server: never escaped.

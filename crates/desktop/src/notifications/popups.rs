@@ -1,14 +1,18 @@
-//! Which incoming event becomes a desktop popup: per-type preferences, do not
-//! disturb, de-duplication by id, the focused conversation, and coalescing a
-//! burst into one summary. Pure logic; the notifier shows what this decides.
+//! Which incoming event becomes a desktop popup, and how loud: per-kind
+//! preferences, quiet time (with the urgent bypass), de-duplication by id,
+//! the focused conversation, and coalescing a burst into one summary (never
+//! a booking request's). Pure logic; the notifier shows what this decides,
+//! and every decision says why.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use alora_link::Incoming;
 
+use crate::attention::loudness::{loudness, Loudness};
+use crate::attention::why::Why;
 use crate::incoming::describe;
-use crate::models::{PopupKind, PopupPrefs, Target, View};
+use crate::models::{PopupKind, PopupPrefs, SoundPrefs, Target, View};
 use crate::notifications::actions::{actions_for, PopupAction};
 
 /// Popups shown per type within one burst window before the rest are held
@@ -32,17 +36,29 @@ pub struct Popup {
     pub target: Target,
     /// Its buttons (sent where the server shows actions).
     pub actions: Vec<PopupAction>,
+    pub loudness: Loudness,
 }
 
 /// What the rules need to know about the app at the moment of the event.
 #[derive(Debug, Clone, Copy)]
 pub struct PopupContext<'a> {
     pub prefs: &'a PopupPrefs,
-    pub dnd: bool,
+    pub sounds: &'a SoundPrefs,
+    /// Why it is quiet now, if it is.
+    pub quiet: Option<Why>,
+    /// Booking requests come through quiet time.
+    pub bypass: bool,
     /// The conversation open in the window, only while the window is focused.
     pub focused_conversation: Option<&'a str>,
     /// Our own user id: our own messages echoed back do not pop up.
     pub own_user_id: Option<&'a str>,
+}
+
+/// What the rules made of an event that has a popup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decided {
+    Shown(Popup, Why),
+    Held(Popup, Why),
 }
 
 #[derive(Debug, Clone)]
@@ -63,6 +79,9 @@ pub struct PopupRules {
 }
 
 fn kind_of(incoming: &Incoming) -> Option<PopupKind> {
+    if incoming.booking_request().is_some() {
+        return Some(PopupKind::BookingRequest);
+    }
     Some(match incoming {
         Incoming::NewNotification(_) => PopupKind::NewNotification,
         Incoming::BookingUpdated(_) => PopupKind::BookingUpdated,
@@ -89,7 +108,7 @@ fn key_of(incoming: &Incoming) -> Option<String> {
 }
 
 /// The popup for an event, in the words `incoming::describe` gives it.
-pub fn popup_for(incoming: &Incoming) -> Option<Popup> {
+pub fn popup_for(incoming: &Incoming, sounds: &SoundPrefs) -> Option<Popup> {
     let kind = kind_of(incoming)?;
     let d = describe(incoming)?;
     Some(Popup {
@@ -99,11 +118,14 @@ pub fn popup_for(incoming: &Incoming) -> Option<Popup> {
         category: d.category,
         target: d.target,
         actions: actions_for(incoming),
+        loudness: loudness(kind, sounds),
     })
 }
 
-fn summary_for(kind: PopupKind, count: usize) -> Popup {
+/// "2 booking requests" and where they are.
+fn words(kind: PopupKind, count: usize) -> (String, View) {
     let (one, many, view) = match kind {
+        PopupKind::BookingRequest => ("booking request", "booking requests", View::Bookings),
         PopupKind::NewNotification => {
             ("new notification", "new notifications", View::Notifications)
         }
@@ -113,33 +135,70 @@ fn summary_for(kind: PopupKind, count: usize) -> Popup {
         PopupKind::UserOffline => ("person went offline", "people went offline", View::People),
     };
     let what = if count == 1 { one } else { many };
+    (format!("{count} {what}"), view)
+}
+
+/// One popup for a burst's `count` held back.
+pub fn summary_for(kind: PopupKind, count: usize) -> Popup {
+    let (summary, view) = words(kind, count);
     Popup {
         kind,
-        summary: format!("{count} {what}"),
+        summary,
         body: "Open Alora to see them all.".to_owned(),
         category: "x-alora.summary",
         target: Target::new(view, None),
         actions: Vec::new(),
+        loudness: Loudness::QUIET,
     }
 }
 
+/// The one popup when quiet time ends: what came meanwhile, by kind.
+pub fn while_quiet(held: &HashMap<PopupKind, usize>) -> Option<Popup> {
+    let kinds: Vec<PopupKind> = PopupKind::ALL
+        .into_iter()
+        .filter(|k| held.get(k).is_some_and(|n| *n > 0))
+        .collect();
+    let first = *kinds.first()?;
+    let parts: Vec<String> = kinds.iter().map(|k| words(*k, held[k]).0).collect();
+    Some(Popup {
+        kind: first,
+        summary: "While you were away".to_owned(),
+        body: parts.join(", "),
+        category: "x-alora.summary",
+        target: Target::new(words(first, 1).1, None),
+        actions: Vec::new(),
+        loudness: Loudness::QUIET,
+    })
+}
+
 impl PopupRules {
-    /// The popup for this event, or none. Every event passes here, shown or
-    /// not, so that de-duplication and bursts see the whole stream.
+    /// The popup for this event and why it is shown, or why it is not
+    /// (`None`: the event has no popup at all). Every event passes here,
+    /// shown or not, so that de-duplication and bursts see the whole stream.
     pub fn decide(
         &mut self,
         incoming: &Incoming,
         ctx: &PopupContext<'_>,
         now: Instant,
-    ) -> Option<Popup> {
-        let popup = popup_for(incoming)?;
+    ) -> Option<Decided> {
+        let popup = popup_for(incoming, ctx.sounds)?;
+        Some(self.decide_popup(incoming, popup, ctx, now))
+    }
+
+    fn decide_popup(
+        &mut self,
+        incoming: &Incoming,
+        popup: Popup,
+        ctx: &PopupContext<'_>,
+        now: Instant,
+    ) -> Decided {
         if let Some(key) = key_of(incoming) {
             if !self.remember(key) {
-                return None;
+                return Decided::Held(popup, Why::Duplicate);
             }
         }
-        if !ctx.prefs.allows(popup.kind) || ctx.dnd {
-            return None;
+        if !ctx.prefs.allows(popup.kind) {
+            return Decided::Held(popup, Why::KindOff);
         }
         let mine = |id: &str| ctx.own_user_id.is_some_and(|u| u == id);
         match incoming {
@@ -147,15 +206,29 @@ impl PopupRules {
                 let open = ctx
                     .focused_conversation
                     .is_some_and(|c| c == m.conversation_id.0);
-                if mine(&m.sender_id.0) || open {
-                    return None;
+                if open {
+                    return Decided::Held(popup, Why::Focused);
+                }
+                if mine(&m.sender_id.0) {
+                    return Decided::Held(popup, Why::OwnEcho);
                 }
             }
             // Our own change, echoed back: we know.
             Incoming::BookingUpdated(b) if b.updated_by.as_ref().is_some_and(|u| mine(&u.0)) => {
-                return None
+                return Decided::Held(popup, Why::OwnEcho)
             }
             _ => {}
+        }
+        let urgent = popup.kind == PopupKind::BookingRequest;
+        if let Some(quiet) = ctx.quiet {
+            if !(urgent && ctx.bypass) {
+                return Decided::Held(popup, quiet);
+            }
+            return Decided::Shown(popup, Why::Bypass);
+        }
+        // A booking request is never held back for a summary.
+        if urgent {
+            return Decided::Shown(popup, Why::Shown);
         }
         let fresh = || Burst {
             started: now,
@@ -169,32 +242,33 @@ impl PopupRules {
         }
         let in_place = popup.target.id.is_some() && burst.items.contains(&popup.target);
         if in_place {
-            Some(popup)
+            Decided::Shown(popup, Why::InPlace)
         } else if burst.shown < BURST_LIMIT && burst.held == 0 {
             burst.shown += 1;
             if popup.target.id.is_some() {
                 burst.items.insert(popup.target.clone());
             }
-            Some(popup)
+            Decided::Shown(popup, Why::Shown)
         } else {
             burst.held += 1;
-            None
+            Decided::Held(popup, Why::Coalesced)
         }
     }
 
-    /// Summaries for the bursts whose window has ended with events held back.
-    pub fn flush(&mut self, now: Instant) -> Vec<Popup> {
+    /// The bursts whose window has ended with events held back: how many
+    /// of each kind, for their summaries.
+    pub fn flush(&mut self, now: Instant) -> Vec<(PopupKind, usize)> {
         let mut out = Vec::new();
         self.bursts.retain(|kind, b| {
             if now.duration_since(b.started) < BURST_WINDOW {
                 return true;
             }
             if b.held > 0 {
-                out.push(summary_for(*kind, b.held));
+                out.push((*kind, b.held));
             }
             false
         });
-        out.sort_by_key(|p| PopupKind::ALL.iter().position(|k| *k == p.kind));
+        out.sort_by_key(|(kind, _)| PopupKind::ALL.iter().position(|k| k == kind));
         out
     }
 

@@ -27,10 +27,27 @@ fn msg(id: u32, conv: &str, sender: &str) -> Incoming {
 fn ctx(prefs: &PopupPrefs) -> PopupContext<'_> {
     PopupContext {
         prefs,
-        dnd: false,
+        sounds: Box::leak(Box::new(SoundPrefs::default())),
+        quiet: None,
+        bypass: false,
         focused_conversation: None,
         own_user_id: Some("me"),
     }
+}
+
+impl PopupRules {
+    /// The popup shown, if any.
+    fn pick(&mut self, incoming: &Incoming, ctx: &PopupContext<'_>, now: Instant) -> Option<Popup> {
+        match self.decide(incoming, ctx, now)? {
+            Decided::Shown(p, _) => Some(p),
+            Decided::Held(..) => None,
+        }
+    }
+}
+
+fn summaries(rules: &mut PopupRules, now: Instant) -> Vec<Popup> {
+    let held = rules.flush(now);
+    held.into_iter().map(|(k, n)| summary_for(k, n)).collect()
 }
 
 #[test]
@@ -39,30 +56,28 @@ fn coalesces_a_burst_into_one_summary() {
     let mut rules = PopupRules::default();
     let t0 = Instant::now();
     let shown = (0..15)
-        .filter(|i| rules.decide(&note(*i), &ctx(&prefs), t0).is_some())
+        .filter(|i| rules.pick(&note(*i), &ctx(&prefs), t0).is_some())
         .count();
     assert_eq!(shown, BURST_LIMIT);
     // Other types have their own budget.
-    assert!(rules
-        .decide(&msg(1, "c1", "u2"), &ctx(&prefs), t0)
-        .is_some());
+    assert!(rules.pick(&msg(1, "c1", "u2"), &ctx(&prefs), t0).is_some());
     assert!(rules.flush(t0 + Duration::from_secs(1)).is_empty());
     assert_eq!(rules.next_flush(), Some(t0 + BURST_WINDOW));
     // Held-back events keep the burst open: no popup until the summary.
     assert!(rules
-        .decide(
+        .pick(
             &note(100),
             &ctx(&prefs),
             t0 + BURST_WINDOW + Duration::from_secs(1)
         )
         .is_none());
-    let summaries = rules.flush(t0 + BURST_WINDOW);
+    let summaries = summaries(&mut rules, t0 + BURST_WINDOW);
     assert_eq!(summaries.len(), 1);
     assert_eq!(summaries[0].summary, "13 new notifications");
     assert_eq!(summaries[0].target, Target::new(View::Notifications, None));
     // After the window a new burst starts fresh.
     let later = t0 + BURST_WINDOW * 2;
-    assert!(rules.decide(&note(200), &ctx(&prefs), later).is_some());
+    assert!(rules.pick(&note(200), &ctx(&prefs), later).is_some());
     assert_eq!(rules.next_flush(), None);
 }
 
@@ -72,23 +87,23 @@ fn dnd_and_preferences_suppress_popups() {
     let mut rules = PopupRules::default();
     let now = Instant::now();
     let dnd = PopupContext {
-        dnd: true,
+        quiet: Some(Why::DoNotDisturb),
         ..ctx(&prefs)
     };
-    assert!(rules.decide(&note(1), &dnd, now).is_none());
+    assert!(rules.pick(&note(1), &dnd, now).is_none());
     let off = PopupPrefs {
         new_notification: false,
         ..PopupPrefs::default()
     };
-    assert!(rules.decide(&note(2), &ctx(&off), now).is_none());
+    assert!(rules.pick(&note(2), &ctx(&off), now).is_none());
     // Presence is opt-in.
     let online = ev("userOnline", json!({"userId": "u9", "name": "Ana"}));
-    assert!(rules.decide(&online, &ctx(&prefs), now).is_none());
+    assert!(rules.pick(&online, &ctx(&prefs), now).is_none());
     let on = PopupPrefs {
         user_online: true,
         ..PopupPrefs::default()
     };
-    let p = rules.decide(&online, &ctx(&on), now).unwrap();
+    let p = rules.pick(&online, &ctx(&on), now).unwrap();
     assert_eq!(
         (p.summary.as_str(), p.category),
         ("Ana is online", "presence.online")
@@ -105,7 +120,7 @@ fn never_for_typing_status_or_connected() {
         ev("statusUpdated", json!({"userId": "u2", "status": "busy"})),
         ev("connected", json!({"userId": "me"})),
     ] {
-        assert!(rules.decide(&e, &ctx(&prefs), now).is_none(), "{e:?}");
+        assert!(rules.pick(&e, &ctx(&prefs), now).is_none(), "{e:?}");
     }
 }
 
@@ -114,28 +129,28 @@ fn the_same_id_never_pops_twice() {
     let prefs = PopupPrefs::default();
     let mut rules = PopupRules::default();
     let now = Instant::now();
-    assert!(rules.decide(&note(7), &ctx(&prefs), now).is_some());
+    assert!(rules.pick(&note(7), &ctx(&prefs), now).is_some());
     assert!(rules
-        .decide(&note(7), &ctx(&prefs), now + Duration::from_secs(60))
+        .pick(&note(7), &ctx(&prefs), now + Duration::from_secs(60))
         .is_none());
     // Seen while in DND counts as seen.
     let dnd = PopupContext {
-        dnd: true,
+        quiet: Some(Why::DoNotDisturb),
         ..ctx(&prefs)
     };
-    assert!(rules.decide(&note(8), &dnd, now).is_none());
-    assert!(rules.decide(&note(8), &ctx(&prefs), now).is_none());
+    assert!(rules.pick(&note(8), &dnd, now).is_none());
+    assert!(rules.pick(&note(8), &ctx(&prefs), now).is_none());
     let b = ev(
         "bookingUpdated",
         json!({"bookingId": "b1", "status": "confirmed"}),
     );
-    assert!(rules.decide(&b, &ctx(&prefs), now).is_some());
-    assert!(rules.decide(&b, &ctx(&prefs), now).is_none());
+    assert!(rules.pick(&b, &ctx(&prefs), now).is_some());
+    assert!(rules.pick(&b, &ctx(&prefs), now).is_none());
     let b2 = ev(
         "bookingUpdated",
         json!({"bookingId": "b1", "status": "cancelled"}),
     );
-    assert!(rules.decide(&b2, &ctx(&prefs), now).is_some());
+    assert!(rules.pick(&b2, &ctx(&prefs), now).is_some());
 }
 
 #[test]
@@ -147,16 +162,14 @@ fn no_popup_for_the_focused_conversation_or_our_own_message() {
         focused_conversation: Some("c1"),
         ..ctx(&prefs)
     };
-    assert!(rules.decide(&msg(1, "c1", "u2"), &focused, now).is_none());
-    let p = rules.decide(&msg(2, "c2", "u2"), &focused, now).unwrap();
+    assert!(rules.pick(&msg(1, "c1", "u2"), &focused, now).is_none());
+    let p = rules.pick(&msg(2, "c2", "u2"), &focused, now).unwrap();
     assert_eq!(
         (p.summary.as_str(), p.category),
         ("New message", "im.received")
     );
     assert_eq!(p.target, Target::new(View::Messages, Some("c2".into())));
-    assert!(rules
-        .decide(&msg(3, "c2", "me"), &ctx(&prefs), now)
-        .is_none());
+    assert!(rules.pick(&msg(3, "c2", "me"), &ctx(&prefs), now).is_none());
 }
 
 #[test]
@@ -168,12 +181,12 @@ fn no_popup_for_our_own_booking_change_echoed_back() {
         "bookingUpdated",
         json!({"bookingId": "b1", "status": "confirmed", "updatedBy": "me"}),
     );
-    assert!(rules.decide(&mine, &ctx(&prefs), now).is_none());
+    assert!(rules.pick(&mine, &ctx(&prefs), now).is_none());
     let theirs = ev(
         "bookingUpdated",
         json!({"bookingId": "b2", "status": "confirmed", "updatedBy": "u2"}),
     );
-    assert!(rules.decide(&theirs, &ctx(&prefs), now).is_some());
+    assert!(rules.pick(&theirs, &ctx(&prefs), now).is_some());
 }
 
 #[test]
@@ -183,11 +196,7 @@ fn a_conversations_messages_replace_their_popup_and_cost_no_burst() {
     let t0 = Instant::now();
     // Ten messages of one conversation: each updates its one popup.
     let one = (0..10)
-        .filter(|i| {
-            rules
-                .decide(&msg(*i, "c1", "u2"), &ctx(&prefs), t0)
-                .is_some()
-        })
+        .filter(|i| rules.pick(&msg(*i, "c1", "u2"), &ctx(&prefs), t0).is_some())
         .count();
     assert_eq!(one, 10);
     // Other conversations still have the rest of the budget, then wait.
@@ -195,12 +204,12 @@ fn a_conversations_messages_replace_their_popup_and_cost_no_burst() {
         .filter(|i| {
             let conversation = format!("c{i}");
             rules
-                .decide(&msg(*i, &conversation, "u2"), &ctx(&prefs), t0)
+                .pick(&msg(*i, &conversation, "u2"), &ctx(&prefs), t0)
                 .is_some()
         })
         .count();
     assert_eq!(others, BURST_LIMIT - 1);
-    let summaries = rules.flush(t0 + BURST_WINDOW);
+    let summaries = summaries(&mut rules, t0 + BURST_WINDOW);
     assert_eq!(
         summaries[0].summary,
         format!("{} new messages", 10 - (BURST_LIMIT - 1))
@@ -215,9 +224,7 @@ fn a_booking_request_offers_accept_and_decline() {
         "bookingUpdated",
         json!({"bookingId": "b9", "status": "pending", "clientName": "Ana"}),
     );
-    let popup = rules
-        .decide(&request, &ctx(&prefs), Instant::now())
-        .unwrap();
+    let popup = rules.pick(&request, &ctx(&prefs), Instant::now()).unwrap();
     assert_eq!(
         popup.actions,
         [
@@ -227,4 +234,90 @@ fn a_booking_request_offers_accept_and_decline() {
     );
     assert_eq!(popup.target, Target::new(View::Bookings, Some("b9".into())));
     assert_eq!(popup.body, "Ana");
+}
+
+#[test]
+fn booking_requests_are_urgent_never_coalesced_and_pass_quiet_time_with_the_bypass() {
+    let prefs = PopupPrefs::default();
+    let mut rules = PopupRules::default();
+    let t0 = Instant::now();
+    let request = |i: u32| {
+        ev(
+            "bookingUpdated",
+            json!({"bookingId": format!("b{i}"), "status": "pending"}),
+        )
+    };
+    let shown: Vec<Popup> = (0..10)
+        .filter_map(|i| rules.pick(&request(i), &ctx(&prefs), t0))
+        .collect();
+    assert_eq!(shown.len(), 10, "a request is never held for a summary");
+    assert!(shown
+        .iter()
+        .all(|p| p.kind == PopupKind::BookingRequest && p.loudness == Loudness::ALARM));
+    let quiet = PopupContext {
+        quiet: Some(Why::QuietHours),
+        ..ctx(&prefs)
+    };
+    let held = rules.decide(&request(20), &quiet, t0);
+    assert!(
+        matches!(held, Some(Decided::Held(_, Why::QuietHours))),
+        "{held:?}"
+    );
+    let bypass = PopupContext {
+        bypass: true,
+        ..quiet
+    };
+    let through = rules.decide(&request(21), &bypass, t0);
+    assert!(
+        matches!(through, Some(Decided::Shown(_, Why::Bypass))),
+        "{through:?}"
+    );
+    let message = rules.decide(&msg(5, "c5", "u2"), &bypass, t0);
+    assert!(
+        matches!(message, Some(Decided::Held(_, Why::QuietHours))),
+        "messages wait: {message:?}"
+    );
+}
+
+#[test]
+fn each_decision_says_why() {
+    let prefs = PopupPrefs::default();
+    let mut rules = PopupRules::default();
+    let now = Instant::now();
+    let why = |r: Option<Decided>| match r {
+        Some(Decided::Shown(_, w) | Decided::Held(_, w)) => Some(w),
+        None => None,
+    };
+    assert_eq!(
+        why(rules.decide(&note(1), &ctx(&prefs), now)),
+        Some(Why::Shown)
+    );
+    assert_eq!(
+        why(rules.decide(&note(1), &ctx(&prefs), now)),
+        Some(Why::Duplicate)
+    );
+    assert_eq!(
+        why(rules.decide(&msg(1, "c1", "me"), &ctx(&prefs), now)),
+        Some(Why::OwnEcho)
+    );
+    let online = ev("userOnline", json!({"userId": "u9"}));
+    assert_eq!(
+        why(rules.decide(&online, &ctx(&prefs), now)),
+        Some(Why::KindOff)
+    );
+    let typing = ev("userTyping", json!({"userId": "u2", "isTyping": true}));
+    assert_eq!(why(rules.decide(&typing, &ctx(&prefs), now)), None);
+}
+
+#[test]
+fn the_summary_after_quiet_time_names_each_kind() {
+    let held = HashMap::from([
+        (PopupKind::NewMessage, 3),
+        (PopupKind::BookingRequest, 2),
+        (PopupKind::UserOnline, 0),
+    ]);
+    let p = while_quiet(&held).unwrap();
+    assert_eq!(p.body, "2 booking requests, 3 new messages");
+    assert_eq!(p.target, Target::new(View::Bookings, None));
+    assert!(while_quiet(&HashMap::new()).is_none());
 }

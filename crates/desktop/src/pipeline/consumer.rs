@@ -7,18 +7,22 @@ use std::time::Instant;
 use alora_link::{Incoming, LinkEvent, LinkState, UserStatus};
 
 use crate::app::state::Core;
+use crate::attention::why::Why;
 use crate::data::inbox;
 use crate::events::UiEvent;
 use crate::models::{HistoryItem, Problem, Target, View};
-use crate::notifications::popups::{Popup, PopupContext, PopupRules};
+use crate::notifications::popups::{Decided, PopupContext, PopupRules};
+
+use super::attending::Attending;
 
 /// The one consumer of the app's incoming events; `pump` owns it.
 #[derive(Debug)]
 pub struct Pipeline {
-    core: Core,
-    rules: PopupRules,
+    pub(super) core: Core,
+    pub(super) rules: PopupRules,
     /// Set while history writes fail, so that the user is told once.
     history_failing: bool,
+    pub(super) attending: Attending,
 }
 
 /// What the popup rules read, the same for a whole batch.
@@ -26,6 +30,7 @@ pub struct Pipeline {
 struct BatchContext {
     settings: crate::models::Settings,
     own: Option<String>,
+    quiet: Option<Why>,
 }
 
 /// What became of an event in the history.
@@ -46,20 +51,22 @@ impl Pipeline {
             core,
             rules: PopupRules::default(),
             history_failing: false,
+            attending: Attending::default(),
         }
     }
 
     /// The next moment something time-driven is due: the countdown's next
-    /// second while reconnecting, or the end of a popup burst.
+    /// second while reconnecting, the end of a popup burst, a reminder, the
+    /// offline alarm, the next look at quiet time.
     pub fn next_wake(&self) -> Option<Instant> {
         let now = Instant::now();
         let countdown = matches!(self.core.link().state(), LinkState::Reconnecting { .. })
             .then(|| now + std::time::Duration::from_secs(1));
         let flush = self.rules.next_flush();
-        match (countdown, flush) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [countdown, flush, self.next_attention()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// A run of events in arrival order: their history items stored first,
@@ -67,8 +74,10 @@ impl Pipeline {
     pub fn on_link_events(&mut self, events: Vec<LinkEvent>) {
         let kept = self.store_incoming(&events);
         // Once per batch, not per event: a flood is thousands of events a second.
+        let settings = self.core.settings();
         let env = BatchContext {
-            settings: self.core.settings(),
+            quiet: self.quiet(&settings),
+            settings,
             own: self.core.own_user_id(),
         };
         let ui = self.core.shell().listening();
@@ -81,6 +90,7 @@ impl Pipeline {
                 LinkEvent::State(state) => {
                     tracing::info!(state = ?state, "link state");
                     self.core.record_state(&state);
+                    self.link_state(&state);
                     self.core.refresh_tray();
                 }
                 LinkEvent::Incoming(incoming) => added |= self.on_incoming(&incoming, kept, &env),
@@ -189,22 +199,36 @@ impl Pipeline {
         let focused = self.core.focused_conversation();
         let ctx = PopupContext {
             prefs: &env.settings.popups,
-            dnd: env.settings.dnd,
+            sounds: &env.settings.attention.sounds,
+            quiet: env.quiet,
+            bypass: env.settings.attention.urgent_bypass,
             focused_conversation: focused.as_deref(),
             own_user_id: env.own.as_deref(),
         };
-        let popup = self.rules.decide(incoming, &ctx, Instant::now());
-        match popup {
-            Some(popup) => self.show(popup),
-            // Answered on another device, without a popup of its own (our
-            // echo): the request's popup goes. Answered from here, the
-            // confirmation that replaced it stays.
-            None => {
-                if let (true, Some(booking)) = (answered_elsewhere, incoming.booking_answered()) {
-                    let target = Target::new(View::Bookings, Some(booking.to_owned()));
-                    self.core.read_elsewhere(vec![target]);
-                }
+        let shown = match self.rules.decide(incoming, &ctx, Instant::now()) {
+            Some(Decided::Shown(popup, why)) => {
+                self.remind_later(&popup, &env.settings);
+                self.show(popup, why);
+                true
             }
+            Some(Decided::Held(popup, why)) => {
+                // A request held by quiet time still comes back, once it ends.
+                if why != Why::Duplicate && why != Why::KindOff {
+                    self.remind_later(&popup, &env.settings);
+                }
+                self.held(&popup, why);
+                false
+            }
+            None => false,
+        };
+        // Answered on another device, without a popup of its own (our
+        // echo): the request's popup goes. Answered from here, the
+        // confirmation that replaced it stays.
+        if let (false, true, Some(booking)) =
+            (shown, answered_elsewhere, incoming.booking_answered())
+        {
+            let target = Target::new(View::Bookings, Some(booking.to_owned()));
+            self.core.read_elsewhere(vec![target]);
         }
         added
     }
@@ -239,6 +263,8 @@ impl Pipeline {
             }
             _ => {
                 if let Some(booking) = incoming.booking_answered() {
+                    let target = Target::new(View::Bookings, Some(booking.to_owned()));
+                    self.core.handled(&target);
                     return self.core.booking_answered(booking);
                 }
             }
@@ -246,29 +272,13 @@ impl Pipeline {
         false
     }
 
-    /// Time-driven work: burst summaries and the tray's countdown.
+    /// Time-driven work: burst summaries, the attention rules, and the
+    /// tray's countdown.
     pub fn on_tick(&mut self) {
-        let summaries = self.rules.flush(Instant::now());
-        let dnd = self.core.settings().dnd;
-        for popup in summaries {
-            if !dnd {
-                self.show(popup);
-            }
-        }
+        let settings = self.core.settings();
+        self.attend(&settings);
         if matches!(self.core.link().state(), LinkState::Reconnecting { .. }) {
             self.core.refresh_tray();
         }
-    }
-
-    /// Shows a popup without waiting: the notifier's task lives until the
-    /// popup is clicked or closed.
-    fn show(&self, popup: Popup) {
-        let notifier = self.core.notifier();
-        tracing::debug!(summary = %popup.summary, "popup");
-        self.core.spawn(async move {
-            if let Err(e) = notifier.show(popup).await {
-                tracing::debug!(error = %e, "popup not shown");
-            }
-        });
     }
 }

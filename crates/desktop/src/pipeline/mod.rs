@@ -10,6 +10,7 @@ use tokio::time::{sleep_until, Instant as TokioInstant};
 
 use crate::app::state::Core;
 
+mod attending;
 mod consumer;
 
 pub use crate::app::input::Input;
@@ -52,7 +53,7 @@ pub async fn pump(core: Core, input: Input) {
         link: mut events,
         mut simulated,
     } = input;
-    let mut pipeline = Pipeline::new(core);
+    let mut pipeline = Pipeline::new(core.clone());
     let mut last_batch: Option<Instant> = None;
     loop {
         let deadline = pipeline.next_wake();
@@ -74,6 +75,8 @@ pub async fn pump(core: Core, input: Input) {
                 let _ = put.done.send(());
             }
             () = wait(deadline) => pipeline.on_tick(),
+            // A snooze, an answer, a setting: the timers are looked at again.
+            () = core.attention_changed() => pipeline.on_tick(),
         }
     }
     tracing::debug!("the link's event stream ended");

@@ -221,6 +221,9 @@ impl SettingsStore {
             };
             probe.endpoint()?;
         }
+        if let Some(a) = &patch.attention {
+            a.check()?;
+        }
         let mut stored = self.stored.lock().unwrap_or_else(PoisonError::into_inner);
         let mut next = stored.clone();
         apply(&mut next, patch);
@@ -265,6 +268,7 @@ fn apply(s: &mut Settings, patch: SettingsPatch) {
     }
     if let Some(p) = patch.popups {
         let set = |slot: &mut bool, v: Option<bool>| *slot = v.unwrap_or(*slot);
+        set(&mut s.popups.booking_request, p.booking_request);
         set(&mut s.popups.new_notification, p.new_notification);
         set(&mut s.popups.booking_updated, p.booking_updated);
         set(&mut s.popups.new_message, p.new_message);
@@ -276,6 +280,9 @@ fn apply(s: &mut Settings, patch: SettingsPatch) {
     }
     if let Some(v) = patch.start_at_login {
         s.start_at_login = v;
+    }
+    if let Some(a) = patch.attention {
+        a.apply(&mut s.attention);
     }
 }
 

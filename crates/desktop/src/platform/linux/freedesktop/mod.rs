@@ -9,11 +9,14 @@
 //! costs about 0.5 ms before the first `Notify`, and a burst held one socket
 //! per visible popup. One connection and one signal listener do the same.
 
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::models::Target;
+use crate::attention::loudness::Loudness;
+use crate::models::{NotificationServer, Target};
 use crate::platform::linux::on_screen::{OnScreen, Shown};
 
+mod connect;
 mod send;
 mod signals;
 
@@ -42,6 +45,8 @@ pub struct NotifyCall<'a> {
     pub reply_placeholder: &'a str,
     /// Popups about one item stack in one: "<summary> · N <stack>".
     pub stack: Option<&'a str>,
+    /// Urgency, sound, timeout, transient.
+    pub loudness: Loudness,
 }
 
 /// What the server can do (`GetCapabilities`), asked once per connection.
@@ -81,14 +86,21 @@ pub type OnSignal = Arc<dyn Fn(Signal) + Send + Sync>;
 /// A live connection and the task that reads its signals.
 struct Bus {
     conn: zbus::Connection,
-    listener: tokio::task::JoinHandle<()>,
+    listeners: [tokio::task::JoinHandle<()>; 2],
 }
 
 impl Drop for Bus {
     fn drop(&mut self) {
-        self.listener.abort();
+        for listener in &self.listeners {
+            listener.abort();
+        }
     }
 }
+
+/// `Inhibited` not read yet, or not there (only some servers have it).
+const INHIBITED_UNKNOWN: u8 = 0;
+const INHIBITED_NO: u8 = 1;
+const INHIBITED_YES: u8 = 2;
 
 /// The kept connection, opened on first use and replaced when it breaks.
 pub struct NotificationBus {
@@ -100,6 +112,11 @@ pub struct NotificationBus {
     /// only its signals are its popups' clicks. Any client of the bus can
     /// emit an `ActionInvoked` signal on that path and interface.
     server: Mutex<Option<String>>,
+    /// Who the server is, from `GetServerInformation` and `GetCapabilities`.
+    info: Mutex<Option<NotificationServer>>,
+    /// The desktop's Do Not Disturb (`INHIBITED_*`), followed through
+    /// `PropertiesChanged`.
+    inhibited: AtomicU8,
 }
 
 impl std::fmt::Debug for NotificationBus {
@@ -116,7 +133,30 @@ impl NotificationBus {
             on_signal: Mutex::new(None),
             caps: Mutex::new(Capabilities::default()),
             server: Mutex::new(None),
+            info: Mutex::new(None),
+            inhibited: AtomicU8::new(INHIBITED_UNKNOWN),
         })
+    }
+
+    /// The desktop's Do Not Disturb; `None` where the server does not say.
+    pub fn inhibited(&self) -> Option<bool> {
+        match self.inhibited.load(Ordering::Relaxed) {
+            INHIBITED_NO => Some(false),
+            INHIBITED_YES => Some(true),
+            _ => None,
+        }
+    }
+
+    fn set_inhibited(&self, on: bool) {
+        let value = if on { INHIBITED_YES } else { INHIBITED_NO };
+        if self.inhibited.swap(value, Ordering::Relaxed) != value {
+            tracing::info!(on, "the desktop's Do Not Disturb changed");
+        }
+    }
+
+    /// Who shows the popups, as of the last connection.
+    pub fn server_info(&self) -> Option<NotificationServer> {
+        self.info.lock().ok().and_then(|i| i.clone())
     }
 
     pub fn set_on_signal(&self, on_signal: OnSignal) {
@@ -222,8 +262,16 @@ impl NotificationBus {
         if reply.as_ref().is_err_and(is_broken) {
             *bus = None;
         }
-        let (name, _vendor, _version, _spec): (String, String, String, String) =
+        let (name, vendor, version, _spec): (String, String, String, String) =
             reply?.body().deserialize()?;
+        if let Ok(mut info) = self.info.lock() {
+            *info = Some(NotificationServer {
+                name: name.clone(),
+                vendor,
+                version,
+                capabilities: self.capabilities().all,
+            });
+        }
         Ok(name)
     }
 
@@ -243,38 +291,5 @@ impl NotificationBus {
             .call_method(Some(DEST), PATH, Some(IFACE), "CloseNotification", &(id,))
             .await
             .map(|_| ())
-    }
-
-    /// Subscribes before the first `Notify`, so that no click can be
-    /// missed, and asks what the server can do.
-    async fn connect(self: &Arc<Self>) -> zbus::Result<Bus> {
-        let conn = zbus::Connection::session().await?;
-        let rule = zbus::MatchRule::builder()
-            .msg_type(zbus::message::Type::Signal)
-            .interface(IFACE)?
-            .path(PATH)?
-            .build();
-        let stream = zbus::MessageStream::for_match_rule(rule, &conn, None).await?;
-        let listener = tokio::spawn(signals::listen(stream, Arc::downgrade(self)));
-        let caps = conn
-            .call_method(Some(DEST), PATH, Some(IFACE), "GetCapabilities", &())
-            .await
-            .and_then(|reply| reply.body().deserialize::<Vec<String>>());
-        match caps {
-            Ok(list) => {
-                tracing::info!(capabilities = ?list, "notification server capabilities");
-                if let Ok(mut slot) = self.caps.lock() {
-                    *slot = Capabilities::from_list(list);
-                }
-            }
-            // As before capabilities were asked: the body click and buttons.
-            Err(e) => {
-                tracing::debug!(error = %e, "no capabilities from the notification server");
-                if let Ok(mut slot) = self.caps.lock() {
-                    *slot = Capabilities::from_list(vec!["actions".into()]);
-                }
-            }
-        }
-        Ok(Bus { conn, listener })
     }
 }

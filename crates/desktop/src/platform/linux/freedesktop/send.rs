@@ -58,13 +58,22 @@ pub(super) async fn send(
         ("category", Value::from(call.category)),
         ("desktop-entry", Value::from(call.desktop_entry)),
     ]);
+    let loud = call.loudness;
+    hints.insert("urgency", Value::U8(loud.urgency as u8));
+    match loud.sound {
+        Some(name) => hints.insert("sound-name", Value::from(name)),
+        None => hints.insert("suppress-sound", Value::Bool(true)),
+    };
+    if loud.transient {
+        hints.insert("transient", Value::Bool(true));
+    }
     if out.inline_reply && out.keys.iter().any(|(k, _)| *k == INLINE_REPLY) {
         hints.insert(
             "x-kde-reply-placeholder-text",
             Value::from(call.reply_placeholder),
         );
     }
-    // expire_timeout -1: the server's default.
+    // expire_timeout 0 stays until answered; -1 is the server's default.
     let reply = conn
         .call_method(
             Some(DEST),
@@ -79,7 +88,7 @@ pub(super) async fn send(
                 call.body,
                 &actions[..],
                 hints,
-                -1_i32,
+                loud.expire_timeout(),
             ),
         )
         .await?;

@@ -38,6 +38,10 @@ impl NotificationBus {
                 };
                 self.answered(id, INLINE_REPLY.to_owned(), Some(text))
             }
+            Some("PropertiesChanged") => {
+                self.properties_changed(msg);
+                None
+            }
             Some("NotificationClosed") => {
                 if let Ok((id, _reason)) = msg.body().deserialize::<(u32, u32)>() {
                     if let Ok(mut shown) = self.shown.lock() {
