@@ -5,7 +5,7 @@
 //! incoming event becomes (its words from `incoming::describe`).
 
 use alora_link::Incoming;
-use alora_store::{HistoryStore, StoreError};
+use alora_store::{HistoryStore, Kind, StoreError, Unread};
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::incoming::describe;
@@ -99,9 +99,14 @@ impl Inbox {
     }
 
     pub fn unread(&self) -> usize {
-        self.store.unread().unwrap_or_else(|e| {
+        self.waiting().total()
+    }
+
+    /// What is unread, by kind (the tray's count and tooltip).
+    pub fn waiting(&self) -> Unread {
+        self.store.unread_by_kind().unwrap_or_else(|e| {
             tracing::warn!(error = %e, "unread count unavailable");
-            0
+            Unread::default()
         })
     }
 
@@ -196,6 +201,13 @@ pub fn item_for(incoming: &Incoming) -> Option<HistoryItem> {
         | Incoming::ConversationRead(_)
         | Incoming::NotificationRead(_) => return None,
     };
+    let kind = if incoming.booking_request().is_some() {
+        Kind::BookingRequest
+    } else if matches!(incoming, Incoming::NewMessage(_)) {
+        Kind::Message
+    } else {
+        Kind::Notification
+    };
     Some(HistoryItem {
         id,
         event: incoming.event_name().to_owned(),
@@ -205,6 +217,7 @@ pub fn item_for(incoming: &Incoming) -> Option<HistoryItem> {
         read,
         link,
         target: d.target,
+        kind,
     })
 }
 
