@@ -169,8 +169,9 @@ impl Badges {
         Ok(image)
     }
 
+    /// How many images are kept (tests).
     #[cfg(test)]
-    pub fn len(&self) -> usize {
+    pub(crate) fn drawn(&self) -> usize {
         self.drawn.len()
     }
 }

@@ -83,13 +83,13 @@ fn the_tray_icon_gets_the_number_and_nine_plus_past_nine() {
         ten.rgba(),
         "the same 9+ for any count past nine"
     );
-    assert_eq!(badges.len(), 4, "0, 3, 9 and 9+ drawn");
+    assert_eq!(badges.drawn(), 4, "0, 3, 9 and 9+ drawn");
 
     // A flood of refreshes draws nothing again.
     for n in 0..10_000 {
         badges.icon(TrayLook::Live, n % 12).unwrap();
     }
-    assert_eq!(badges.len(), 11, "nothing, 1 to 9, 9+");
+    assert_eq!(badges.drawn(), 11, "nothing, 1 to 9, 9+");
     let offline = badges.icon(TrayLook::Offline, 3).unwrap();
     assert_reads(offline.rgba(), "3");
     assert_ne!(offline.rgba(), three.rgba(), "over each look's own icon");

@@ -90,7 +90,7 @@ impl Listener {
                 let (uri, props): (String, HashMap<String, OwnedValue>) =
                     msg.body().deserialize().unwrap();
                 assert_eq!(uri, self.uri);
-                let get = |k: &str| Value::try_from(props[k].try_clone().unwrap()).unwrap();
+                let get = |k: &str| Value::from(props[k].try_clone().unwrap());
                 let seen = Seen {
                     count: i64::try_from(get("count")).unwrap(),
                     visible: bool::try_from(get("count-visible")).unwrap(),

@@ -88,6 +88,29 @@ impl Inbox {
         }
     }
 
+    /// Marks read the booking requests for `booking` (answered, here or
+    /// elsewhere); returns how many changed.
+    pub fn mark_request_answered(&mut self, booking: &str) -> usize {
+        let target = Target::new(crate::models::View::Bookings, Some(booking.to_owned()));
+        let unread = HistoryQuery {
+            unread_only: true,
+            limit: Some(1_000),
+            ..HistoryQuery::default()
+        };
+        let ids: Vec<String> = self
+            .list(&unread)
+            .into_iter()
+            .filter(|i| i.kind == Kind::BookingRequest && i.target == target)
+            .map(|i| i.id)
+            .collect();
+        // An empty list would mean "all".
+        if ids.is_empty() {
+            0
+        } else {
+            self.mark_read(&ids)
+        }
+    }
+
     /// Where these items lead, for the popups about them.
     pub fn targets_of(&self, ids: &[String]) -> Vec<Target> {
         let mut seen = std::collections::HashSet::new();
