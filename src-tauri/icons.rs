@@ -1,5 +1,6 @@
-//! The icon set, compiled in: one tray icon per link state, each with an
-//! unread-marker twin, and the app icon the notifications show.
+//! The icon set, compiled in: one tray icon per link state (the unread
+//! count is drawn over it at run time, badge.rs), and the app icon the
+//! notifications show.
 
 use alora_link::LinkState;
 
@@ -23,17 +24,13 @@ impl TrayLook {
     }
 }
 
-/// The PNG for a look, with or without the unread marker.
-pub fn tray_png(look: TrayLook, unread: bool) -> &'static [u8] {
-    match (look, unread) {
-        (TrayLook::Live, false) => include_bytes!("../icons/tray-live.png"),
-        (TrayLook::Live, true) => include_bytes!("../icons/tray-live-unread.png"),
-        (TrayLook::Connecting, false) => include_bytes!("../icons/tray-connecting.png"),
-        (TrayLook::Connecting, true) => include_bytes!("../icons/tray-connecting-unread.png"),
-        (TrayLook::Offline, false) => include_bytes!("../icons/tray-offline.png"),
-        (TrayLook::Offline, true) => include_bytes!("../icons/tray-offline-unread.png"),
-        (TrayLook::Auth, false) => include_bytes!("../icons/tray-auth.png"),
-        (TrayLook::Auth, true) => include_bytes!("../icons/tray-auth-unread.png"),
+/// The PNG for a look; the unread count is drawn over it (badge.rs).
+pub fn tray_png(look: TrayLook) -> &'static [u8] {
+    match look {
+        TrayLook::Live => include_bytes!("../icons/tray-live.png"),
+        TrayLook::Connecting => include_bytes!("../icons/tray-connecting.png"),
+        TrayLook::Offline => include_bytes!("../icons/tray-offline.png"),
+        TrayLook::Auth => include_bytes!("../icons/tray-auth.png"),
     }
 }
 

@@ -3,6 +3,7 @@
 //! the Tauri app: plugins, state, setup, and the run loop that keeps it alive
 //! with no window.
 
+pub mod badge;
 // The command table (before `commands`, which expands it).
 #[macro_use]
 mod command_table;
@@ -14,6 +15,7 @@ pub mod icons;
 mod packaging_tests;
 pub mod plugin_store;
 pub mod tray;
+pub mod tray_text;
 pub mod window;
 
 use std::process::ExitCode;

@@ -1,18 +1,20 @@
-//! The tray: an icon per link state with an unread marker, and a menu that
+//! The tray: an icon per link state with the unread count drawn on it
+//! (badge.rs), a tooltip of what waits (tray_text.rs), and a menu that
 //! reaches everything (Linux trays get no clicks): Open Alora; Status with
-//! the current one checked; Do not disturb; a disabled state line such as
+//! the current one checked; Do not disturb; Quiet until tomorrow; a disabled state line such as
 //! "Reconnecting in 4 s"; Reconnect now; Quit.
 
 use std::sync::{Arc, Mutex};
 
-use alora_link::{AuthReason, LinkState, UserStatus};
-use chrono::Utc;
+use alora_link::UserStatus;
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Runtime};
 
+use crate::badge::Badges;
 use crate::icons::{self, TrayLook};
+use crate::tray_text::{state_text, tooltip};
 use alora_desktop::app::shell::TrayView;
 use alora_desktop::app::state::{lock, Core};
 
@@ -64,7 +66,18 @@ struct Widgets<R: Runtime> {
     dnd: CheckMenuItem<R>,
     /// What is shown now, so that only changes reach the tray host. Only the
     /// main thread takes it, so it never waits on another thread's lock.
-    shown: Mutex<Option<(TrayLook, bool, String)>>,
+    shown: Mutex<Option<Shown>>,
+    /// The icons drawn with their counts, each once (main thread only too).
+    badges: Mutex<Badges>,
+}
+
+/// What the tray shows now.
+#[derive(Debug, Clone, PartialEq)]
+struct Shown {
+    look: TrayLook,
+    label: Option<String>,
+    text: String,
+    tooltip: String,
 }
 
 impl<R: Runtime> std::fmt::Debug for Tray<R> {
@@ -74,38 +87,6 @@ impl<R: Runtime> std::fmt::Debug for Tray<R> {
             .field("shown", &self.widgets.shown)
             .finish_non_exhaustive()
     }
-}
-
-/// The state line of the menu.
-pub fn state_text(view: &TrayView) -> String {
-    let base = match &view.state {
-        LinkState::Idle => "Offline".to_owned(),
-        LinkState::Connecting { .. } => "Connecting…".to_owned(),
-        LinkState::Connected { .. } => "Connected".to_owned(),
-        LinkState::Reconnecting { retry_at, .. } => {
-            let ms = (*retry_at - Utc::now()).num_milliseconds().max(0);
-            format!("Reconnecting in {} s", (ms + 999) / 1000)
-        }
-        LinkState::AuthRequired {
-            reason: AuthReason::Expired,
-        } => "Sign-in needed: the token expired".to_owned(),
-        LinkState::AuthRequired {
-            reason: AuthReason::Rejected { .. },
-        } => "Sign-in needed: the token was refused".to_owned(),
-        LinkState::AuthRequired {
-            reason: AuthReason::Missing,
-        } => "Sign-in needed".to_owned(),
-        LinkState::Stopped => "Stopped".to_owned(),
-    };
-    let mut text = if view.demo {
-        format!("{base} (demo)")
-    } else {
-        base
-    };
-    if view.unread > 0 {
-        text.push_str(&format!(" · {} unread", view.unread));
-    }
-    text
 }
 
 fn status_id(s: UserStatus) -> String {
@@ -141,6 +122,13 @@ impl<R: Runtime> Tray<R> {
             &[&statuses[0].1, &statuses[1].1, &statuses[2].1],
         )?;
         let dnd = CheckMenuItem::with_id(app, "dnd", "Do not disturb", true, false, None::<&str>)?;
+        let tomorrow = MenuItem::with_id(
+            app,
+            "dnd-tomorrow",
+            "Quiet until tomorrow",
+            true,
+            None::<&str>,
+        )?;
         let state_line = MenuItem::with_id(app, "state", "Starting…", false, None::<&str>)?;
         let reconnect = MenuItem::with_id(app, "reconnect", "Reconnect now", true, None::<&str>)?;
         let sign_in = MenuItem::with_id(app, "sign-in", "Sign in…", true, None::<&str>)?;
@@ -153,6 +141,7 @@ impl<R: Runtime> Tray<R> {
                 &sep()?,
                 &status_menu,
                 &dnd,
+                &tomorrow,
                 &sep()?,
                 &state_line,
                 &reconnect,
@@ -162,10 +151,7 @@ impl<R: Runtime> Tray<R> {
             ],
         )?;
         let icon = TrayIconBuilder::with_id("alora")
-            .icon(Image::from_bytes(icons::tray_png(
-                TrayLook::Offline,
-                false,
-            ))?)
+            .icon(Image::from_bytes(icons::tray_png(TrayLook::Offline))?)
             .tooltip("Alora")
             .menu(&menu)
             .show_menu_on_left_click(true)
@@ -180,6 +166,7 @@ impl<R: Runtime> Tray<R> {
                 statuses,
                 dnd,
                 shown: Mutex::new(None),
+                badges: Mutex::default(),
             }),
         })
     }
@@ -215,25 +202,31 @@ impl<R: Runtime> Widgets<R> {
     /// Shows `view`: icon, state line, checks. On the main thread only, where
     /// each of these calls runs at once instead of waiting for that thread.
     fn show(&self, view: &TrayView) {
-        let look = TrayLook::of(&view.state);
-        let unread = view.unread > 0;
-        let text = state_text(view);
+        let now = Shown {
+            look: TrayLook::of(&view.state),
+            label: crate::badge::label(view.unread),
+            text: state_text(view),
+            tooltip: tooltip(view),
+        };
         let mut shown = lock(&self.shown);
-        let (old_look, old_unread, old_text) = shown
-            .clone()
-            .map_or((None, None, None), |(l, u, t)| (Some(l), Some(u), Some(t)));
-        if old_look != Some(look) || old_unread != Some(unread) {
-            let set = Image::from_bytes(icons::tray_png(look, unread))
+        let old = shown.take();
+        let old = old.as_ref();
+        if old.map(|o| (o.look, &o.label)) != Some((now.look, &now.label)) {
+            let set = lock(&self.badges)
+                .icon(now.look, view.unread)
                 .and_then(|i| self.icon.set_icon(Some(i)));
             if let Err(e) = set {
                 tracing::warn!(error = %e, "cannot change the tray icon");
             }
         }
-        if old_text.as_deref() != Some(text.as_str()) {
-            let _ = self.state_line.set_text(&text);
-            let _ = self.icon.set_tooltip(Some(format!("Alora: {text}")));
+        if old.map(|o| &o.text) != Some(&now.text) {
+            let _ = self.state_line.set_text(&now.text);
         }
-        *shown = Some((look, unread, text));
+        if old.map(|o| &o.tooltip) != Some(&now.tooltip) {
+            tracing::debug!(tooltip = %now.tooltip, "tray tooltip");
+            let _ = self.icon.set_tooltip(Some(&now.tooltip));
+        }
+        *shown = Some(now);
         drop(shown);
         // Checks are set every time: the menu toggles a check by itself on click.
         for (status, item) in &self.statuses {
@@ -253,9 +246,10 @@ fn on_menu_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
         let result = match id.as_str() {
             "open" => core.shell().open(None),
             "dnd" => {
-                let on = !core.settings().dnd;
+                let on = !core.dnd_on();
                 core.set_dnd(on).await
             }
+            "dnd-tomorrow" => core.dnd_until_tomorrow().await.map(|_| ()),
             "reconnect" => core.reconnect_now().await,
             "sign-in" => {
                 core.sign_in_browser_later();

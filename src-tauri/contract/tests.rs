@@ -116,6 +116,7 @@ fn every_event_goes_out_under_the_tables_name() {
         read: false,
         link: None,
         target: Target::new(View::Notifications, None),
+        kind: Default::default(),
     };
     let all = [
         UiEvent::State(LinkState::Idle),

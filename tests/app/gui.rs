@@ -292,6 +292,27 @@ async fn tray_menu_over_dbus_reaches_the_server() {
     }
     assert!(loud, "no popup once Do not disturb was off:\n{}", stderr());
 
+    // Quiet until tomorrow: the check says so; Do not disturb ends it.
+    menu.click("Quiet until tomorrow");
+    assert!(
+        eventually(Duration::from_secs(3), || menu
+            .checked("Do not disturb")
+            .then_some(()))
+        .await
+        .is_some(),
+        "{:?}",
+        menu.layout()
+    );
+    menu.click("Do not disturb");
+    assert!(
+        eventually(Duration::from_secs(3), || (!menu.checked("Do not disturb"))
+            .then_some(()))
+        .await
+        .is_some(),
+        "still quiet: {:?}",
+        menu.layout()
+    );
+
     // Server killed: the state line counts down; "Reconnect now" goes at once.
     backend.abort();
     let waiting = eventually(Duration::from_secs(15), || menu.item("Reconnecting in")).await;

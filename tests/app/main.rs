@@ -15,6 +15,7 @@ mod freeze;
 mod gui;
 mod headless;
 mod keyring;
+mod launcher;
 mod local;
 mod node;
 mod notifier;

@@ -26,6 +26,7 @@ fn items(run: &str) -> Vec<HistoryItem> {
             read: false,
             link: Some(format!("/bookings/{run}-{k}")),
             target: Target::new(View::Bookings, Some(format!("{run}-{k}"))),
+            kind: Default::default(),
         })
         .collect()
 }

@@ -102,6 +102,7 @@ fn realistic(rng: &mut Rng, n: usize) -> HistoryItem {
         read: !rng.next().is_multiple_of(3),
         link: None,
         target: Target::new(view, Some(format!("x{}", n % 500))),
+        kind: Default::default(),
     }
 }
 

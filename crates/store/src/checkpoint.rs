@@ -202,6 +202,7 @@ mod tests {
                 read: false,
                 link: None,
                 target: Target::new(View::Bookings, Some(format!("b{n}"))),
+                kind: Default::default(),
             })
             .collect()
     }

@@ -16,8 +16,9 @@ use rusqlite::{params, params_from_iter, Connection, Row};
 use crate::cursor;
 use crate::error::{At, StoreError};
 use crate::migrate::migrate;
-use crate::model::{HistoryItem, HistoryQuery, Retention, Target, View};
+use crate::model::{HistoryItem, HistoryQuery, Kind, Retention, Target, View};
 use crate::search::{self, COLUMNS};
+use crate::unread::Unread;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -30,11 +31,11 @@ pub struct HistoryStore {
     pub(crate) path: PathBuf,
     retention: Retention,
     added_since_prune: u32,
-    /// The unread count and the `PRAGMA data_version` it holds for: kept up
-    /// to date by this connection's own writes (the tray asks after every
-    /// batch of a flood, and counting 20 000 rows each time capped it),
-    /// counted again once another connection wrote.
-    unread: Cell<Option<(i64, usize)>>,
+    /// The unread counts by kind and the `PRAGMA data_version` they hold
+    /// for: kept up to date by this connection's own writes (the tray asks
+    /// after every batch of a flood, and counting 20 000 rows each time
+    /// capped it), counted again once another connection wrote (unread.rs).
+    pub(crate) unread: Cell<Option<(i64, Unread)>>,
     /// The WAL's size in pages after the latest commit, kept by the
     /// checkpoint hook (none in memory).
     pub(crate) wal_pages: Option<Arc<AtomicI32>>,
@@ -54,6 +55,7 @@ fn item_from(r: &Row<'_>) -> rusqlite::Result<HistoryItem> {
         read: r.get(5)?,
         link: r.get(6)?,
         target: Target::new(View::from_stored(&r.get::<_, String>(7)?), r.get(8)?),
+        kind: Kind::from_stored(&r.get::<_, String>(9)?),
     })
 }
 
@@ -147,8 +149,8 @@ impl HistoryStore {
             let mut stmt = tx
                 .prepare_cached(
                     "INSERT INTO history(id, event, title, body, created_at, read, link,
-                                         target_view, target_id, received_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                                         target_view, target_id, received_at, kind)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                      ON CONFLICT(id) DO NOTHING",
                 )
                 .at(&self.path)?;
@@ -164,7 +166,8 @@ impl HistoryStore {
                         it.link,
                         it.target.view.as_str(),
                         it.target.id,
-                        received_at
+                        received_at,
+                        it.kind.as_str()
                     ])
                     .at(&self.path)?;
                 new.push(changed == 1);
@@ -174,12 +177,11 @@ impl HistoryStore {
             cursor::advance_cursor(&tx, at).at(&self.path)?;
         }
         tx.commit().at(&self.path)?;
-        let unread = items
-            .iter()
-            .zip(&new)
-            .filter(|(it, n)| **n && !it.read)
-            .count();
-        self.adjust_unread(|n| n + unread);
+        let mut unread = Unread::default();
+        for (it, _) in items.iter().zip(&new).filter(|(it, n)| **n && !it.read) {
+            unread.add(it.kind, 1);
+        }
+        self.adjust_unread(|n| n.plus(&unread));
         let added = new.iter().filter(|n| **n).count();
         self.after_adding(u32::try_from(added).unwrap_or(u32::MAX));
         Ok(new)
@@ -220,45 +222,38 @@ impl HistoryStore {
 
     /// Marks these ids read (all when `ids` is empty); how many changed.
     pub fn mark_read(&mut self, ids: &[String]) -> Result<usize, StoreError> {
-        let changed = if ids.is_empty() {
-            self.conn
+        if ids.is_empty() {
+            let changed = self
+                .conn
                 .execute("UPDATE history SET read = 1 WHERE read = 0", [])
-                .at(&self.path)?
-        } else {
-            let list = serde_json::to_string(ids)
-                .map_err(|e| StoreError::InvalidInput(format!("ids: {e}")))?;
-            self.conn
-                .execute(
-                    "UPDATE history SET read = 1
-                     WHERE read = 0 AND id IN (SELECT value FROM json_each(?1))",
-                    [list],
-                )
-                .at(&self.path)?
-        };
-        self.adjust_unread(|n| n.saturating_sub(changed));
-        Ok(changed)
-    }
-
-    /// How many items are unread.
-    pub fn unread(&self) -> Result<usize, StoreError> {
-        let version: i64 = self
+                .at(&self.path)?;
+            self.adjust_unread(|_| Unread::default());
+            return Ok(changed);
+        }
+        let list = serde_json::to_string(ids)
+            .map_err(|e| StoreError::InvalidInput(format!("ids: {e}")))?;
+        // RETURNING: the kinds that stopped waiting, so that the counts
+        // follow without counting the table again.
+        let mut stmt = self
             .conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .prepare_cached(
+                "UPDATE history SET read = 1
+                 WHERE read = 0 AND id IN (SELECT value FROM json_each(?1))
+                 RETURNING kind",
+            )
             .at(&self.path)?;
-        if let Some((_, n)) = self.unread.get().filter(|(at, _)| *at == version) {
-            return Ok(n);
+        let kinds = stmt
+            .query_map([list], |r| r.get::<_, String>(0))
+            .at(&self.path)?
+            .collect::<Result<Vec<_>, _>>()
+            .at(&self.path)?;
+        drop(stmt);
+        let mut read = Unread::default();
+        for kind in &kinds {
+            read.add(Kind::from_stored(kind), 1);
         }
-        let n = self.count("SELECT count(*) FROM history WHERE read = 0")?;
-        self.unread.set(Some((version, n)));
-        Ok(n)
-    }
-
-    /// After this connection's own write: the cache follows it (a write by
-    /// another connection shows in `data_version`, and the count is redone).
-    fn adjust_unread(&self, change: impl FnOnce(usize) -> usize) {
-        if let Some((version, n)) = self.unread.get() {
-            self.unread.set(Some((version, change(n))));
-        }
+        self.adjust_unread(|n| n.minus(&read));
+        Ok(kinds.len())
     }
 
     /// How many items are kept.
@@ -270,7 +265,7 @@ impl HistoryStore {
         Ok(self.len()? == 0)
     }
 
-    fn count(&self, sql: &str) -> Result<usize, StoreError> {
+    pub(crate) fn count(&self, sql: &str) -> Result<usize, StoreError> {
         let n: i64 = self.conn.query_row(sql, [], |r| r.get(0)).at(&self.path)?;
         Ok(usize::try_from(n).unwrap_or(0))
     }

@@ -16,6 +16,7 @@ fn item(n: u32, event: &str, title: &str, body: &str) -> HistoryItem {
             .is_multiple_of(2)
             .then(|| format!("https://example.test/{n}")),
         target: Target::new(View::Bookings, Some(format!("b{n}"))),
+        kind: Default::default(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Alora Tray's data on disk, in one SQLite file (`alora.db` in the data
 //! folder): the durable outbox behind the link, the notification history,
-//! the joined conversations and the last event seen. No Tauri here.
+//! the joined conversations and the last event seen, and what is unread by
+//! kind. No Tauri here.
 //!
 //! ```no_run
 //! # fn demo(dir: &std::path::Path) -> Result<(), alora_store::StoreError> {
@@ -33,10 +34,12 @@ mod model;
 mod outbox;
 mod resume;
 mod search;
+mod unread;
 
 pub use db::{Database, OpenReport, FILE_NAME};
 pub use error::StoreError;
 pub use history::HistoryStore;
 pub use migrate::SCHEMA_VERSION;
-pub use model::{HistoryItem, HistoryQuery, Retention, Target, View};
+pub use model::{HistoryItem, HistoryQuery, Kind, Retention, Target, View};
 pub use outbox::SqliteOutbox;
+pub use unread::Unread;

@@ -10,7 +10,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{At, StoreError};
 
 /// Step N (1-based) brings the schema to version N.
-const STEPS: &[&str] = &[
+pub(crate) const STEPS: &[&str] = &[
     // 1: outbox, history with its search index, conversations, meta.
     r#"
     CREATE TABLE outbox (
@@ -91,6 +91,24 @@ const STEPS: &[&str] = &[
     DROP INDEX history_unread;
     DROP INDEX history_by_age;
     "#,
+    // 4: what each item waits for (model.rs `Kind`), for the tray's counts
+    // by kind. The app sets it on each new item; rows from before are
+    // classed by what they kept: a message by its event, a booking request
+    // by the waiting status in a `bookingUpdated`'s id, or a booking
+    // notification leading to a booking (the notification's `type` was not
+    // kept, so a non-request leading to a booking counts as one until read).
+    r#"
+    ALTER TABLE history ADD COLUMN kind TEXT NOT NULL DEFAULT 'notification';
+    UPDATE history SET kind = CASE
+        WHEN event = 'newMessage' THEN 'message'
+        WHEN event = 'bookingUpdated' AND (
+            id LIKE 'booking:%:pending' OR id LIKE 'booking:%:pending:%' OR
+            id LIKE 'booking:%:requested' OR id LIKE 'booking:%:requested:%'
+        ) THEN 'bookingRequest'
+        WHEN event = 'newNotification' AND target_view = 'bookings' THEN 'bookingRequest'
+        ELSE 'notification'
+    END;
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -102,7 +120,11 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<i64, StoreEr
     migrate_with(conn, path, STEPS)
 }
 
-fn migrate_with(conn: &mut Connection, path: &Path, steps: &[&str]) -> Result<i64, StoreError> {
+pub(crate) fn migrate_with(
+    conn: &mut Connection,
+    path: &Path,
+    steps: &[&str],
+) -> Result<i64, StoreError> {
     let known = steps.len() as i64;
     // IMMEDIATE: two processes opening at once apply the steps one after the other.
     let tx = conn

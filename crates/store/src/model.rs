@@ -55,6 +55,39 @@ impl Target {
     }
 }
 
+/// What an unread item waits for, as the tray counts it: every item is one
+/// kind, so the kinds add up to the unread count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A booking that waits for the provider's answer (PROTOCOL.md).
+    BookingRequest,
+    Message,
+    /// Everything else: notifications, booking changes, presence.
+    #[default]
+    Notification,
+}
+
+impl Kind {
+    /// The name as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::BookingRequest => "bookingRequest",
+            Kind::Message => "message",
+            Kind::Notification => "notification",
+        }
+    }
+
+    /// The kind of a stored name; an unknown one (a newer app's) counts as
+    /// a notification rather than failing the read.
+    pub(crate) fn from_stored(s: &str) -> Kind {
+        match s {
+            "bookingRequest" => Kind::BookingRequest,
+            "message" => Kind::Message,
+            _ => Kind::Notification,
+        }
+    }
+}
+
 /// One kept event. `id` is the notification's id or a synthesised one
 /// (`notification:<id>`, `booking:<id>:<status>`, `message:<id>`, ...);
 /// a second item with the same id is a re-delivery and is not kept.
@@ -70,6 +103,11 @@ pub struct HistoryItem {
     pub read: bool,
     pub link: Option<String>,
     pub target: Target,
+    /// Set by whoever makes the item (the app knows what the event was);
+    /// not on the wire: the UI tells kinds by `event` and `target`.
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub kind: Kind,
 }
 
 /// The arguments of `list_history`.
@@ -122,10 +160,18 @@ mod tests {
             read: false,
             link: None,
             target: Target::new(View::Messages, Some("c1".into())),
+            kind: Kind::Message,
         };
         let v = serde_json::to_value(&item).unwrap_or_default();
         assert_eq!(v["createdAt"], json!("2026-01-01T00:00:00.000Z"));
         assert_eq!(v["target"], json!({"view": "messages", "id": "c1"}));
+        assert!(
+            v.get("kind").is_none(),
+            "the kind is the store's, not the UI's"
+        );
+        for kind in [Kind::BookingRequest, Kind::Message, Kind::Notification] {
+            assert_eq!(Kind::from_stored(kind.as_str()), kind);
+        }
         for view in [
             View::Notifications,
             View::Bookings,

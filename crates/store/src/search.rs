@@ -16,7 +16,7 @@ use crate::model::HistoryQuery;
 const CONTAINS_FN: &str = "alora_contains";
 
 pub(crate) const COLUMNS: &str =
-    "id, event, title, body, created_at, read, link, target_view, target_id";
+    "id, event, title, body, created_at, read, link, target_view, target_id, kind";
 
 /// Registers the functions the queries use; every connection that lists
 /// history needs them.

@@ -22,6 +22,7 @@ fn item(n: usize) -> HistoryItem {
         read: false,
         link: None,
         target: Target::new(View::Bookings, Some(format!("b{n}"))),
+        kind: Default::default(),
     }
 }
 

@@ -112,6 +112,7 @@ fn the_outbox_and_a_history_storm_write_side_by_side() {
                     read: false,
                     link: None,
                     target: alora_store::Target::new(alora_store::View::Notifications, None),
+                    kind: Default::default(),
                 })
                 .collect();
             assert!(h.add_many(&items).unwrap().iter().all(|new| *new));

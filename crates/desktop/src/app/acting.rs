@@ -152,8 +152,14 @@ impl Core {
     /// A booking answered (the server's echo, of this device's answer or
     /// another's): a stale Accept is refused from now on. Whether this
     /// process had not answered it (nor heard of the answer) before.
+    /// The request's own history items stop waiting too (the launcher's
+    /// "urgent"); the answer's item stays unread, it is news.
     pub(crate) fn booking_answered(&self, booking: &str) -> bool {
-        lock(&self.inner.answered).note(booking)
+        let first = lock(&self.inner.answered).note(booking);
+        if lock(&self.inner.inbox).mark_request_answered(booking) > 0 {
+            self.refresh_tray();
+        }
+        first
     }
 
     /// The popups about these items withdrawn (they were read in the
@@ -177,6 +183,9 @@ impl Core {
     /// Items read on another device: marked read here and their popups
     /// withdrawn.
     pub fn read_elsewhere(&self, targets: Vec<Target>) {
+        // The caller may have marked items read already (`notificationRead`
+        // by id), which `read_here` then finds nothing to do for.
+        self.refresh_tray();
         let core = self.clone();
         self.spawn(async move {
             for target in targets {

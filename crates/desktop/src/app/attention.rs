@@ -118,6 +118,11 @@ impl Core {
         }
     }
 
+    /// Alora's own Do Not Disturb: on, or until a time to come.
+    pub fn dnd_on(&self) -> bool {
+        quiet::dnd_on(&self.settings(), self.clock().now())
+    }
+
     /// Alora's Do Not Disturb until the next morning (the quiet hours' end).
     pub async fn dnd_until_tomorrow(&self) -> AppResult<Settings> {
         let settings = self.settings();

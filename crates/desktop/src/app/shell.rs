@@ -1,8 +1,10 @@
 //! What shows the app to the user, as the core sees it: the `Shell` port
-//! (tray and window in the GUI, logs headless), what the tray shows, a
-//! shell that shows nothing, and what the window has in focus.
+//! (tray and window in the GUI, logs headless), what the tray shows (and
+//! what waits, in words), a shell that shows nothing, and what the window
+//! has in focus.
 
 use alora_link::UserStatus;
+use alora_store::Unread;
 
 use crate::error::AppResult;
 use crate::events::UiEvent;
@@ -41,10 +43,34 @@ pub trait Shell: Send + Sync + 'static {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrayView {
     pub state: alora_link::LinkState,
+    /// `waiting.total()`: the drawn count.
     pub unread: usize,
+    /// What is unread, by kind: the tooltip's words and the launcher's
+    /// "urgent" (a booking request waits).
+    pub waiting: Unread,
     pub status: UserStatus,
     pub dnd: bool,
     pub demo: bool,
+}
+
+/// "2 booking requests, 3 messages, 1 notification": what waits, by kind,
+/// those with none left out; `None` when nothing waits.
+pub fn waiting_words(waiting: &Unread) -> Option<String> {
+    let kinds = [
+        (
+            waiting.booking_requests,
+            "booking request",
+            "booking requests",
+        ),
+        (waiting.messages, "message", "messages"),
+        (waiting.notifications, "notification", "notifications"),
+    ];
+    let words: Vec<String> = kinds
+        .iter()
+        .filter(|(n, ..)| *n > 0)
+        .map(|(n, one, many)| format!("{n} {}", if *n == 1 { one } else { many }))
+        .collect();
+    (!words.is_empty()).then(|| words.join(", "))
 }
 
 /// A shell that shows nothing: before the real one is ready, and in tests.
@@ -76,5 +102,29 @@ impl Focus {
     /// The conversation the user is looking at: open, in a focused window.
     pub fn focused(&self) -> Option<&str> {
         self.conversation.as_deref().filter(|_| self.window_focused)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_waits_is_said_by_kind_in_the_singular_or_plural() {
+        let w = |booking_requests, messages, notifications| Unread {
+            booking_requests,
+            messages,
+            notifications,
+        };
+        assert_eq!(
+            waiting_words(&w(2, 3, 1)).as_deref(),
+            Some("2 booking requests, 3 messages, 1 notification")
+        );
+        assert_eq!(
+            waiting_words(&w(1, 0, 12)).as_deref(),
+            Some("1 booking request, 12 notifications")
+        );
+        assert_eq!(waiting_words(&w(0, 1, 0)).as_deref(), Some("1 message"));
+        assert_eq!(waiting_words(&Unread::default()), None);
     }
 }

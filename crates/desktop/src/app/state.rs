@@ -20,6 +20,7 @@ use crate::error::AppResult;
 use crate::events::UiEvent;
 use crate::models::{Problem, StateChange};
 use crate::notifications::notifier::Notifier;
+use crate::platform::linux::launcher::{Badge, LauncherEntry};
 use crate::platform::linux::wakeups::Wakeups;
 use crate::settings::secrets::{Secrets, TokenVault};
 use crate::settings::{Overrides, SettingsBackend, SettingsStore};
@@ -86,6 +87,9 @@ pub(in crate::app) struct Inner {
     /// Resume and network-up on the system bus reconnect the link at once;
     /// held here so that it stops with the core.
     pub(in crate::app) _wakeups: Wakeups,
+    /// The dock's badge (the unread count, urgent while a booking request
+    /// waits), shown with the tray.
+    pub(in crate::app) launcher: LauncherEntry,
 }
 
 impl std::fmt::Debug for Core {
@@ -135,6 +139,7 @@ impl Core {
         let outbox = link.outbox_counts();
         let dnd = settings.effective().dnd;
         let wakeups = Wakeups::start(link.clone());
+        let launcher = LauncherEntry::start(&crate::app_id::desktop_file());
         let core = Core {
             inner: Arc::new(Inner {
                 link,
@@ -157,6 +162,7 @@ impl Core {
                 injector,
                 runtime: tokio::runtime::Handle::current(),
                 _wakeups: wakeups,
+                launcher,
             }),
         };
         let keyring = core.inner.secrets.mode();
@@ -286,11 +292,14 @@ impl Core {
     }
 
     pub fn tray_view(&self) -> TrayView {
+        // One read of the counts: the drawn number is the kinds' sum.
+        let waiting = lock(&self.inner.inbox).waiting();
         TrayView {
             state: self.inner.link.state(),
-            unread: self.unread(),
+            unread: waiting.total(),
+            waiting,
             status: self.status(),
-            dnd: self.inner.settings.effective().dnd,
+            dnd: self.dnd_on(),
             demo: self.inner.demo_mode,
         }
     }
@@ -307,7 +316,12 @@ impl Core {
     }
 
     pub fn refresh_tray(&self) {
-        self.shell().refresh(&self.tray_view());
+        let view = self.tray_view();
+        self.inner.launcher.show(Badge {
+            count: u64::try_from(view.unread).unwrap_or(u64::MAX),
+            urgent: view.waiting.booking_requests > 0,
+        });
+        self.shell().refresh(&view);
     }
 
     pub(crate) fn record_state(&self, state: &alora_link::LinkState) {

@@ -28,6 +28,11 @@ pub fn quiet_reason(
     desktop_inhibited.then_some(Why::DesktopDoNotDisturb)
 }
 
+/// Whether Alora's own Do Not Disturb is on: on, or "until" a time to come.
+pub fn dnd_on(settings: &Settings, now: DateTime<FixedOffset>) -> bool {
+    settings.dnd || dnd_until(settings).is_some_and(|until| now < until)
+}
+
 fn dnd_until(settings: &Settings) -> Option<DateTime<Utc>> {
     let until = settings.attention.dnd_until.as_deref()?;
     Some(

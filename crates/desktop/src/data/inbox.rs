@@ -5,7 +5,7 @@
 //! incoming event becomes (its words from `incoming::describe`).
 
 use alora_link::Incoming;
-use alora_store::{HistoryStore, StoreError};
+use alora_store::{HistoryStore, Kind, StoreError, Unread};
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::incoming::describe;
@@ -98,6 +98,29 @@ impl Inbox {
         self.list(&unread).iter().any(|i| &i.target == target)
     }
 
+    /// Marks read the booking requests for `booking` (answered, here or
+    /// elsewhere); returns how many changed.
+    pub fn mark_request_answered(&mut self, booking: &str) -> usize {
+        let target = Target::new(crate::models::View::Bookings, Some(booking.to_owned()));
+        let unread = HistoryQuery {
+            unread_only: true,
+            limit: Some(1_000),
+            ..HistoryQuery::default()
+        };
+        let ids: Vec<String> = self
+            .list(&unread)
+            .into_iter()
+            .filter(|i| i.kind == Kind::BookingRequest && i.target == target)
+            .map(|i| i.id)
+            .collect();
+        // An empty list would mean "all".
+        if ids.is_empty() {
+            0
+        } else {
+            self.mark_read(&ids)
+        }
+    }
+
     /// Where these items lead, for the popups about them.
     pub fn targets_of(&self, ids: &[String]) -> Vec<Target> {
         let mut seen = std::collections::HashSet::new();
@@ -109,9 +132,14 @@ impl Inbox {
     }
 
     pub fn unread(&self) -> usize {
-        self.store.unread().unwrap_or_else(|e| {
+        self.waiting().total()
+    }
+
+    /// What is unread, by kind (the tray's count and tooltip).
+    pub fn waiting(&self) -> Unread {
+        self.store.unread_by_kind().unwrap_or_else(|e| {
             tracing::warn!(error = %e, "unread count unavailable");
-            0
+            Unread::default()
         })
     }
 
@@ -206,6 +234,13 @@ pub fn item_for(incoming: &Incoming) -> Option<HistoryItem> {
         | Incoming::ConversationRead(_)
         | Incoming::NotificationRead(_) => return None,
     };
+    let kind = if incoming.booking_request().is_some() {
+        Kind::BookingRequest
+    } else if matches!(incoming, Incoming::NewMessage(_)) {
+        Kind::Message
+    } else {
+        Kind::Notification
+    };
     Some(HistoryItem {
         id,
         event: incoming.event_name().to_owned(),
@@ -215,6 +250,7 @@ pub fn item_for(incoming: &Incoming) -> Option<HistoryItem> {
         read,
         link,
         target: d.target,
+        kind,
     })
 }
 

@@ -184,3 +184,60 @@ fn a_booking_status_that_comes_back_is_a_new_item_and_a_resend_is_not() {
     };
     assert_eq!(plain("confirmed").id, plain("confirmed").id);
 }
+
+#[test]
+fn each_event_is_one_kind_and_the_kinds_add_up_to_the_unread_count() {
+    let kind = |event: &str, payload: serde_json::Value| item_for(&incoming(event, payload));
+    let items = [
+        kind(
+            "bookingUpdated",
+            json!({"bookingId": "b1", "status": "pending"}),
+        ),
+        kind(
+            "newNotification",
+            json!({"id": "n1", "title": "t", "type": "booking", "link": "/bookings/b2"}),
+        ),
+        kind(
+            "bookingUpdated",
+            json!({"bookingId": "b3", "status": "confirmed"}),
+        ),
+        kind(
+            "newNotification",
+            json!({"id": "n2", "title": "t", "bookingId": "b4"}),
+        ),
+        kind(
+            "newMessage",
+            json!({"id": 1, "conversationId": "c1", "senderId": "u2", "content": "hi"}),
+        ),
+        kind("userOnline", json!({"userId": "u3"})),
+    ]
+    .map(Option::unwrap);
+    let kinds: Vec<Kind> = items.iter().map(|i| i.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            Kind::BookingRequest,
+            Kind::BookingRequest,
+            Kind::Notification,
+            Kind::Notification,
+            Kind::Message,
+            Kind::Notification
+        ],
+        "a request as answers.rs tells one; a notification about a booking is not one"
+    );
+    let mut h = Inbox::in_memory().unwrap();
+    h.add_many(&items).unwrap();
+    let waiting = h.waiting();
+    // Presence is stored read: not waiting.
+    assert_eq!(
+        (
+            waiting.booking_requests,
+            waiting.messages,
+            waiting.notifications
+        ),
+        (2, 1, 2)
+    );
+    assert_eq!(waiting.total(), h.unread());
+    h.mark_read(&[]);
+    assert_eq!(h.waiting(), Unread::default());
+}

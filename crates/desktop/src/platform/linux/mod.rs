@@ -1,13 +1,14 @@
 //! Linux only: handing memory back (`footprint`), WebKitGTK's rendering
 //! environment, the allocator's set-up, XDG autostart, and the
 //! freedesktop notification client over D-Bus, who this process runs as,
-//! and the system bus's wake-ups (resume, network up) that reconnect the
-//! link at once.
+//! the system bus's wake-ups (resume, network up) that reconnect the
+//! link at once, and the launcher's badge on the session bus.
 
 pub mod allocator;
 pub mod autostart;
 pub mod footprint;
 pub mod freedesktop;
+pub mod launcher;
 pub mod on_screen;
 pub mod rendering;
 pub mod wakeups;
