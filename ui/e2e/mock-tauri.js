@@ -12,7 +12,18 @@
   let nextEventId = 1;
   let nextEntry = 1;
 
-  const popups = { newNotification: true, bookingUpdated: true, newMessage: true, userOnline: false, userOffline: false };
+  const popups = { bookingRequest: true, newNotification: true, bookingUpdated: true, newMessage: true, userOnline: false, userOffline: false };
+  // the app's defaults (crates/desktop/src/attention/prefs.rs)
+  const attention = {
+    sounds: { bookingRequest: true, newNotification: false, bookingUpdated: false, newMessage: true, userOnline: false, userOffline: false },
+    realert: true,
+    realertMinutes: 5,
+    quietHours: { enabled: false, from: "19:00", to: "08:00" },
+    urgentBypass: false,
+    dndUntil: null,
+    offlineAlarm: true,
+    offlineGraceMinutes: 2,
+  };
   const stats = { eventsIn: 0, malformed: 0, unknownEvents: 0, connects: 1, attempts: 1, authRejections: 0, eventsOut: 0 };
   const connected = { kind: "connected", since: now() };
 
@@ -43,7 +54,15 @@
       popups,
       dnd: false,
       startAtLogin: false,
+      caCert: null,
+      attention,
     },
+    decisions: [
+      { at: now(), summary: "Booking request: Haircut with Sam", shown: false, why: "quietHours" },
+      { at: now(), summary: "Booking request: Haircut with Sam", shown: true, why: "realert" },
+    ],
+    notificationServer: { name: "Plasma", vendor: "KDE", version: "6.1.4", capabilities: ["body", "actions", "inhibitions"] },
+    desktopDnd: false,
     history: [],
     outbox: [],
     stateHistory: [
@@ -223,15 +242,35 @@
     },
     get_settings: () => mock.settings,
     update_settings: ({ patch }) => {
-      mock.settings = { ...mock.settings, ...patch };
+      const { attention: at, popups: p, ...rest } = patch;
+      if (at && at.realertMinutes != null && (at.realertMinutes < 2 || at.realertMinutes > 30))
+        throw { code: "invalid_input", message: "realertMinutes must be between 2 and 30" };
+      if (at && at.offlineGraceMinutes != null && (at.offlineGraceMinutes < 1 || at.offlineGraceMinutes > 60))
+        throw { code: "invalid_input", message: "offlineGraceMinutes must be between 1 and 60" };
+      const a = mock.settings.attention;
+      mock.settings = {
+        ...mock.settings,
+        ...rest,
+        popups: { ...mock.settings.popups, ...p },
+        attention: { ...a, ...at, sounds: { ...a.sounds, ...(at && at.sounds) } },
+      };
       emit("settings://changed", mock.settings);
       return mock.settings;
     },
     set_dnd: ({ on }) => {
-      mock.settings = { ...mock.settings, dnd: on };
+      const a = mock.settings.attention;
+      mock.settings = { ...mock.settings, dnd: on, attention: on ? a : { ...a, dndUntil: null } };
       mock.snapshot.dnd = on;
       emit("settings://changed", mock.settings);
       return null;
+    },
+    dnd_until_tomorrow: () => {
+      const t = new Date();
+      t.setDate(t.getDate() + 1);
+      t.setHours(8, 0, 0, 0);
+      mock.settings = { ...mock.settings, attention: { ...mock.settings.attention, dndUntil: t.toISOString() } };
+      emit("settings://changed", mock.settings);
+      return mock.settings;
     },
     send_typing: ({ isTyping, conversationId }) => send("typing", { userId: "me", isTyping, conversationId }),
     update_status: ({ status }) => send("updateStatus", { status }),
@@ -285,6 +324,9 @@
       demo: mock.snapshot.demo,
       notifier: mock.snapshot.notifier,
       keyring: mock.snapshot.keyring,
+      decisions: mock.decisions,
+      notificationServer: mock.notificationServer,
+      desktopDnd: mock.desktopDnd,
     }),
     set_focus: ({ conversationId }) => ((mock.focus = conversationId), null),
   };

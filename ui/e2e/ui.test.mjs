@@ -49,6 +49,22 @@ async function openUi(t) {
 const mock = (page, fn, arg) => page.evaluate(fn, arg);
 const tab = (page, name) => page.getByRole("tab", { name });
 
+/**
+ * Clicks a switch and waits until it shows `on`. Not Playwright's check():
+ * that reads the state right after the click, and a controlled switch shows
+ * the change only once the app has answered and the store has rendered (a
+ * task later, frame-throttled), so check() could see the old state.
+ */
+async function flip(page, name, on) {
+  const sw = page.getByRole("switch", { name });
+  await sw.click();
+  const deadline = Date.now() + 5000;
+  while ((await sw.isChecked()) !== on) {
+    if (Date.now() > deadline) throw new Error(`switch ${name} did not turn ${on ? "on" : "off"}`);
+    await page.waitForTimeout(20);
+  }
+}
+
 describe("Alora Tray UI (built, IPC mocked)", () => {
   it("status bar: Live, DEMO badge, reconnect countdown, toast, Reconnect button", async (t) => {
     const page = await openUi(t);
@@ -106,9 +122,11 @@ describe("Alora Tray UI (built, IPC mocked)", () => {
     assert.equal(await items.count(), 1);
     await page.getByLabel("Search notifications").fill("");
     await page.getByRole("button", { name: "Mark read: Welcome to Alora" }).click();
-    assert.equal(await page.getByTestId("unread-count").textContent(), "2 unread");
+    // the store renders a task after the click (frame-throttled): wait for it
+    await page.getByTestId("unread-count").filter({ hasText: /^2 unread$/ }).waitFor();
     await page.getByRole("button", { name: "Mark all read" }).click();
-    assert.equal(await page.getByTestId("unread-count").textContent(), "0 unread");
+    // the store renders a task after the click (frame-throttled): wait for it
+    await page.getByTestId("unread-count").filter({ hasText: /^0 unread$/ }).waitFor();
     const marks = await mock(page, () => __mock.callsOf("mark_history_read"));
     assert.deepEqual(marks, [{ ids: ["h1"] }, { ids: [] }]);
     assert.deepEqual(
@@ -233,9 +251,9 @@ describe("Alora Tray UI (built, IPC mocked)", () => {
     await page.getByText("Advanced: paste an access token").click();
     await page.getByLabel("Access token").fill("eyJhbGciOi.test.token");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("switch", { name: /Do not disturb/ }).check();
-    await page.getByRole("switch", { name: /Someone comes online/ }).check();
-    await page.getByRole("switch", { name: /Start at login/ }).check();
+    await flip(page, /Do not disturb/, true);
+    await flip(page, "Popup for someone comes online", true);
+    await flip(page, /Start at login/, true);
     await page.waitForFunction(() => __mock.callsOf("update_settings").length === 3);
     const upd = await mock(page, () => __mock.callsOf("update_settings"));
     assert.equal(upd[0].patch.serverUrl, "https://alora.example.com");
@@ -244,6 +262,27 @@ describe("Alora Tray UI (built, IPC mocked)", () => {
     assert.deepEqual(await mock(page, () => __mock.callsOf("set_dnd")), [{ on: true }]);
     assert.deepEqual(await mock(page, () => __mock.callsOf("sign_in")), [{ token: "eyJhbGciOi.test.token" }]);
     assert.equal(await page.getByLabel("Access token").inputValue(), "");
+  });
+
+  it("settings: sounds per kind, quiet until tomorrow, minutes refused", async (t) => {
+    const page = await openUi(t);
+    await tab(page, /Settings/).click();
+    await page.getByRole("heading", { name: "Settings" }).waitFor();
+    await flip(page, "Sound for booking requests", false);
+    await page.waitForFunction(() => __mock.callsOf("update_settings").length === 1);
+    assert.deepEqual((await mock(page, () => __mock.callsOf("update_settings")))[0], {
+      patch: { attention: { sounds: { bookingRequest: false } } },
+    });
+    await page.getByRole("button", { name: "Quiet until tomorrow" }).click();
+    await page.getByTestId("dnd-state").getByText(/On until tomorrow at/).waitFor();
+    await page.getByLabel("Minutes between re-alerts").fill("45");
+    await page.getByLabel("Minutes between re-alerts").press("Enter");
+    await page.getByTestId("attention-error").getByText("realertMinutes must be between 2 and 30").waitFor();
+    await page.getByTestId("dnd-state").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: screenshotPath("settings-attention") });
+    await page.getByRole("button", { name: "Resume now" }).click();
+    await page.getByTestId("dnd-state").getByText("Off").waitFor();
+    assert.deepEqual(await mock(page, () => __mock.callsOf("set_dnd")), [{ on: false }]);
   });
 
   it("account: sign in with the browser first, the paste field when the server has no endpoints", async (t) => {
@@ -282,6 +321,9 @@ describe("Alora Tray UI (built, IPC mocked)", () => {
     await page.getByRole("button", { name: /outgoing/ }).count();
     await page.getByRole("textbox", { name: "Message" }).count();
     assert.equal(await page.getByTestId("version").textContent(), "0.1.0-e2e");
+    await page.getByTestId("decisions").getByText("Shown again: not answered yet").waitFor();
+    await page.getByTestId("decisions").getByText("Held: quiet hours").waitFor();
+    assert.equal(await page.getByTestId("desktop-dnd").textContent(), "off");
     await page.screenshot({ path: screenshotPath("diagnostics") });
     await page.locator("main.panel").evaluate((el) => el.scrollTo(0, el.scrollHeight));
     await page.screenshot({ path: screenshotPath("diagnostics-bottom") });

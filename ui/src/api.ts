@@ -14,10 +14,13 @@ import {
 } from "./contract/ipc";
 import type {
   AppSnapshot,
+  AttentionPatch,
+  AttentionPrefs,
   AuthReason,
   BookingUpdated,
   ChatMessage,
   ConnectedAck,
+  Decision,
   Delivery,
   Diagnostics,
   HistoryItem,
@@ -28,6 +31,7 @@ import type {
   LinkState,
   LinkStats,
   Notification,
+  NotificationServer,
   NotifierStatus,
   OutboxCounts,
   OutboxEntry,
@@ -36,14 +40,17 @@ import type {
   PopupKind,
   Presence,
   Problem,
+  QuietHours,
   Settings,
   SettingsPatch,
+  SoundPrefs,
   StateChange,
   StatusUpdated,
   Target,
   TypingIndicator,
   UserStatus,
   View,
+  Why,
 } from "./contract/types";
 
 export type { UnlistenFn };
@@ -54,8 +61,11 @@ export type { UnlistenFn };
 // `make contract`, docs/IPC.md); this file only names them the way the views do.
 export type {
   AppSnapshot,
+  AttentionPatch,
+  AttentionPrefs,
   AuthReason,
   ChatMessage,
+  Decision,
   Delivery,
   Diagnostics,
   HistoryItem,
@@ -63,18 +73,22 @@ export type {
   Incoming,
   LinkState,
   LinkStats,
+  NotificationServer,
   OutboxCounts,
   OutboxEntry,
   Outcome,
   PayloadError,
   PopupKind,
   Problem,
+  QuietHours,
   Settings,
   SettingsPatch,
+  SoundPrefs,
   StateChange,
   Target,
   UserStatus,
   View,
+  Why,
 };
 export type { Commands, CommandName, EventPayloads } from "./contract/ipc";
 
@@ -159,7 +173,10 @@ export const signInBrowser = () => call("sign_in_browser");
 export const signOut = () => call("sign_out");
 export const getSettings = () => call("get_settings");
 export const updateSettings = (patch: SettingsPatch) => call("update_settings", { patch });
+/** Off also ends a Do Not Disturb "until tomorrow". */
 export const setDnd = (on: boolean) => call("set_dnd", { on });
+/** Do Not Disturb until the next morning, at the quiet hours' end; returns the settings with `attention.dndUntil`. */
+export const dndUntilTomorrow = () => call("dnd_until_tomorrow");
 
 export const sendTyping = (isTyping: boolean, conversationId?: string) =>
   call("send_typing", conversationId === undefined ? { isTyping } : { isTyping, conversationId });

@@ -1,4 +1,4 @@
-import type { LinkState } from "./api";
+import type { LinkState, PopupKind, Settings, Why } from "./api";
 
 export type Tone = "live" | "busy" | "warn" | "off" | "auth";
 
@@ -112,6 +112,72 @@ export function formatDateTime(iso: string): string {
   return sameDay ? clock(d) : calendar(d);
 }
 
+/** When `until` (ISO) is: a time today, "tomorrow at" a time, or a date and time. */
+export function formatUntil(iso: string, now: number = Date.now()): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const day = (t: Date) => new Date(t.getFullYear(), t.getMonth(), t.getDate()).getTime();
+  const today = day(new Date(now));
+  const tomorrow = day(new Date(today + 36 * 3600 * 1000));
+  if (day(d) === today) return clock(d);
+  if (day(d) === tomorrow) return `tomorrow at ${clock(d)}`;
+  return calendar(d);
+}
+
+/** The end of Alora's Do Not Disturb "until", when it is still ahead of `now`. */
+export function dndUntil(settings: Settings, now: number = Date.now()): string | null {
+  const until = settings.attention?.dndUntil ?? null;
+  if (!until) return null;
+  const at = Date.parse(until);
+  return Number.isFinite(at) && at > now ? until : null;
+}
+
+/** Alora's own Do Not Disturb in words: off, on, or on until a time. */
+export function dndWords(settings: Settings, now: number = Date.now()): string {
+  if (settings.dnd) return "On";
+  const until = dndUntil(settings, now);
+  return until ? `On until ${formatUntil(until, now)}` : "Off";
+}
+
+/** The popup kinds, as Settings names them (one popup and one sound preference each). */
+export const KIND_LABELS: Record<PopupKind, string> = {
+  bookingRequest: "Booking requests",
+  newNotification: "New notifications",
+  bookingUpdated: "Booking updates",
+  newMessage: "New messages",
+  userOnline: "Someone comes online",
+  userOffline: "Someone goes offline",
+};
+
+export function kindLabel(k: PopupKind): string {
+  return KIND_LABELS[k] ?? k;
+}
+
+/** Why a popup was shown or held back, as Diagnostics tells it. */
+export const WHY_TEXT: Record<Why, string> = {
+  shown: "Shown",
+  inPlace: "Shown in place of the popup about the same item",
+  bypass: "Shown through quiet time (urgent)",
+  realert: "Shown again: not answered yet",
+  snoozed: "Shown again: back from snooze",
+  summary: "Shown: one summary for popups held back",
+  alarm: "Shown: an alarm (offline, or sign in again)",
+  doNotDisturb: "Held: Do Not Disturb",
+  doNotDisturbUntil: "Held: Do Not Disturb until tomorrow",
+  quietHours: "Held: quiet hours",
+  desktopDoNotDisturb: "Held: the desktop's Do Not Disturb",
+  kindOff: "Held: this kind is off in Settings",
+  coalesced: "Held: part of a burst (in its summary)",
+  focused: "Held: its conversation is open in the window",
+  ownEcho: "Held: your own action, echoed back",
+  duplicate: "Held: shown already (a re-delivery)",
+};
+
+export function whyText(why: Why): string {
+  return WHY_TEXT[why] ?? why;
+}
+
+/** History items' event names (the Notifications filter lists these). Popup kinds are KIND_LABELS. */
 export const EVENT_LABELS: Record<string, string> = {
   newNotification: "Notifications",
   bookingUpdated: "Bookings",

@@ -5,7 +5,7 @@
 // actions it dispatches.
 
 import * as api from "../api";
-import { ApiError, type Delivery, type NavView, type Settings, type UserStatus } from "../api";
+import { ApiError, type Delivery, type NavView, type SettingsPatch, type UserStatus } from "../api";
 import type { MainView, Toast } from "../state";
 import { chatActions, type ChatActions } from "./chatActions";
 import type { Stamps, Store } from "./store";
@@ -20,8 +20,12 @@ export type Actions = ChatActions & {
   disconnect: () => Promise<void>;
   setOwnStatus: (status: UserStatus) => Promise<Delivery | null>;
   markHistoryRead: (ids: string[]) => Promise<void>;
-  saveSettings: (patch: Partial<Settings>, done?: string) => Promise<boolean>;
+  saveSettings: (patch: SettingsPatch, done?: string) => Promise<boolean>;
+  /** Saves without a toast: the app's refusal (`invalid_input`, ...) is returned for the view to show. */
+  trySaveSettings: (patch: SettingsPatch) => Promise<ApiError | null>;
   setDnd: (on: boolean) => Promise<void>;
+  /** Alora's Do Not Disturb until the next morning (the quiet hours' end). */
+  dndUntilTomorrow: () => Promise<boolean>;
   retryOutbox: (entryId: number) => Promise<void>;
   discardOutbox: (entryId: number) => Promise<void>;
   setView: (view: MainView) => void;
@@ -81,25 +85,47 @@ export function makeActions(store: Store, stamps: Stamps): Actions {
     }
   };
 
-  const saveSettings = async (patch: Partial<Settings>, done?: string) => {
+  const trySaveSettings = async (patch: SettingsPatch) => {
     try {
       dispatch({ type: "settings", settings: await api.updateSettings(patch) });
-      if (done) toast({ kind: "success", title: done, body: "", target: null });
-      return true;
+      return null;
     } catch (e) {
-      reportError(e, "Couldn't save the settings");
+      return ApiError.from(e, "update_settings");
+    }
+  };
+
+  const saveSettings = async (patch: SettingsPatch, done?: string) => {
+    const failed = await trySaveSettings(patch);
+    if (failed) {
+      reportError(failed, "Couldn't save the settings");
       return false;
     }
+    if (done) toast({ kind: "success", title: done, body: "", target: null });
+    return true;
   };
 
   const setDnd = async (on: boolean) => {
     const before = getState().settings;
-    if (before) dispatch({ type: "settings", settings: { ...before, dnd: on } });
+    if (before) {
+      // off ends "until tomorrow" too (the app clears dndUntil)
+      const attention = on ? before.attention : { ...before.attention, dndUntil: null };
+      dispatch({ type: "settings", settings: { ...before, dnd: on, attention } });
+    }
     try {
       await api.setDnd(on);
     } catch (e) {
       if (before) dispatch({ type: "settings", settings: before });
       reportError(e, "Couldn't change Do not disturb");
+    }
+  };
+
+  const dndUntilTomorrow = async () => {
+    try {
+      dispatch({ type: "settings", settings: await api.dndUntilTomorrow() });
+      return true;
+    } catch (e) {
+      reportError(e, "Couldn't turn on Do not disturb");
+      return false;
     }
   };
 
@@ -115,7 +141,9 @@ export function makeActions(store: Store, stamps: Stamps): Actions {
     setOwnStatus,
     markHistoryRead,
     saveSettings,
+    trySaveSettings,
     setDnd,
+    dndUntilTomorrow,
     retryOutbox: async (entryId: number) => {
       await guard("Couldn't retry", () => api.retryOutbox(entryId))();
       await refreshOutbox();

@@ -4,7 +4,7 @@ import { render } from "@testing-library/react";
 import { emit } from "@tauri-apps/api/event";
 import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { act, type ReactElement } from "react";
-import type { AppSnapshot, Delivery, HistoryItem, LinkState, OutboxEntry, Settings } from "../api";
+import type { AppSnapshot, AttentionPrefs, Delivery, Diagnostics, HistoryItem, LinkState, OutboxEntry, Settings } from "../api";
 import { AloraProvider } from "../AloraProvider";
 import { App } from "../App";
 
@@ -31,15 +31,50 @@ export function snapshot(over: Partial<AppSnapshot> = {}): AppSnapshot {
   };
 }
 
+/** The app's defaults (crates/desktop/src/attention/prefs.rs). */
+export function attention(over: Partial<AttentionPrefs> = {}): AttentionPrefs {
+  return {
+    sounds: { bookingRequest: true, newNotification: false, bookingUpdated: false, newMessage: true, userOnline: false, userOffline: false },
+    realert: true,
+    realertMinutes: 5,
+    quietHours: { enabled: false, from: "19:00", to: "08:00" },
+    urgentBypass: false,
+    dndUntil: null,
+    offlineAlarm: true,
+    offlineGraceMinutes: 2,
+    ...over,
+  };
+}
+
 export function settings(over: Partial<Settings> = {}): Settings {
   return {
     serverUrl: "http://localhost:6001",
     socketPath: "/socket/notification",
     userId: "me",
-    popups: { newNotification: true, bookingUpdated: true, newMessage: true, userOnline: false, userOffline: false },
+    popups: { bookingRequest: true, newNotification: true, bookingUpdated: true, newMessage: true, userOnline: false, userOffline: false },
     dnd: false,
     startAtLogin: false,
     caCert: null,
+    attention: attention(),
+    ...over,
+  };
+}
+
+export function diagnostics(over: Partial<Diagnostics> = {}): Diagnostics {
+  return {
+    stateHistory: [
+      { at: NOW, state: { kind: "connecting", attempt: 1 } },
+      { at: NOW, state: { kind: "reconnecting", attempt: 2, nextInMs: 2000, retryAt: NOW, reason: "connection refused" } },
+      { at: NOW, state: { kind: "connected", since: NOW } },
+    ],
+    stats: snapshot().stats,
+    version: "9.9.9",
+    demo: false,
+    notifier: "available",
+    keyring: "os",
+    decisions: [],
+    notificationServer: null,
+    desktopDnd: null,
     ...over,
   };
 }
@@ -90,18 +125,7 @@ export function installIpc(opts: {
     send_typing: () => delivery({ event: "typing" }),
     mark_as_read: () => delivery({ event: "markAsRead", entryId: 70 }),
     mark_history_read: (a) => (a.ids as string[]).length,
-    get_diagnostics: () => ({
-      stateHistory: [
-        { at: NOW, state: { kind: "connecting", attempt: 1 } },
-        { at: NOW, state: { kind: "reconnecting", attempt: 2, nextInMs: 2000, retryAt: NOW, reason: "connection refused" } },
-        { at: NOW, state: { kind: "connected", since: NOW } },
-      ],
-      stats: snapshot().stats,
-      version: "9.9.9",
-      demo: false,
-      notifier: "available",
-      keyring: "os",
-    }),
+    get_diagnostics: () => diagnostics(),
     ...opts.handlers,
   };
   mockWindows("main");

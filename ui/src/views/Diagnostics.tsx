@@ -1,6 +1,7 @@
 // The Diagnostics view: version and mode, the link's counters, the outbox
-// (retry, discard), the link's state history, and for a support request
-// the log folder and a report on the clipboard.
+// (retry, discard), the link's state history, why popups were shown or held
+// and who shows them (AttentionDiagnostics.tsx), and for a support request the log
+// folder and a report on the clipboard.
 
 import { useState } from "react";
 import { useAlora } from "../AloraProvider";
@@ -9,6 +10,7 @@ import type { LinkStats, OutboxEntry } from "../api";
 import { Icon } from "../components/Icon";
 import { formatDateTime, linkDetail, linkName, linkTone } from "../format";
 import { useDiagnostics } from "../hooks/useDiagnostics";
+import { Decisions, NotificationServerFacts } from "./AttentionDiagnostics";
 
 const COUNTERS: { key: keyof LinkStats; label: string }[] = [
   { key: "eventsIn", label: "Events in" },
@@ -175,6 +177,9 @@ export function DiagnosticsView() {
         </ol>
       )}
       <p className="muted small">Malformed payloads seen while this window was open: {state.link.malformed}</p>
+
+      <Decisions decisions={diag?.decisions ?? []} />
+      <NotificationServerFacts server={diag?.notificationServer ?? null} desktopDnd={diag?.desktopDnd ?? null} loaded={diag !== null} />
     </section>
   );
 }

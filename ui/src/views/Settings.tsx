@@ -1,18 +1,13 @@
 // The Settings view: account (token sign-in, keyring), server (with the
-// cleartext and host-change warnings, leaving the demo), popups, DND, autostart.
+// cleartext and host-change warnings, leaving the demo), desktop notifications
+// (AttentionSettings.tsx: DND, popups and sounds, quiet hours, ...), autostart.
 
 import { useEffect, useState, type FormEvent } from "react";
 import { useAlora } from "../AloraProvider";
-import { POPUP_KINDS, type PopupKind, type Settings } from "../api";
+import type { Settings } from "../api";
+import { Toggle } from "../components/Toggle";
 import { useAccount } from "../hooks/useAccount";
-
-const POPUP_LABELS: Record<PopupKind, string> = {
-  newNotification: "New notifications",
-  bookingUpdated: "Booking updates",
-  newMessage: "New messages",
-  userOnline: "Someone comes online",
-  userOffline: "Someone goes offline",
-};
+import { NotificationSettings } from "./AttentionSettings";
 
 /** Names this machine: a plain connection to it does not cross the network. */
 const LOOPBACK = /^(localhost|.+\.localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
@@ -250,21 +245,8 @@ function Account() {
   );
 }
 
-function Toggle({ label, checked, onChange, hint }: { label: string; checked: boolean; onChange: (v: boolean) => void; hint?: string }) {
-  return (
-    <label className="toggle">
-      <input type="checkbox" role="switch" checked={checked} onChange={(e) => onChange(e.target.checked)} />
-      <span className="toggle-track" aria-hidden="true" />
-      <span className="toggle-text">
-        {label}
-        {hint && <span className="muted small block">{hint}</span>}
-      </span>
-    </label>
-  );
-}
-
 export function SettingsView() {
-  const { state, actions } = useAlora();
+  const { state } = useAlora();
   const save = useSave();
   const settings = state.settings;
   if (!settings) {
@@ -275,7 +257,6 @@ export function SettingsView() {
       </section>
     );
   }
-  const notifier = state.app?.notifier;
   return (
     <section className="view" aria-labelledby="h-settings">
       <div className="view-head">
@@ -283,29 +264,7 @@ export function SettingsView() {
       </div>
       <Account />
       <ConnectionForm settings={settings} demo={state.app?.demo ?? false} />
-      <section className="form" aria-labelledby="h-popups">
-        <h2 id="h-popups">Desktop notifications</h2>
-        {notifier === "unavailable" && (
-          <p className="small warn-text">No notification service was found on this system; popups can't be shown.</p>
-        )}
-        <Toggle
-          label="Do not disturb"
-          hint="No popups; everything still lands in Notifications."
-          checked={settings.dnd}
-          onChange={(on) => void actions.setDnd(on)}
-        />
-        <fieldset className="plain">
-          <legend>Show a popup for</legend>
-          {POPUP_KINDS.map((k) => (
-            <Toggle
-              key={k}
-              label={POPUP_LABELS[k]}
-              checked={settings.popups[k] ?? false}
-              onChange={(v) => void save({ popups: { ...settings.popups, [k]: v } })}
-            />
-          ))}
-        </fieldset>
-      </section>
+      <NotificationSettings settings={settings} notifier={state.app?.notifier} />
       <section className="form" aria-labelledby="h-system">
         <h2 id="h-system">System</h2>
         <Toggle label="Start at login" checked={settings.startAtLogin} onChange={(v) => void save({ startAtLogin: v })} />

@@ -376,9 +376,9 @@ describe("settings & diagnostics", () => {
     expect(ipc.callsOf("sign_in")).toEqual([{ token: "jwt.token.here" }]);
     await userEvent.click(screen.getByRole("button", { name: "Sign out" }));
     expect(ipc.callsOf("sign_out")).toHaveLength(1);
-    await userEvent.click(screen.getByRole("switch", { name: /Someone comes online/ }));
+    await userEvent.click(screen.getByRole("switch", { name: "Popup for someone comes online" }));
     expect(ipc.callsOf("update_settings")[1]).toEqual({
-      patch: { popups: { newNotification: true, bookingUpdated: true, newMessage: true, userOnline: true, userOffline: false } },
+      patch: { popups: { bookingRequest: true, newNotification: true, bookingUpdated: true, newMessage: true, userOnline: true, userOffline: false } },
     });
     await userEvent.click(screen.getByRole("switch", { name: /Do not disturb/ }));
     expect(ipc.callsOf("set_dnd")).toEqual([{ on: true }]);
