@@ -66,59 +66,47 @@ impl Inbox {
         })
     }
 
-    /// Marks read every unread item that leads to `target` (a booking, a
-    /// conversation); returns how many changed.
-    pub fn mark_target_read(&mut self, target: &Target) -> usize {
+    /// The unread items that lead to `target` and pass `keep`.
+    fn unread_for(&self, target: &Target, keep: impl Fn(&HistoryItem) -> bool) -> Vec<String> {
         let unread = HistoryQuery {
             unread_only: true,
             limit: Some(1_000),
             ..HistoryQuery::default()
         };
-        let ids: Vec<String> = self
-            .list(&unread)
+        self.list(&unread)
             .into_iter()
-            .filter(|i| &i.target == target)
+            .filter(|i| &i.target == target && keep(i))
             .map(|i| i.id)
-            .collect();
-        // An empty list would mean "all".
+            .collect()
+    }
+
+    /// Marks these read, if any: an empty list would mean "all".
+    fn mark_some_read(&mut self, ids: &[String]) -> usize {
         if ids.is_empty() {
             0
         } else {
-            self.mark_read(&ids)
+            self.mark_read(ids)
         }
+    }
+
+    /// Marks read every unread item that leads to `target` (a booking, a
+    /// conversation); returns how many changed.
+    pub fn mark_target_read(&mut self, target: &Target) -> usize {
+        let ids = self.unread_for(target, |_| true);
+        self.mark_some_read(&ids)
     }
 
     /// Whether an unread item leads to `target`.
     pub fn has_unread(&self, target: &Target) -> bool {
-        let unread = HistoryQuery {
-            unread_only: true,
-            limit: Some(1_000),
-            ..HistoryQuery::default()
-        };
-        self.list(&unread).iter().any(|i| &i.target == target)
+        !self.unread_for(target, |_| true).is_empty()
     }
 
     /// Marks read the booking requests for `booking` (answered, here or
     /// elsewhere); returns how many changed.
     pub fn mark_request_answered(&mut self, booking: &str) -> usize {
         let target = Target::new(crate::models::View::Bookings, Some(booking.to_owned()));
-        let unread = HistoryQuery {
-            unread_only: true,
-            limit: Some(1_000),
-            ..HistoryQuery::default()
-        };
-        let ids: Vec<String> = self
-            .list(&unread)
-            .into_iter()
-            .filter(|i| i.kind == Kind::BookingRequest && i.target == target)
-            .map(|i| i.id)
-            .collect();
-        // An empty list would mean "all".
-        if ids.is_empty() {
-            0
-        } else {
-            self.mark_read(&ids)
-        }
+        let ids = self.unread_for(&target, |i| i.kind == Kind::BookingRequest);
+        self.mark_some_read(&ids)
     }
 
     /// Where these items lead, for the popups about them.
