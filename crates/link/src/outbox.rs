@@ -143,13 +143,26 @@ impl Outbox {
                 outbox.store.remove(entry.id)?;
                 continue;
             }
-            if matches!(entry.status, EntryStatus::InFlight | EntryStatus::Written) {
+            let interrupted = matches!(entry.status, EntryStatus::InFlight | EntryStatus::Written);
+            if interrupted {
                 entry.status = EntryStatus::Pending;
             }
+            let mut given_id = false;
             if let Outgoing::SendMessage(m) = &mut entry.outgoing {
                 if m.client_id.trim().is_empty() {
                     m.client_id = uuid::Uuid::new_v4().to_string();
-                    outbox.store.save(&entry)?;
+                    given_id = true;
+                }
+            }
+            if given_id {
+                // The id must be stored before the message goes with it.
+                outbox.store.save(&entry)?;
+            } else if interrupted {
+                // Stored too, or the disk would say "on its way" while the
+                // outbox says it is in sync. A refusal does not stop the
+                // start: the next open resets the entry all the same.
+                if let Err(e) = outbox.store.save(&entry) {
+                    outbox.refused(entry.id, &e);
                 }
             }
             outbox.entries.push_back(entry);
