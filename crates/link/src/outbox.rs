@@ -215,13 +215,23 @@ impl Outbox {
         let mut replaced = Vec::new();
         if is_collapsing(&entry) {
             let kind = entry.outgoing.event_name();
-            for old in &self.entries {
-                if old.status == EntryStatus::Pending && old.outgoing.event_name() == kind {
-                    replaced.push(old.id);
+            let older: Vec<u64> = self
+                .entries
+                .iter()
+                .filter(|old| {
+                    old.status == EntryStatus::Pending && old.outgoing.event_name() == kind
+                })
+                .map(|old| old.id)
+                .collect();
+            for id in older {
+                // The new entry is stored already, so failing here would
+                // tell the caller "not queued" of an entry the next start
+                // sends. An old one the store keeps goes first instead: the
+                // latest still wins, and the next open collapses it.
+                match self.remove(id) {
+                    Ok(()) => replaced.push(id),
+                    Err(e) => tracing::warn!(id, error = %e, "a stale status update kept"),
                 }
-            }
-            for id in &replaced {
-                self.remove(*id)?;
             }
         }
         self.entries.push_back(entry.clone());

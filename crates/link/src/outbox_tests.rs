@@ -464,3 +464,32 @@ fn reopening_with_a_store_that_refuses_says_the_disk_is_behind_until_it_catches_
     assert_eq!(store.0.entries(), o.entries());
     assert_eq!(next.id, 3);
 }
+
+/// Takes every save and refuses every remove.
+#[derive(Default, Clone)]
+struct NoRemove(Kept);
+
+impl OutboxStore for NoRemove {
+    fn load(&mut self) -> Result<Vec<OutboxEntry>, LinkError> {
+        self.0.load()
+    }
+    fn save(&mut self, e: &OutboxEntry) -> Result<(), LinkError> {
+        self.0.save(e)
+    }
+    fn remove(&mut self, _: u64) -> Result<(), LinkError> {
+        Err(LinkError::Storage("injected".into()))
+    }
+}
+
+#[test]
+fn a_status_update_whose_collapse_the_store_refuses_is_queued_next_to_the_old_one() {
+    let store = NoRemove::default();
+    let mut o = Outbox::open(Box::new(store.clone())).unwrap();
+    let (old, _) = o.queue(status(UserStatus::Busy)).unwrap();
+    let (new, replaced) = o.queue(status(UserStatus::Away)).unwrap();
+    assert!(replaced.is_empty(), "the old one could not be removed");
+    let ids: Vec<_> = o.entries().iter().map(|e| e.id).collect();
+    assert_eq!(ids, [old.id, new.id], "both go, the latest last");
+    assert_eq!(store.0.entries(), o.entries(), "as on disk");
+    assert!(!o.counts().storage_failed);
+}
