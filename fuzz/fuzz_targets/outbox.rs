@@ -202,6 +202,21 @@ fuzz_target!(|data: &[u8]| {
                 // A crash: memory is gone, the disk is what there is. Only
                 // while the outbox is in sync is that a promise.
                 let in_sync = !outbox.counts().storage_failed;
+                // A status update on its way when a later one was queued is
+                // not replaced by it (only pending ones are); back to
+                // pending at the reopen it is, and the latest wins
+                // (fuzz/seeds/outbox/status-on-its-way).
+                let before = outbox.entries();
+                let is_status = |e: &OutboxEntry| {
+                    e.status != EntryStatus::Failed
+                        && matches!(e.outgoing, Outgoing::UpdateStatus(_))
+                };
+                let latest = before.iter().rev().find(|e| is_status(e)).map(|e| e.id);
+                for e in before.iter().filter(|e| is_status(e)) {
+                    if Some(e.id) != latest {
+                        ledger.live.remove(&e.id);
+                    }
+                }
                 drop(outbox);
                 let Ok(reopened) = Outbox::open(Box::new(store.clone())) else {
                     return;
