@@ -143,13 +143,26 @@ impl Outbox {
                 outbox.store.remove(entry.id)?;
                 continue;
             }
-            if matches!(entry.status, EntryStatus::InFlight | EntryStatus::Written) {
+            let interrupted = matches!(entry.status, EntryStatus::InFlight | EntryStatus::Written);
+            if interrupted {
                 entry.status = EntryStatus::Pending;
             }
+            let mut given_id = false;
             if let Outgoing::SendMessage(m) = &mut entry.outgoing {
                 if m.client_id.trim().is_empty() {
                     m.client_id = uuid::Uuid::new_v4().to_string();
-                    outbox.store.save(&entry)?;
+                    given_id = true;
+                }
+            }
+            if given_id {
+                // The id must be stored before the message goes with it.
+                outbox.store.save(&entry)?;
+            } else if interrupted {
+                // Stored too, or the disk would say "on its way" while the
+                // outbox says it is in sync. A refusal does not stop the
+                // start: the next open resets the entry all the same.
+                if let Err(e) = outbox.store.save(&entry) {
+                    outbox.refused(entry.id, &e);
                 }
             }
             outbox.entries.push_back(entry);
@@ -202,13 +215,23 @@ impl Outbox {
         let mut replaced = Vec::new();
         if is_collapsing(&entry) {
             let kind = entry.outgoing.event_name();
-            for old in &self.entries {
-                if old.status == EntryStatus::Pending && old.outgoing.event_name() == kind {
-                    replaced.push(old.id);
+            let older: Vec<u64> = self
+                .entries
+                .iter()
+                .filter(|old| {
+                    old.status == EntryStatus::Pending && old.outgoing.event_name() == kind
+                })
+                .map(|old| old.id)
+                .collect();
+            for id in older {
+                // The new entry is stored already, so failing here would
+                // tell the caller "not queued" of an entry the next start
+                // sends. An old one the store keeps goes first instead: the
+                // latest still wins, and the next open collapses it.
+                match self.remove(id) {
+                    Ok(()) => replaced.push(id),
+                    Err(e) => tracing::warn!(id, error = %e, "a stale status update kept"),
                 }
-            }
-            for id in &replaced {
-                self.remove(*id)?;
             }
         }
         self.entries.push_back(entry.clone());

@@ -412,3 +412,84 @@ fn an_entry_on_its_way_cannot_be_discarded() {
     o.discard(a.id).unwrap();
     assert!(o.is_empty());
 }
+
+/// The fuzz target `outbox`'s first crash (fuzz/seeds/outbox/reopen-in-flight):
+/// after a crash the entry on its way went back to pending in memory only,
+/// while the outbox said its disk copy was up to date.
+#[test]
+fn reopening_stores_what_it_sends_again() {
+    let store = Kept::default();
+    let mut o = Outbox::open(Box::new(store.clone())).unwrap();
+    let (a, _) = o.queue(msg("a")).unwrap();
+    let (b, _) = o
+        .queue(Outgoing::BookingUpdate(BookingUpdate {
+            booking_id: "b".into(),
+            status: "confirmed".into(),
+        }))
+        .unwrap();
+    o.mark_written(b.id).unwrap();
+    o.mark_in_flight(a.id).unwrap();
+    drop(o);
+    let o = Outbox::open(Box::new(store.clone())).unwrap();
+    let statuses: Vec<_> = o.entries().iter().map(|e| e.status).collect();
+    assert_eq!(statuses, [EntryStatus::Pending, EntryStatus::Pending]);
+    assert!(!o.counts().storage_failed);
+    assert_eq!(
+        store.entries(),
+        o.entries(),
+        "the disk says what memory says"
+    );
+}
+
+#[test]
+fn reopening_with_a_store_that_refuses_says_the_disk_is_behind_until_it_catches_up() {
+    let store = Flaky::default();
+    let mut writer = store.clone();
+    writer
+        .save(&kept_entry(1, msg("a"), EntryStatus::InFlight))
+        .unwrap();
+    store.fail(true);
+    let mut o = Outbox::open(Box::new(store.clone())).unwrap();
+    assert_eq!(
+        o.entries()[0].status,
+        EntryStatus::Pending,
+        "sent again all the same"
+    );
+    assert!(o.counts().storage_failed);
+    store.fail(false);
+    o.queue(msg("b")).unwrap();
+    let (next, _) = o.queue(msg("c")).unwrap();
+    o.mark_in_flight(1).unwrap();
+    assert!(!o.counts().storage_failed, "caught up with a later write");
+    assert_eq!(store.0.entries(), o.entries());
+    assert_eq!(next.id, 3);
+}
+
+/// Takes every save and refuses every remove.
+#[derive(Default, Clone)]
+struct NoRemove(Kept);
+
+impl OutboxStore for NoRemove {
+    fn load(&mut self) -> Result<Vec<OutboxEntry>, LinkError> {
+        self.0.load()
+    }
+    fn save(&mut self, e: &OutboxEntry) -> Result<(), LinkError> {
+        self.0.save(e)
+    }
+    fn remove(&mut self, _: u64) -> Result<(), LinkError> {
+        Err(LinkError::Storage("injected".into()))
+    }
+}
+
+#[test]
+fn a_status_update_whose_collapse_the_store_refuses_is_queued_next_to_the_old_one() {
+    let store = NoRemove::default();
+    let mut o = Outbox::open(Box::new(store.clone())).unwrap();
+    let (old, _) = o.queue(status(UserStatus::Busy)).unwrap();
+    let (new, replaced) = o.queue(status(UserStatus::Away)).unwrap();
+    assert!(replaced.is_empty(), "the old one could not be removed");
+    let ids: Vec<_> = o.entries().iter().map(|e| e.id).collect();
+    assert_eq!(ids, [old.id, new.id], "both go, the latest last");
+    assert_eq!(store.0.entries(), o.entries(), "as on disk");
+    assert!(!o.counts().storage_failed);
+}
