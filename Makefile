@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: setup ui run contract test lint test-icons test-rust test-ui test-e2e test-webdriver fuzz-smoke fuzz soak package package-test bench clean
+.PHONY: setup ui run contract test lint test-icons test-rust test-ui test-e2e test-webdriver test-fuzz fuzz-smoke fuzz soak package package-test bench clean
 
 setup:
 	@.ci/setup
@@ -49,17 +49,25 @@ test-webdriver: ui
 	$(CARGO) build -p alora-tray -p alora-backend --bin alora-tray --bin alora-backend
 	xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- tests/webdriver/run.sh
 
-test: lint test-icons test-rust test-ui test-e2e test-webdriver
+# A short fuzz smoke: the targets' seeds (the crashes of their first runs
+# among them) and FUZZ_TEST_SECONDS of new inputs each. From a cold
+# fuzz/target most of its time is the fuzz build (README, "Tests").
+FUZZ_TEST_SECONDS ?= 20
+test-fuzz: setup
+	$(MAKE) fuzz-smoke FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
+
+test: lint test-icons test-rust test-ui test-e2e test-webdriver test-fuzz
 	@echo "make test: all suites passed"
 
 # cargo-fuzz targets (fuzz/, not in the workspace): the link's payload
 # decoder, the outbox's state machine, the instance socket's request parser.
 # cargo-fuzz passes nightly flags; RUSTC_BOOTSTRAP=1 lets the stable
 # toolchain take them. No sanitizer: the targets are safe Rust, and without
-# one the build is minutes shorter. fuzz-smoke: FUZZ_SECONDS (60) each (not
-# yet in `make test`: its first runs found crashes still to fix); fuzz: 10
-# minutes each. A crash stops the run, leaves its input in
-# fuzz/artifacts/<target>/, and becomes a regression test in the crate.
+# one the build is minutes shorter. fuzz-smoke: FUZZ_SECONDS (60) each
+# (test-fuzz, in `make test`: 20 s each); fuzz: 10 minutes each. A crash
+# stops the run and leaves its input in fuzz/artifacts/<target>/; it becomes
+# a seed in fuzz/seeds/<target>/, which every later run replays first, and
+# a regression test in the crate when the crate is at fault.
 FUZZ_TARGETS := payload_decoder outbox instance_request
 FUZZ_SECONDS ?= 60
 fuzz-smoke: setup

@@ -41,7 +41,7 @@ fn strings<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
 }
 
 /// `text` with its letters and digits moved on by `by` places: the same
-/// length and shape (a time stays time-like, blanks stay blank), other words.
+/// length and shape (digits stay digits, blanks stay blank), other words.
 fn shifted(text: &str, by: u8) -> String {
     let turn = |c: char, base: u8, span: u8| {
         let at = u8::try_from(u32::from(c) - u32::from(base)).unwrap_or(0);
@@ -79,7 +79,8 @@ fn swap(value: &Value, text: &str, with: &str) -> Value {
 }
 
 /// Whether the reason for `args` holds `text` because the payload does:
-/// swapped for either of two stand-ins, the stand-in is in the reason.
+/// swapped for each of two stand-ins in turn, the stand-in is in the
+/// reason both times.
 fn copied(event: &str, args: &[Value], text: &str, arrived: DateTime<Utc>) -> bool {
     [7, 13].into_iter().all(|by| {
         let stand_in = shifted(text, by);
