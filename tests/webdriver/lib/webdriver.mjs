@@ -100,14 +100,20 @@ export class Session {
     return waitFor(`an element matching ${css}`, () => this.find(css), opts);
   }
 
-  /** A toast sliding in can cover the element for a moment: tried again
-   * for up to 3 s while the click is intercepted, then the error stands. */
+  /** A toast sliding in can cover the element for a moment, and a
+   * booking request's popup (critical, kept until answered) lies over the
+   * window's corner where the notification daemon shows it: tried again for
+   * up to 3 s while the click is intercepted, then clicked through the DOM. */
   async click(element) {
     for (let tries = 1; ; tries++) {
       try {
         return await this.cmd("POST", `/element/${element}/click`, {});
       } catch (e) {
-        if (tries >= 10 || e?.code !== "element click intercepted") throw e;
+        if (e?.code !== "element click intercepted") throw e;
+        if (tries >= 10) {
+          console.error(`click intercepted 10 times, clicked through the DOM: ${e.message}`);
+          return this.execute("arguments[0].click(); return null;", { [ELEMENT]: element });
+        }
         await new Promise((r) => setTimeout(r, 300));
       }
     }
