@@ -143,6 +143,26 @@ pub struct PopupPrefsPatch {
     pub user_offline: Option<bool>,
 }
 
+impl PopupPrefsPatch {
+    /// Lays the patch over six per-kind flags, in `PopupKind::ALL`'s order
+    /// (the popups' and the sounds' alike).
+    pub fn apply_to(&self, flags: [&mut bool; 6]) {
+        let values = [
+            self.booking_request,
+            self.new_notification,
+            self.booking_updated,
+            self.new_message,
+            self.user_online,
+            self.user_offline,
+        ];
+        for (slot, value) in flags.into_iter().zip(values) {
+            if let Some(value) = value {
+                *slot = value;
+            }
+        }
+    }
+}
+
 pub(crate) fn some_even_if_null<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<Option<String>>, D::Error> {

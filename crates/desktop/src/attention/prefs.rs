@@ -162,13 +162,15 @@ impl AttentionPatch {
 
     pub fn apply(self, a: &mut AttentionPrefs) {
         if let Some(p) = self.sounds {
-            let set = |slot: &mut bool, v: Option<bool>| *slot = v.unwrap_or(*slot);
-            set(&mut a.sounds.booking_request, p.booking_request);
-            set(&mut a.sounds.new_notification, p.new_notification);
-            set(&mut a.sounds.booking_updated, p.booking_updated);
-            set(&mut a.sounds.new_message, p.new_message);
-            set(&mut a.sounds.user_online, p.user_online);
-            set(&mut a.sounds.user_offline, p.user_offline);
+            let f = &mut a.sounds;
+            p.apply_to([
+                &mut f.booking_request,
+                &mut f.new_notification,
+                &mut f.booking_updated,
+                &mut f.new_message,
+                &mut f.user_online,
+                &mut f.user_offline,
+            ]);
         }
         let set = |slot: &mut bool, v: Option<bool>| *slot = v.unwrap_or(*slot);
         set(&mut a.realert, self.realert);

@@ -267,13 +267,15 @@ fn apply(s: &mut Settings, patch: SettingsPatch) {
         s.user_id = v.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
     }
     if let Some(p) = patch.popups {
-        let set = |slot: &mut bool, v: Option<bool>| *slot = v.unwrap_or(*slot);
-        set(&mut s.popups.booking_request, p.booking_request);
-        set(&mut s.popups.new_notification, p.new_notification);
-        set(&mut s.popups.booking_updated, p.booking_updated);
-        set(&mut s.popups.new_message, p.new_message);
-        set(&mut s.popups.user_online, p.user_online);
-        set(&mut s.popups.user_offline, p.user_offline);
+        let f = &mut s.popups;
+        p.apply_to([
+            &mut f.booking_request,
+            &mut f.new_notification,
+            &mut f.booking_updated,
+            &mut f.new_message,
+            &mut f.user_online,
+            &mut f.user_offline,
+        ]);
     }
     if let Some(v) = patch.dnd {
         s.dnd = v;

@@ -142,3 +142,52 @@ fn a_ca_certificate_is_a_setting_and_the_command_line_wins() {
         Some("/tmp/run-ca.pem")
     );
 }
+
+#[test]
+fn a_kind_patch_changes_only_the_kinds_it_names_for_popups_and_sounds() {
+    use crate::models::{AttentionPatch, PopupPrefsPatch};
+    let (store, _) = SettingsStore::load(Box::new(MemoryBackend::default()), Overrides::default());
+    let before = store.effective();
+    let only = PopupPrefsPatch {
+        user_online: Some(true),
+        ..Default::default()
+    };
+    let after = store
+        .update(SettingsPatch {
+            popups: Some(only),
+            attention: Some(AttentionPatch {
+                sounds: Some(PopupPrefsPatch {
+                    booking_request: Some(false),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(after.popups.user_online && !before.popups.user_online);
+    assert_eq!(
+        crate::models::PopupPrefs {
+            user_online: false,
+            ..after.popups
+        },
+        before.popups
+    );
+    assert!(!after.attention.sounds.booking_request);
+    assert_eq!(
+        crate::models::SoundPrefs {
+            booking_request: true,
+            ..after.attention.sounds
+        },
+        before.attention.sounds
+    );
+    let refused = store.update(SettingsPatch {
+        attention: Some(AttentionPatch {
+            realert_minutes: Some(1),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    assert!(refused.is_err(), "1 minute is outside 2-30");
+    assert_eq!(store.effective().attention.realert_minutes, 5);
+}
