@@ -69,24 +69,29 @@ pub struct Decision {
     pub why: Why,
 }
 
+/// Kept as noted: the pipeline notes every popup of a flood, Diagnostics
+/// reads the last few now and then, so the time is written out on reading.
 #[derive(Debug, Default)]
-pub struct Decisions(VecDeque<Decision>);
+pub struct Decisions(VecDeque<(DateTime<Utc>, String, Why)>);
 
 impl Decisions {
     pub fn note(&mut self, at: DateTime<Utc>, summary: &str, why: Why) {
-        self.0.push_back(Decision {
-            at: at.to_rfc3339_opts(SecondsFormat::Millis, true),
-            summary: summary.to_owned(),
-            shown: why.shown(),
-            why,
-        });
-        while self.0.len() > KEPT {
+        if self.0.len() == KEPT {
             self.0.pop_front();
         }
+        self.0.push_back((at, summary.to_owned(), why));
     }
 
     pub fn list(&self) -> Vec<Decision> {
-        self.0.iter().cloned().collect()
+        self.0
+            .iter()
+            .map(|(at, summary, why)| Decision {
+                at: at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                summary: summary.clone(),
+                shown: why.shown(),
+                why: *why,
+            })
+            .collect()
     }
 }
 
