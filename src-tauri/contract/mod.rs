@@ -62,6 +62,7 @@ macro_rules! ui_events {
             SettingsChanged(Settings) = SETTINGS_CHANGED as settingsChanged;
             Navigate(alora_desktop::models::Target) = APP_NAVIGATE as navigate;
             Problem(Problem) = APP_PROBLEM as problem;
+            SentFromPopup(alora_desktop::models::SentFromPopup) = APP_SENT_FROM_POPUP as sentFromPopup;
         }
     };
 }

@@ -4,7 +4,7 @@ use alora_link::Outcome;
 use chrono::Utc;
 use serde_json::json;
 
-use alora_desktop::models::Target;
+use alora_desktop::models::{SentFromPopup, Target};
 
 /// The checked-in ui/src/contract/ and capability are what the Rust says
 /// today. With `ALORA_WRITE_CONTRACT` set it writes them instead (`make contract`).
@@ -133,6 +133,12 @@ fn every_event_goes_out_under_the_tables_name() {
         UiEvent::SettingsChanged(Settings::default()),
         UiEvent::Navigate(Target::new(View::Bookings, None)),
         UiEvent::Problem(Problem::new("keyring", "none")),
+        UiEvent::SentFromPopup(SentFromPopup::BookingAnswer {
+            booking_id: "b1".into(),
+            status: "confirmed".into(),
+            delivery: None,
+            error: Some("the database is busy".into()),
+        }),
     ];
     let mut types = Types::new();
     assert_eq!(events(&mut types).len(), all.len());

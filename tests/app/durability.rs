@@ -10,6 +10,7 @@
 
 mod incoming;
 mod outbox;
+mod popups;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};

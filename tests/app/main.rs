@@ -25,3 +25,4 @@ mod secrets;
 mod support;
 mod trace_log;
 mod webdriver;
+mod window_follows;

@@ -41,6 +41,7 @@ import type {
   Presence,
   Problem,
   QuietHours,
+  SentFromPopup,
   Settings,
   SettingsPatch,
   SoundPrefs,
@@ -81,6 +82,7 @@ export type {
   PopupKind,
   Problem,
   QuietHours,
+  SentFromPopup,
   Settings,
   SettingsPatch,
   SoundPrefs,
@@ -235,6 +237,7 @@ export const onHistoryAdded = (h: (i: HistoryItem) => void) => on(EVENTS.history
 export const onSettingsChanged = (h: (s: Settings) => void) => on(EVENTS.settingsChanged, h);
 export const onNavigate = (h: (n: Navigate) => void) => on(EVENTS.navigate, h);
 export const onProblem = (h: (p: Problem) => void) => on(EVENTS.problem, h);
+export const onSentFromPopup = (h: (s: SentFromPopup) => void) => on(EVENTS.sentFromPopup, h);
 
 /**
  * Subscribes to several events at once and returns one synchronous cleanup

@@ -6,7 +6,7 @@ use alora_link::{Delivery, Incoming, LinkEvent, LinkState, OutboxCounts, Payload
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::models::{HistoryItem, Problem, Settings, Target};
+use crate::models::{HistoryItem, Problem, SentFromPopup, Settings, Target};
 
 pub const LINK_STATE: &str = "link://state";
 pub const LINK_EVENT: &str = "link://event";
@@ -17,6 +17,7 @@ pub const HISTORY_ADDED: &str = "history://added";
 pub const SETTINGS_CHANGED: &str = "settings://changed";
 pub const APP_NAVIGATE: &str = "app://navigate";
 pub const APP_PROBLEM: &str = "app://problem";
+pub const APP_SENT_FROM_POPUP: &str = "app://sent-from-popup";
 
 /// One event for the UI.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +31,7 @@ pub enum UiEvent {
     SettingsChanged(Settings),
     Navigate(Target),
     Problem(Problem),
+    SentFromPopup(SentFromPopup),
 }
 
 impl From<LinkEvent> for UiEvent {
@@ -65,6 +67,7 @@ impl UiEvent {
             UiEvent::SettingsChanged(_) => SETTINGS_CHANGED,
             UiEvent::Navigate(_) => APP_NAVIGATE,
             UiEvent::Problem(_) => APP_PROBLEM,
+            UiEvent::SentFromPopup(_) => APP_SENT_FROM_POPUP,
         }
     }
 
@@ -79,6 +82,7 @@ impl UiEvent {
             UiEvent::SettingsChanged(s) => json(s),
             UiEvent::Navigate(t) => json(t),
             UiEvent::Problem(p) => json(p),
+            UiEvent::SentFromPopup(s) => json(s),
         }
     }
 }

@@ -173,6 +173,29 @@ pub(crate) fn some_even_if_null<'de, D: Deserializer<'de>>(
 // of docs/IPC.md: one definition, no copying between two.
 pub use alora_store::{HistoryItem, HistoryQuery, Target, View};
 
+/// What a popup's button sent, for an open window to show as if its own
+/// button had (the booking's pending answer, the reply in the conversation).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum SentFromPopup {
+    /// Accept or Decline: queued (`delivery`), or refused (`error`).
+    #[serde(rename_all = "camelCase")]
+    BookingAnswer {
+        booking_id: String,
+        status: String,
+        delivery: Option<alora_link::Delivery>,
+        error: Option<String>,
+    },
+    /// An inline reply, queued.
+    #[serde(rename_all = "camelCase")]
+    Message {
+        conversation_id: String,
+        content: String,
+        delivery: alora_link::Delivery,
+    },
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]

@@ -235,6 +235,12 @@ export type SendMessage = {
  */
 clientId: string, conversationId: string, content: string, };
 
+/**
+ * What a popup's button sent, for an open window to show as if its own
+ * button had (the booking's pending answer, the reply in the conversation).
+ */
+export type SentFromPopup = { "kind": "bookingAnswer", bookingId: string, status: string, delivery: Delivery | null, error: string | null, } | { "kind": "message", conversationId: string, content: string, delivery: Delivery, };
+
 export type Settings = { serverUrl: string, socketPath: string, userId: string | null, popups: PopupPrefs, dnd: boolean, startAtLogin: boolean, 
 /**
  * A PEM file of a CA to trust besides the system's (a company proxy's,

@@ -149,6 +149,7 @@ describe("useSocket (seed 003 shape)", () => {
       [
         "app://navigate",
         "app://problem",
+        "app://sent-from-popup",
         "history://added",
         "link://event",
         "link://malformed",

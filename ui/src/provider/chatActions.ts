@@ -20,28 +20,38 @@ export type ChatActions = {
 
 const errorMessage = (e: unknown) => ApiError.from(e).message;
 
+/** A message of ours as the thread shows it before the server has it. */
+export function ownMessage(
+  state: ReturnType<Store["getState"]>,
+  conversationId: string,
+  content: string,
+  clientId: string,
+  now: string,
+): ThreadMessage {
+  return {
+    key: clientId,
+    id: null,
+    clientId,
+    conversationId,
+    senderId: state.app?.userId ?? state.settings?.userId ?? "",
+    senderName: null,
+    content,
+    createdAt: now,
+    own: true,
+    delivery: "pending",
+    entryId: null,
+    error: null,
+    readSent: true,
+  };
+}
+
 export function chatActions(
   { getState, dispatch }: Store,
   stamps: Stamps,
   reportError: (e: unknown, title?: string) => void,
 ): ChatActions {
   const sendChatMessage = async (conversationId: string, content: string, clientId = api.newClientId()) => {
-    const s = getState();
-    const message: ThreadMessage = {
-      key: clientId,
-      id: null,
-      clientId,
-      conversationId,
-      senderId: s.app?.userId ?? s.settings?.userId ?? "",
-      senderName: null,
-      content,
-      createdAt: stamps.now(),
-      own: true,
-      delivery: "pending",
-      entryId: null,
-      error: null,
-      readSent: true,
-    };
+    const message = ownMessage(getState(), conversationId, content, clientId, stamps.now());
     dispatch({ type: "messageQueued", message });
     try {
       const d = await api.sendMessage(conversationId, content, clientId);

@@ -6,6 +6,7 @@ import * as api from "../api";
 import type { LinkState } from "../api";
 import { linkErrorText } from "../state";
 import type { Actions } from "./actions";
+import { ownMessage } from "./chatActions";
 import type { Stamps, Store } from "./store";
 
 export function subscribeToApp(
@@ -56,6 +57,21 @@ export function subscribeToApp(
       api.onSettingsChanged((settings) => dispatch({ type: "settings", settings })),
       api.onNavigate((n) => actions.navigate(n.view, n.id)),
       api.onProblem((p) => actions.toast({ kind: "error", title: "Problem", body: p.message, target: null })),
+      // A popup's button did what the window's would have: show it the same way.
+      api.onSentFromPopup((sent) => {
+        const now = stamps.now();
+        if (sent.kind === "bookingAnswer") {
+          const { bookingId } = sent;
+          dispatch({ type: "bookingRequested", bookingId, status: sent.status, now });
+          if (sent.delivery) dispatch({ type: "bookingDelivery", bookingId, delivery: sent.delivery });
+          else dispatch({ type: "bookingFailed", bookingId, error: sent.error ?? "not sent" });
+          return;
+        }
+        const clientId = sent.delivery.clientId;
+        if (!clientId) return;
+        dispatch({ type: "messageQueued", message: ownMessage(getState(), sent.conversationId, sent.content, clientId, now) });
+        dispatch({ type: "delivery", delivery: sent.delivery });
+      }),
     ],
     (e) => actions.reportError(e, "Couldn't listen to the app"),
   );

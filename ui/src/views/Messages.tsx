@@ -116,8 +116,15 @@ function DeliveryLabel({ m }: { m: ThreadMessage }) {
 }
 
 function Composer({ conversationId }: { conversationId: string }) {
-  const { actions } = useAlora();
+  const { state, actions } = useAlora();
   const [text, setText] = useState("");
+  const field = useRef<HTMLTextAreaElement>(null);
+  // Opened from a popup (its body or Reply) or a toast: ready to type.
+  const focus = state.nav.focus;
+  const asked = focus?.view === "messages" && focus.id === conversationId ? focus.nonce : null;
+  useEffect(() => {
+    if (asked !== null) field.current?.focus({ preventScroll: true });
+  }, [asked]);
   const typing = useRef(false);
   const lastTypingSent = useRef(0);
   const idle = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -176,6 +183,7 @@ function Composer({ conversationId }: { conversationId: string }) {
       <label className="grow">
         <span className="sr-only">Message</span>
         <textarea
+          ref={field}
           rows={2}
           value={text}
           placeholder="Write a message"
@@ -213,7 +221,7 @@ function Thread({ id }: { id: string }) {
   const title = c ? conversationTitle(c) : `Conversation ${id}`;
 
   return (
-    <section className="view thread" aria-labelledby="h-thread">
+    <section className="view thread" aria-labelledby="h-thread" data-conversation-id={id}>
       <div className="view-head">
         <button type="button" className="icon-btn" aria-label="Back to conversations" onClick={() => actions.openConversation(null)}>
           <Icon name="back" />

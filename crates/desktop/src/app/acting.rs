@@ -10,37 +10,57 @@ use std::collections::VecDeque;
 
 use crate::app::state::{lock, Core};
 use crate::error::{AppError, AppResult};
-use crate::models::{PopupKind, Problem, Target, View};
-use crate::notifications::actions::{Acted, PopupAction};
+use crate::events::UiEvent;
+use crate::models::{PopupKind, Problem, SentFromPopup, Target, View};
+use crate::notifications::actions::{Acted, Answer, PopupAction};
 use crate::notifications::popups::Popup;
 
 /// Bookings remembered as answered (from any device): a stale popup's
 /// Accept is refused instead of contradicting the answer.
 pub(in crate::app) const ANSWERED: usize = 500;
 
-/// The bookings answered lately, newest last.
+/// The bookings answered lately, newest last, and the requests whose
+/// answer from a popup could not be queued (with the request's words, for
+/// the Retry's confirmation), at most [`ANSWERED`] of each.
 #[derive(Debug, Default)]
-pub(in crate::app) struct Answered(VecDeque<String>);
+pub(in crate::app) struct Answered {
+    done: VecDeque<String>,
+    unsent: VecDeque<(String, String, String)>,
+}
 
 impl Answered {
     /// Whether it was news.
     fn note(&mut self, booking: &str) -> bool {
+        self.unsent.retain(|(b, ..)| b != booking);
         if self.contains(booking) {
             return false;
         }
-        self.0.push_back(booking.to_owned());
-        while self.0.len() > ANSWERED {
-            self.0.pop_front();
+        self.done.push_back(booking.to_owned());
+        while self.done.len() > ANSWERED {
+            self.done.pop_front();
         }
         true
     }
 
-    fn forget(&mut self, booking: &str) {
-        self.0.retain(|b| b != booking);
+    /// The answer was not queued: not answered, and its words kept.
+    fn failed(&mut self, booking: &str, summary: &str, body: &str) {
+        self.done.retain(|b| b != booking);
+        self.unsent.retain(|(b, ..)| b != booking);
+        self.unsent
+            .push_back((booking.to_owned(), summary.to_owned(), body.to_owned()));
+        while self.unsent.len() > ANSWERED {
+            self.unsent.pop_front();
+        }
+    }
+
+    /// The request's words, when its answer failed before.
+    fn unsent(&self, booking: &str) -> Option<(String, String)> {
+        let kept = self.unsent.iter().find(|(b, ..)| b == booking);
+        kept.map(|(_, summary, body)| (summary.clone(), body.clone()))
     }
 
     pub(in crate::app) fn contains(&self, booking: &str) -> bool {
-        self.0.iter().any(|b| b == booking)
+        self.done.iter().any(|b| b == booking)
     }
 }
 
@@ -61,42 +81,17 @@ impl Core {
     async fn act_now(&self, acted: Acted) -> AppResult<()> {
         let id = acted.target.id.clone().unwrap_or_default();
         match acted.action {
-            PopupAction::Accept | PopupAction::Decline => {
-                if acted.target.view != View::Bookings || id.is_empty() {
-                    return Err(AppError::InvalidInput(
-                        "this popup is not about a booking".into(),
-                    ));
-                }
-                let (status, done) = match acted.action {
-                    PopupAction::Accept => ("confirmed", "Accepted"),
-                    _ => ("declined", "Declined"),
-                };
-                if lock(&self.inner.answered).contains(&id) {
-                    self.confirm(
-                        &acted,
-                        "Already answered",
-                        "This booking was answered elsewhere: nothing was sent.",
-                    )
-                    .await;
-                    return Ok(());
-                }
-                // Noted first: the server's echo may come before the reply.
-                lock(&self.inner.answered).note(&id);
-                if let Err(e) = self
-                    .send_booking_update(id.clone(), status.to_owned())
-                    .await
-                {
-                    lock(&self.inner.answered).forget(&id);
-                    return Err(e);
-                }
-                self.handled(&acted.target);
-                self.mark_target_read(&acted.target);
-                let words = format!("{done} · {}", acted.body);
-                self.confirm(&acted, &words, &acted.summary).await;
-            }
+            PopupAction::Accept => self.answer(&acted, Answer::Accept).await?,
+            PopupAction::Decline => self.answer(&acted, Answer::Decline).await?,
+            PopupAction::Retry(answer) => self.answer(&acted, answer).await?,
             PopupAction::Reply => match acted.text.as_deref().map(str::trim) {
                 Some(text) if !text.is_empty() && acted.target.view == View::Messages => {
-                    self.send_message(id.clone(), text.to_owned(), None).await?;
+                    let delivery = self.send_message(id.clone(), text.to_owned(), None).await?;
+                    self.emit(UiEvent::SentFromPopup(SentFromPopup::Message {
+                        conversation_id: id,
+                        content: text.to_owned(),
+                        delivery,
+                    }));
                     self.read_here(&acted.target, false).await;
                 }
                 _ => self.shell().open(Some(acted.target))?,
@@ -112,16 +107,76 @@ impl Core {
         Ok(())
     }
 
-    /// The popup replaced in place by a short word on what was done.
-    async fn confirm(&self, acted: &Acted, summary: &str, body: &str) {
+    /// Accept or Decline (or their Retry) through the outbox, as the
+    /// window's buttons do; the popup then says what became of it.
+    async fn answer(&self, acted: &Acted, answer: Answer) -> AppResult<()> {
+        let id = acted.target.id.clone().unwrap_or_default();
+        if acted.target.view != View::Bookings || id.is_empty() {
+            return Err(AppError::InvalidInput(
+                "this popup is not about a booking".into(),
+            ));
+        }
+        // A failure's popup shows the error: the request's words were kept.
+        let words = lock(&self.inner.answered).unsent(&id);
+        let (summary, body) = words.unwrap_or_else(|| (acted.summary.clone(), acted.body.clone()));
+        if lock(&self.inner.answered).contains(&id) {
+            let why = "This booking was answered elsewhere: nothing was sent.";
+            self.confirm(&acted.target, "Already answered", why, Vec::new())
+                .await;
+            return Ok(());
+        }
+        // Noted first: the server's echo may come before the reply.
+        lock(&self.inner.answered).note(&id);
+        let status = answer.status().to_owned();
+        match self.send_booking_update(id.clone(), status.clone()).await {
+            Err(e) => {
+                lock(&self.inner.answered).failed(&id, &summary, &body);
+                self.emit(UiEvent::SentFromPopup(SentFromPopup::BookingAnswer {
+                    booking_id: id,
+                    status,
+                    delivery: None,
+                    error: Some(e.to_string()),
+                }));
+                let failure = format!("{} · {body}", answer.undone());
+                let why = format!("{e}. Nothing was sent: Retry sends it again.");
+                let retry = vec![PopupAction::Retry(answer)];
+                self.confirm(&acted.target, &failure, &why, retry).await;
+                Err(e)
+            }
+            Ok(delivery) => {
+                self.emit(UiEvent::SentFromPopup(SentFromPopup::BookingAnswer {
+                    booking_id: id,
+                    status,
+                    delivery: Some(delivery),
+                    error: None,
+                }));
+                self.handled(&acted.target);
+                self.mark_target_read(&acted.target);
+                let done = format!("{} · {body}", answer.done());
+                self.confirm(&acted.target, &done, &summary, Vec::new())
+                    .await;
+                Ok(())
+            }
+        }
+    }
+
+    /// The popup replaced in place by a short word on what was done (or
+    /// not, with the button that tries again).
+    async fn confirm(&self, target: &Target, summary: &str, body: &str, actions: Vec<PopupAction>) {
+        let failed = !actions.is_empty();
         let popup = Popup {
             kind: PopupKind::BookingUpdated,
             summary: summary.to_owned(),
             body: body.to_owned(),
             category: "x-alora.booking",
-            target: acted.target.clone(),
-            actions: Vec::new(),
-            loudness: crate::attention::loudness::Loudness::QUIET,
+            target: target.clone(),
+            actions,
+            // A failure stays until it is seen: the request is still open.
+            loudness: if failed {
+                crate::attention::loudness::Loudness::ALARM
+            } else {
+                crate::attention::loudness::Loudness::QUIET
+            },
         };
         if let Err(e) = self.notifier().show(popup).await {
             tracing::debug!(error = %e, "the confirmation could not be shown");

@@ -25,6 +25,41 @@ pub enum PopupAction {
     Reconnect,
     /// On "Sign in again": sign in through the browser.
     SignIn,
+    /// On a booking answer that could not be queued: the same answer again.
+    Retry(Answer),
+}
+
+/// A booking request's answer, for Retry to repeat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Answer {
+    Accept,
+    Decline,
+}
+
+impl Answer {
+    /// The `bookingUpdate` status it sends (PROTOCOL.md).
+    pub fn status(self) -> &'static str {
+        match self {
+            Answer::Accept => "confirmed",
+            Answer::Decline => "declined",
+        }
+    }
+
+    /// What the confirmation says was done.
+    pub fn done(self) -> &'static str {
+        match self {
+            Answer::Accept => "Accepted",
+            Answer::Decline => "Declined",
+        }
+    }
+
+    /// What the failure says was not done.
+    pub fn undone(self) -> &'static str {
+        match self {
+            Answer::Accept => "Not accepted",
+            Answer::Decline => "Not declined",
+        }
+    }
 }
 
 /// How long a snoozed popup stays away.
@@ -49,7 +84,7 @@ impl Snooze {
 
 impl PopupAction {
     /// Every action, for reading a key back.
-    pub const ALL: [PopupAction; 8] = [
+    pub const ALL: [PopupAction; 10] = [
         PopupAction::Accept,
         PopupAction::Decline,
         PopupAction::Reply,
@@ -58,6 +93,8 @@ impl PopupAction {
         PopupAction::Snooze(Snooze::OneHour),
         PopupAction::Reconnect,
         PopupAction::SignIn,
+        PopupAction::Retry(Answer::Accept),
+        PopupAction::Retry(Answer::Decline),
     ];
 
     /// The freedesktop action key. `inline-reply` is the key the spec's
@@ -72,6 +109,8 @@ impl PopupAction {
             PopupAction::Snooze(Snooze::OneHour) => "snooze-1h",
             PopupAction::Reconnect => "reconnect",
             PopupAction::SignIn => "sign-in",
+            PopupAction::Retry(Answer::Accept) => "retry-accept",
+            PopupAction::Retry(Answer::Decline) => "retry-decline",
         }
     }
 
@@ -85,6 +124,7 @@ impl PopupAction {
             PopupAction::Snooze(Snooze::OneHour) => "Snooze 1 hour",
             PopupAction::Reconnect => "Reconnect now",
             PopupAction::SignIn => "Sign in",
+            PopupAction::Retry(_) => "Retry",
         }
     }
 
