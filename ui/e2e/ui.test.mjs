@@ -135,7 +135,7 @@ describe("Alora Tray UI (built, IPC mocked)", () => {
     );
   });
 
-  it("bookings: confirm shows pending until the echo", async (t) => {
+  it("bookings: accepting a request shows pending until the echo", async (t) => {
     const page = await openUi(t);
     await mock(page, () => {
       __mock.echoDelayMs = 700;
@@ -145,7 +145,7 @@ describe("Alora Tray UI (built, IPC mocked)", () => {
     });
     await tab(page, /Bookings/).click();
     const card = page.getByTestId("booking").filter({ hasText: "Massage, 60 min" });
-    await card.getByRole("button", { name: "Confirm" }).click();
+    await card.getByRole("button", { name: "Accept" }).click();
     await card.getByTestId("booking-pending").getByText(/Pending: Confirmed/).waitFor();
     await page.screenshot({ path: screenshotPath("bookings") });
     await card.getByTestId("booking-pending").waitFor({ state: "detached" });

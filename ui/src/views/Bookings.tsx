@@ -12,6 +12,14 @@ const ACTIONS: { status: string; label: string }[] = [
   { status: "completed", label: "Complete" },
 ];
 
+/** A request waiting for the provider is answered, as from its popup (PROTOCOL.md). */
+const ANSWERS: { status: string; label: string }[] = [
+  { status: "confirmed", label: "Accept" },
+  { status: "declined", label: "Decline" },
+];
+
+const isRequest = (s: string | null) => ["pending", "requested"].includes((s ?? "").toLowerCase());
+
 function statusClass(s: string | null): string {
   switch ((s ?? "").toLowerCase()) {
     case "confirmed":
@@ -21,6 +29,7 @@ function statusClass(s: string | null): string {
     case "cancelled":
     case "canceled":
     case "rejected":
+    case "declined":
       return "chip-bad";
     default:
       return "";
@@ -69,11 +78,11 @@ function BookingCard({ b, highlighted }: { b: Booking; highlighted: boolean }) {
         </p>
       )}
       <div className="card-actions" role="group" aria-label={`Actions for ${name}`}>
-        {ACTIONS.map((a) => (
+        {(isRequest(b.status) ? ANSWERS : ACTIONS).map((a) => (
           <button
             key={a.status}
             type="button"
-            className={`btn btn-small${a.status === "cancelled" ? " btn-danger" : ""}`}
+            className={`btn btn-small${a.status === "cancelled" || a.status === "declined" ? " btn-danger" : ""}`}
             disabled={pending?.state === "pending" || b.status?.toLowerCase() === a.status}
             onClick={() => void actions.updateBooking(b.bookingId, a.status)}
           >

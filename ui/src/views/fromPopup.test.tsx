@@ -28,7 +28,7 @@ describe("sent from a popup", () => {
       error: null,
     });
     expect(within(card).getByTestId("booking-pending").textContent).toContain("Confirmed");
-    expect((within(card).getByRole("button", { name: "Cancel" }) as HTMLButtonElement).disabled).toBe(true);
+    expect((within(card).getByRole("button", { name: "Accept" }) as HTMLButtonElement).disabled).toBe(true);
 
     await ipc.emitEvent("link://event", { event: "bookingUpdated", data: { bookingId: "b7", status: "confirmed", updatedBy: "me" } });
     expect(within(card).queryByTestId("booking-pending")).toBeNull();

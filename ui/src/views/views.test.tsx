@@ -172,15 +172,18 @@ describe("bookings", () => {
     await openTab(/Bookings/);
     const card = screen.getByTestId("booking");
     expect(within(card).getByTestId("booking-status").textContent).toBe("Pending");
-    await userEvent.click(within(card).getByRole("button", { name: "Confirm" }));
+    // A request is answered with Accept or Decline, as from its popup.
+    expect(within(card).queryByRole("button", { name: "Complete" })).toBeNull();
+    await userEvent.click(within(card).getByRole("button", { name: "Accept" }));
     expect(ipc.callsOf("send_booking_update")).toEqual([{ bookingId: "42", status: "confirmed" }]);
     expect(within(card).getByTestId("booking-pending").textContent).toContain("Confirmed");
-    expect((within(card).getByRole("button", { name: "Cancel" }) as HTMLButtonElement).disabled).toBe(true);
+    expect((within(card).getByRole("button", { name: "Decline" }) as HTMLButtonElement).disabled).toBe(true);
 
     await ipc.emitEvent("link://event", { event: "bookingUpdated", data: { bookingId: "42", status: "confirmed", updatedBy: "me" } });
     expect(within(card).queryByTestId("booking-pending")).toBeNull();
     expect(within(card).getByTestId("booking-status").textContent).toBe("Confirmed");
     expect(within(card).getByText("Haircut with Sam")).toBeTruthy();
+    expect(within(card).getByRole("button", { name: "Complete" })).toBeTruthy();
   });
 
   it("shows a failed update with a retry", async () => {

@@ -183,6 +183,19 @@ async fn script(backend: Backend) {
             json!({"bookingId": "b-1050", "status": "rescheduled", "title": "Booking rescheduled",
             "message": "Lea Novak moved her manicure from Monday 09:00 to Tuesday 14:30."}),
         ),
+        (
+            25,
+            "bookingUpdated",
+            json!({"bookingId": "b-1061", "status": "pending", "title": "New booking request",
+            "clientName": JONAS.name, "service": "Haircut", "startsAt": next_day_at(10)}),
+        ),
+        // The same request answered on the user's phone: its popup goes.
+        (
+            20,
+            "bookingUpdated",
+            json!({"bookingId": "b-1061", "status": "confirmed", "title": "Accepted on another device",
+            "message": "You accepted Jonas Weber's haircut on your phone.", "updatedBy": DEMO_USER}),
+        ),
     ];
     for (delay, event, payload) in steps {
         tokio::time::sleep(Duration::from_secs(delay)).await;
@@ -202,6 +215,13 @@ async fn script(backend: Backend) {
         let payload = json!({"id": format!("demo-later-{n}"), "type": "system", "title": title, "message": "Open Alora for the details."});
         push(&backend, "newNotification", payload).await;
     }
+}
+
+/// Tomorrow at `hour`:00 UTC, as RFC 3339: a start time the popup can name.
+fn next_day_at(hour: u32) -> String {
+    let tomorrow = chrono::Utc::now().date_naive() + chrono::Days::new(1);
+    let start = tomorrow.and_hms_opt(hour, 0, 0).unwrap_or_default().and_utc();
+    start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Answers what the user sends: a typing indicator, then a reply.
