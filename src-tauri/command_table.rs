@@ -37,6 +37,8 @@ macro_rules! app_commands {
             async simulate_incoming(event: String, payload: Value) -> AppResult<()>;
             async list_history(query: Option<String>, event: Option<String>, unread_only: Option<bool>, limit: Option<usize>) -> AppResult<Vec<HistoryItem>>;
             async mark_history_read(ids: Vec<String>) -> AppResult<usize>;
+            async snooze_history(id: String, minutes: u32) -> AppResult<Vec<Snoozed>>;
+            sync list_snoozed() -> Vec<Snoozed>;
             async list_outbox() -> AppResult<Vec<OutboxEntry>>;
             async retry_outbox(entry_id: u64) -> AppResult<()>;
             async discard_outbox(entry_id: u64) -> AppResult<()>;

@@ -13,7 +13,7 @@ use tauri::State;
 use alora_desktop::app::state::Core;
 use alora_desktop::error::{AppError, AppResult};
 use alora_desktop::models::{
-    AppSnapshot, Diagnostics, HistoryItem, HistoryQuery, Settings, SettingsPatch,
+    AppSnapshot, Diagnostics, HistoryItem, HistoryQuery, Settings, SettingsPatch, Snoozed,
 };
 
 type Ctx<'a> = State<'a, Core>;
@@ -198,6 +198,16 @@ pub async fn list_history(
 #[tauri::command]
 pub async fn mark_history_read(core: Ctx<'_>, ids: Vec<String>) -> AppResult<usize> {
     blocking(&core, move |core| core.mark_history_read(&ids)).await
+}
+
+#[tauri::command]
+pub async fn snooze_history(core: Ctx<'_>, id: String, minutes: u32) -> AppResult<Vec<Snoozed>> {
+    core.snooze_history(&id, minutes).await
+}
+
+#[tauri::command]
+pub fn list_snoozed(core: Ctx<'_>) -> Vec<Snoozed> {
+    core.snoozed()
 }
 
 #[tauri::command]

@@ -20,7 +20,8 @@ use types::{camel, Types};
 use alora_desktop::error::AppResult;
 use alora_desktop::events::{self, UiEvent};
 use alora_desktop::models::{
-    AppSnapshot, Diagnostics, HistoryItem, PopupKind, Problem, Settings, SettingsPatch, View,
+    AppSnapshot, Diagnostics, HistoryItem, PopupKind, Problem, Settings, SettingsPatch, Snoozed,
+    View,
 };
 
 /// The command to run when the checked-in files are stale.
@@ -46,6 +47,9 @@ impl Returns for Diagnostics {
 impl Returns for () {
     type Ok = ();
 }
+impl Returns for Vec<Snoozed> {
+    type Ok = Vec<Snoozed>;
+}
 
 /// The app → UI events, each once: its `UiEvent` variant (the `match` below
 /// fails to compile when a variant is missing or its payload type differs),
@@ -63,6 +67,7 @@ macro_rules! ui_events {
             Navigate(alora_desktop::models::Target) = APP_NAVIGATE as navigate;
             Problem(Problem) = APP_PROBLEM as problem;
             SentFromPopup(alora_desktop::models::SentFromPopup) = APP_SENT_FROM_POPUP as sentFromPopup;
+            Snoozed(Vec<alora_desktop::models::Snoozed>) = APP_SNOOZED as snoozed;
         }
     };
 }

@@ -4,7 +4,7 @@ use alora_link::Outcome;
 use chrono::Utc;
 use serde_json::json;
 
-use alora_desktop::models::{SentFromPopup, Target};
+use alora_desktop::models::{SentFromPopup, Snoozed, Target};
 
 /// The checked-in ui/src/contract/ and capability are what the Rust says
 /// today. With `ALORA_WRITE_CONTRACT` set it writes them instead (`make contract`).
@@ -139,6 +139,10 @@ fn every_event_goes_out_under_the_tables_name() {
             delivery: None,
             error: Some("the database is busy".into()),
         }),
+        UiEvent::Snoozed(vec![Snoozed {
+            target: Target::new(View::Messages, Some("c1".into())),
+            until: Utc::now(),
+        }]),
     ];
     let mut types = Types::new();
     assert_eq!(events(&mut types).len(), all.len());

@@ -44,6 +44,7 @@ import type {
   SentFromPopup,
   Settings,
   SettingsPatch,
+  Snoozed,
   SoundPrefs,
   StateChange,
   StatusUpdated,
@@ -85,6 +86,7 @@ export type {
   SentFromPopup,
   Settings,
   SettingsPatch,
+  Snoozed,
   SoundPrefs,
   StateChange,
   Target,
@@ -210,6 +212,9 @@ export const listHistory = (q: HistoryQuery = {}) => {
 };
 /** An empty list marks everything read. Returns how many changed. */
 export const markHistoryRead = (ids: string[]) => call("mark_history_read", { ids });
+/** Its popup goes and comes back in `minutes` (10 or 60), as the popup's Snooze; returns every snooze to come. */
+export const snoozeHistory = (id: string, minutes: number) => call("snooze_history", { id, minutes });
+export const listSnoozed = () => call("list_snoozed");
 export const listOutbox = () => call("list_outbox");
 export const retryOutbox = (entryId: number) => call("retry_outbox", { entryId });
 export const discardOutbox = (entryId: number) => call("discard_outbox", { entryId });
@@ -238,6 +243,7 @@ export const onSettingsChanged = (h: (s: Settings) => void) => on(EVENTS.setting
 export const onNavigate = (h: (n: Navigate) => void) => on(EVENTS.navigate, h);
 export const onProblem = (h: (p: Problem) => void) => on(EVENTS.problem, h);
 export const onSentFromPopup = (h: (s: SentFromPopup) => void) => on(EVENTS.sentFromPopup, h);
+export const onSnoozed = (h: (s: Snoozed[]) => void) => on(EVENTS.snoozed, h);
 
 /**
  * Subscribes to several events at once and returns one synchronous cleanup

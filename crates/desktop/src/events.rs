@@ -6,7 +6,7 @@ use alora_link::{Delivery, Incoming, LinkEvent, LinkState, OutboxCounts, Payload
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::models::{HistoryItem, Problem, SentFromPopup, Settings, Target};
+use crate::models::{HistoryItem, Problem, SentFromPopup, Settings, Snoozed, Target};
 
 pub const LINK_STATE: &str = "link://state";
 pub const LINK_EVENT: &str = "link://event";
@@ -18,6 +18,7 @@ pub const SETTINGS_CHANGED: &str = "settings://changed";
 pub const APP_NAVIGATE: &str = "app://navigate";
 pub const APP_PROBLEM: &str = "app://problem";
 pub const APP_SENT_FROM_POPUP: &str = "app://sent-from-popup";
+pub const APP_SNOOZED: &str = "app://snoozed";
 
 /// One event for the UI.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +33,8 @@ pub enum UiEvent {
     Navigate(Target),
     Problem(Problem),
     SentFromPopup(SentFromPopup),
+    /// Every snooze still to come back, after one was added or ended.
+    Snoozed(Vec<Snoozed>),
 }
 
 impl From<LinkEvent> for UiEvent {
@@ -68,6 +71,7 @@ impl UiEvent {
             UiEvent::Navigate(_) => APP_NAVIGATE,
             UiEvent::Problem(_) => APP_PROBLEM,
             UiEvent::SentFromPopup(_) => APP_SENT_FROM_POPUP,
+            UiEvent::Snoozed(_) => APP_SNOOZED,
         }
     }
 
@@ -83,6 +87,7 @@ impl UiEvent {
             UiEvent::Navigate(t) => json(t),
             UiEvent::Problem(p) => json(p),
             UiEvent::SentFromPopup(s) => json(s),
+            UiEvent::Snoozed(s) => json(s),
         }
     }
 }

@@ -196,6 +196,17 @@ pub enum SentFromPopup {
     },
 }
 
+/// An item whose popup was snoozed (from the popup or the window), and
+/// when it comes back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Snoozed {
+    pub target: Target,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub until: chrono::DateTime<chrono::Utc>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]

@@ -264,6 +264,12 @@ export type SettingsPatch = { serverUrl?: string | null, socketPath?: string | n
 caCert?: string | null, attention?: AttentionPatch | null, };
 
 /**
+ * An item whose popup was snoozed (from the popup or the window), and
+ * when it comes back.
+ */
+export type Snoozed = { target: Target, until: string, };
+
+/**
  * Sound on or off per kind; off sends `suppress-sound`, so the server's
  * own default sound does not play either.
  */

@@ -150,6 +150,7 @@ describe("useSocket (seed 003 shape)", () => {
         "app://navigate",
         "app://problem",
         "app://sent-from-popup",
+        "app://snoozed",
         "history://added",
         "link://event",
         "link://malformed",

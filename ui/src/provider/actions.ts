@@ -15,6 +15,9 @@ export type Actions = ChatActions & {
   refreshSettings: () => Promise<void>;
   refreshHistory: () => Promise<void>;
   refreshOutbox: () => Promise<void>;
+  refreshSnoozed: () => Promise<void>;
+  /** The item's popup goes and comes back in `minutes` (10 or 60); false (and a toast) when refused. */
+  snoozeHistory: (id: string, minutes: number) => Promise<boolean>;
   connect: () => Promise<void>;
   reconnectNow: () => Promise<void>;
   disconnect: () => Promise<void>;
@@ -62,6 +65,19 @@ export function makeActions(store: Store, stamps: Stamps): Actions {
   const refreshOutbox = guard("Couldn't read the outbox", async () =>
     dispatch({ type: "outbox", entries: await api.listOutbox() }),
   );
+
+  const refreshSnoozed = guard("Couldn't read the snoozes", async () =>
+    dispatch({ type: "snoozed", list: await api.listSnoozed() }),
+  );
+  const snoozeHistory = async (id: string, minutes: number) => {
+    try {
+      dispatch({ type: "snoozed", list: await api.snoozeHistory(id, minutes) });
+      return true;
+    } catch (e) {
+      reportError(e, "Couldn't snooze");
+      return false;
+    }
+  };
 
   const setOwnStatus = async (status: UserStatus) => {
     const before = getState().app?.status;
@@ -135,6 +151,8 @@ export function makeActions(store: Store, stamps: Stamps): Actions {
     refreshSettings,
     refreshHistory,
     refreshOutbox,
+    refreshSnoozed,
+    snoozeHistory,
     connect: guard("Couldn't connect", api.connect),
     reconnectNow: guard("Couldn't reconnect", api.reconnectNow),
     disconnect: guard("Couldn't disconnect", api.disconnect),

@@ -55,6 +55,7 @@ export function subscribeToApp(
         if (!openHere) actions.toast({ kind: "info", title: item.title, body: item.body, target: item.target });
       }),
       api.onSettingsChanged((settings) => dispatch({ type: "settings", settings })),
+      api.onSnoozed((list) => dispatch({ type: "snoozed", list })),
       api.onNavigate((n) => actions.navigate(n.view, n.id)),
       api.onProblem((p) => actions.toast({ kind: "error", title: "Problem", body: p.message, target: null })),
       // A popup's button did what the window's would have: show it the same way.
@@ -78,6 +79,7 @@ export function subscribeToApp(
   void actions.refreshSnapshot();
   void actions.refreshSettings();
   void actions.refreshHistory();
+  void actions.refreshSnoozed();
   void actions.refreshOutbox();
   return unsubscribe;
 }

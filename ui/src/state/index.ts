@@ -71,7 +71,7 @@ export function reducer(s: State, a: Action): State {
 
 export { linkErrorText } from "./link";
 export { deliveryState } from "./outbox";
-export { historyMatches, unreadHistory } from "./inbox";
+export { historyMatches, snoozedUntil, unreadHistory } from "./inbox";
 export { findMessage, sortedConversations, TYPING_TTL_MS, unreadMessages } from "./chat";
 export { sortedBookings } from "./bookings";
 export { sortedPeople } from "./people";

@@ -16,6 +16,7 @@ import type {
   OutboxCounts,
   OutboxEntry,
   Settings,
+  Snoozed,
   UserStatus,
 } from "../api";
 
@@ -105,6 +106,7 @@ export type Action =
   | { type: "history"; items: HistoryItem[] }
   | { type: "historyAdded"; item: HistoryItem }
   | { type: "historyRead"; ids: string[] }
+  | { type: "snoozed"; list: Snoozed[] }
   | { type: "outbox"; entries: OutboxEntry[] }
   | { type: "outboxCounts"; counts: OutboxCounts }
   | { type: "incoming"; incoming: Incoming; now: string }

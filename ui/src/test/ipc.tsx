@@ -125,6 +125,7 @@ export function installIpc(opts: {
     send_typing: () => delivery({ event: "typing" }),
     mark_as_read: () => delivery({ event: "markAsRead", entryId: 70 }),
     mark_history_read: (a) => (a.ids as string[]).length,
+    list_snoozed: () => [],
     get_diagnostics: () => diagnostics(),
     ...opts.handlers,
   };

@@ -1,16 +1,61 @@
 // The Notifications view: the history, newest first, a page at a time, with
-// search, type and unread filters, and marking read.
+// search, type and unread filters, marking read, and snoozing an unread
+// item's popup as the popup's own Snooze does.
 
 import { useEffect, useMemo, useState } from "react";
 import { useAlora } from "../AloraProvider";
 import type { HistoryItem } from "../api";
 import { Icon } from "../components/Icon";
-import { EVENT_LABELS, eventLabel, formatDateTime } from "../format";
-import { historyMatches, unreadHistory } from "../state";
+import { EVENT_LABELS, eventLabel, formatDateTime, formatUntil } from "../format";
+import { historyMatches, snoozedUntil, unreadHistory } from "../state";
 import { useFocusTarget } from "./useFocusTarget";
+
+/** The snooze lengths a popup offers, in minutes. */
+const SNOOZES: { minutes: number; label: string }[] = [
+  { minutes: 10, label: "10 minutes" },
+  { minutes: 60, label: "1 hour" },
+];
+
+/** When `item`'s popup comes back, re-read when that time passes. */
+function useSnoozedUntil(item: HistoryItem): string | null {
+  const { state } = useAlora();
+  const [, redraw] = useState(0);
+  const until = snoozedUntil(state.inbox, item.target, Date.now());
+  useEffect(() => {
+    if (!until) return;
+    const timer = setTimeout(() => redraw((n) => n + 1), Math.max(0, Date.parse(until) - Date.now()) + 50);
+    return () => clearTimeout(timer);
+  }, [until]);
+  return until;
+}
+
+function SnoozeChoice({ item }: { item: HistoryItem }) {
+  const { actions } = useAlora();
+  return (
+    <label className="select select-small">
+      <span className="sr-only">Snooze: {item.title}</span>
+      <select
+        value=""
+        aria-label={`Snooze: ${item.title}`}
+        onChange={(e) => {
+          const minutes = Number(e.target.value);
+          if (minutes > 0) void actions.snoozeHistory(item.id, minutes);
+        }}
+      >
+        <option value="">Snooze…</option>
+        {SNOOZES.map((s) => (
+          <option key={s.minutes} value={s.minutes}>
+            {s.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
 
 function HistoryRow({ item, highlighted }: { item: HistoryItem; highlighted: boolean }) {
   const { actions } = useAlora();
+  const snoozed = useSnoozedUntil(item);
   const open = () => {
     if (!item.read) void actions.markHistoryRead([item.id]);
     actions.navigate(item.target.view, item.target.id);
@@ -34,12 +79,18 @@ function HistoryRow({ item, highlighted }: { item: HistoryItem; highlighted: boo
         <div className="card-foot">
           <span className="chip">{eventLabel(item.event)}</span>
           {!item.read && <span className="sr-only">Unread.</span>}
+          {snoozed && !item.read && (
+            <span className="chip" data-testid="snoozed">
+              Snoozed until {formatUntil(snoozed)}
+            </span>
+          )}
           <span className="spacer" />
           {item.target.view !== "notifications" && (
             <button type="button" className="btn btn-small btn-quiet" onClick={open} aria-label={`Open: ${item.title}`}>
               Open
             </button>
           )}
+          {!item.read && !snoozed && <SnoozeChoice item={item} />}
           {!item.read && (
             <button
               type="button"

@@ -105,6 +105,49 @@ describe("notifications", () => {
     expect(screen.getByTestId("unread-count").textContent).toBe("0 unread");
   });
 
+  it("snoozes an unread item as its popup's Snooze does, says until when, and follows a popup's snooze", async () => {
+    const until = new Date(Date.now() + 10 * 60_000).toISOString();
+    const ipc = installIpc({
+      history,
+      handlers: {
+        snooze_history: (a) => [{ target: { view: "notifications", id: a.id }, until }],
+      },
+    });
+    await renderApp();
+    const card = (title: string) => screen.getAllByTestId("history-item").find((li) => li.textContent?.includes(title))!;
+    // Read items have nothing to bring back.
+    expect(within(card("Old news")).queryByLabelText("Snooze: Old news")).toBeNull();
+    await userEvent.selectOptions(within(card("Invoice ready")).getByLabelText("Snooze: Invoice ready"), "10");
+    expect(ipc.callsOf("snooze_history")).toEqual([{ id: "h2", minutes: 10 }]);
+    expect(within(card("Invoice ready")).getByTestId("snoozed").textContent).toMatch(/^Snoozed until \d\d:\d\d/);
+    expect(within(card("Invoice ready")).queryByLabelText("Snooze: Invoice ready")).toBeNull();
+
+    // Snoozed from the booking's popup: the window shows it too.
+    await ipc.emitEvent("app://snoozed", [
+      { target: { view: "notifications", id: "h2" }, until },
+      { target: { view: "bookings", id: "7" }, until },
+    ]);
+    expect(within(card("Booking 7 confirmed")).getByTestId("snoozed")).toBeTruthy();
+    // Read, the app ends the snooze and says so.
+    await ipc.emitEvent("app://snoozed", [{ target: { view: "bookings", id: "7" }, until }]);
+    expect(within(card("Invoice ready")).queryByTestId("snoozed")).toBeNull();
+  });
+
+  it("says why a snooze was refused", async () => {
+    installIpc({
+      history,
+      handlers: {
+        snooze_history: () => {
+          throw { code: "invalid_input", message: "this notification is already read: nothing would come back" };
+        },
+      },
+    });
+    await renderApp();
+    await userEvent.selectOptions(screen.getByLabelText("Snooze: Invoice ready"), "60");
+    expect((await screen.findByText(/already read: nothing would come back/)).textContent).toBeTruthy();
+    expect(screen.queryByTestId("snoozed")).toBeNull();
+  });
+
   it("renders a long history a page at a time, and reaches an item opened past the page", async () => {
     const long = Array.from({ length: 120 }, (_, i) => historyItem({ id: `p${119 - i}`, title: `Item ${119 - i}` }));
     const ipc = installIpc({ history: long });

@@ -99,7 +99,8 @@ impl Core {
             PopupAction::MarkRead => self.read_here(&acted.target, true).await,
             PopupAction::Snooze(snooze) => {
                 self.notifier().withdraw(acted.target.clone()).await;
-                self.snooze(acted.target, acted.summary, acted.body, snooze);
+                let request = self.inbox().is_request(&acted.target);
+                self.snooze(acted.target, (acted.summary, acted.body), snooze, request);
             }
             PopupAction::Reconnect => self.reconnect_now().await?,
             PopupAction::SignIn => self.sign_in_browser_later(),

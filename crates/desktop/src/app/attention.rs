@@ -10,7 +10,8 @@ use crate::app::state::{lock, Core};
 use crate::attention::why::{Decision, Decisions, Why};
 use crate::attention::{minutes, quiet, utc_now, Clock, SystemClock};
 use crate::error::AppResult;
-use crate::models::{PopupKind, Settings, SettingsPatch, Target, View};
+use crate::events::UiEvent;
+use crate::models::{PopupKind, Settings, SettingsPatch, Snoozed, Target, View};
 use crate::notifications::actions::{PopupAction, Snooze};
 use crate::notifications::popups::Popup;
 use crate::notifications::reminders::{self, Reminders};
@@ -72,18 +73,28 @@ impl Core {
     }
 
     /// The popup goes and comes back in `snooze`'s minutes, also after a
-    /// restart. A request's re-alerts wait for it.
+    /// restart. A request's re-alerts wait for it, and it comes back with
+    /// its Accept and Decline.
     pub(in crate::app) fn snooze(
         &self,
         target: Target,
-        summary: String,
-        body: String,
+        (summary, body): (String, String),
         snooze: Snooze,
+        request: bool,
     ) {
-        let kind = match target.view {
-            View::Messages => PopupKind::NewMessage,
-            View::Bookings => PopupKind::BookingUpdated,
-            _ => PopupKind::NewNotification,
+        let (kind, actions) = match target.view {
+            View::Bookings if request => (
+                PopupKind::BookingRequest,
+                vec![PopupAction::Accept, PopupAction::Decline],
+            ),
+            View::Messages => (PopupKind::NewMessage, Vec::new()),
+            View::Bookings => (PopupKind::BookingUpdated, Vec::new()),
+            _ => (PopupKind::NewNotification, Vec::new()),
+        };
+        let actions = if actions.is_empty() {
+            vec![PopupAction::MarkRead, PopupAction::Snooze(snooze)]
+        } else {
+            actions
         };
         let popup = Popup {
             kind,
@@ -91,13 +102,19 @@ impl Core {
             body,
             category: "x-alora.snoozed",
             target,
-            actions: vec![PopupAction::MarkRead, PopupAction::Snooze(snooze)],
+            actions,
             loudness: crate::attention::loudness::Loudness::QUIET,
         };
         let clock = self.clock();
         let due = utc_now(clock.as_ref()) + minutes(clock.as_ref(), snooze.minutes());
         self.reminders().snooze(&popup, due);
         self.wake_pipeline();
+        self.emit(UiEvent::Snoozed(self.snoozed()));
+    }
+
+    /// The snoozes still to come back, for the window.
+    pub fn snoozed(&self) -> Vec<Snoozed> {
+        self.reminders().snoozed()
     }
 
     /// Whether the item still waits for the user: not answered (from any
@@ -113,8 +130,10 @@ impl Core {
 
     /// The item was answered, opened or read: its re-alerts and snoozes end.
     pub fn handled(&self, target: &Target) {
-        if self.reminders().forget(target) {
+        let forgot = self.reminders().forget(target);
+        if forgot {
             self.wake_pipeline();
+            self.emit(UiEvent::Snoozed(self.snoozed()));
         }
     }
 

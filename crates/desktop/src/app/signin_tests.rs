@@ -1,53 +1,16 @@
 //! The core signing in through a (fake) browser against the embedded backend, then renewing
 //! a token that lives a few seconds while messages are being sent.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use alora_backend::{Backend, BackendConfig, SignInConfig};
 
-use crate::app::shell::{Shell, TrayView};
+use crate::app::recording::Seen;
 use crate::app::state::{Backends, Core};
 use crate::data::storage::Location;
-use crate::events::UiEvent;
-use crate::models::{NotifierStatus, Target};
-use crate::notifications::notifier::{BoxFuture, Notifier, NotifyError};
-use crate::notifications::popups::Popup;
 use crate::settings::{MemoryBackend, Overrides};
 use crate::signin::signin_tests::{Acts, FakeBrowser};
-
-#[derive(Default)]
-struct Seen(Mutex<Vec<UiEvent>>);
-
-impl Notifier for Arc<Seen> {
-    fn show(&self, _: Popup) -> BoxFuture<'_, Result<(), NotifyError>> {
-        Box::pin(async { Ok(()) })
-    }
-    fn status(&self) -> NotifierStatus {
-        NotifierStatus::Available
-    }
-}
-
-impl Shell for Seen {
-    fn emit(&self, event: &UiEvent) {
-        self.0.lock().unwrap().push(event.clone());
-    }
-    fn refresh(&self, _: &TrayView) {}
-    fn open(&self, _: Option<Target>) -> crate::error::AppResult<()> {
-        Ok(())
-    }
-    fn quit(&self) {}
-}
-
-impl Seen {
-    fn problems(&self, code: &str) -> usize {
-        let events = self.0.lock().unwrap();
-        events
-            .iter()
-            .filter(|e| matches!(e, UiEvent::Problem(p) if p.code == code))
-            .count()
-    }
-}
 
 async fn until(what: &str, mut cond: impl FnMut() -> bool) {
     for _ in 0..400 {

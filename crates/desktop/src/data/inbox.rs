@@ -109,6 +109,18 @@ impl Inbox {
         self.mark_some_read(&ids)
     }
 
+    /// One item, if the history still holds it.
+    pub fn item(&self, id: &str) -> Option<HistoryItem> {
+        self.store.get(id).ok().flatten()
+    }
+
+    /// Whether `target` is a booking request that still waits for an answer.
+    pub fn is_request(&self, target: &Target) -> bool {
+        !self
+            .unread_for(target, |i| i.kind == Kind::BookingRequest)
+            .is_empty()
+    }
+
     /// Where these items lead, for the popups about them.
     pub fn targets_of(&self, ids: &[String]) -> Vec<Target> {
         let mut seen = std::collections::HashSet::new();

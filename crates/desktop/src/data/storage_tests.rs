@@ -2,7 +2,7 @@
 //! unusable folder; history, outbox, joins and the catch-up cursor across a
 //! restart; a burst stored in one go before its popups are decided.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use alora_link::{Incoming, LinkEvent};
@@ -10,46 +10,16 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::*;
-use crate::app::shell::{Shell, TrayView};
+use crate::app::recording::Seen;
 use crate::app::state::{Backends, Core};
 use crate::events::UiEvent;
-use crate::models::{HistoryQuery, NotifierStatus, Target};
-use crate::notifications::notifier::{BoxFuture, Notifier, NotifyError};
-use crate::notifications::popups::Popup;
+use crate::models::HistoryQuery;
 use crate::settings::{MemoryBackend, Overrides};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("alora-storage-{name}-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// Popups and UI events, as they would have been shown.
-#[derive(Default)]
-struct Seen {
-    popups: Mutex<Vec<Popup>>,
-    events: Mutex<Vec<UiEvent>>,
-}
-
-impl Notifier for Arc<Seen> {
-    fn show(&self, popup: Popup) -> BoxFuture<'_, Result<(), NotifyError>> {
-        self.popups.lock().unwrap().push(popup);
-        Box::pin(async { Ok(()) })
-    }
-    fn status(&self) -> NotifierStatus {
-        NotifierStatus::Available
-    }
-}
-
-impl Shell for Seen {
-    fn emit(&self, event: &UiEvent) {
-        self.events.lock().unwrap().push(event.clone());
-    }
-    fn refresh(&self, _: &TrayView) {}
-    fn open(&self, _: Option<Target>) -> crate::error::AppResult<()> {
-        Ok(())
-    }
-    fn quit(&self) {}
 }
 
 /// A core over `location`, not connected (no token), and what it showed.

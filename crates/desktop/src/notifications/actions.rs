@@ -74,6 +74,13 @@ impl Snooze {
         Duration::from_secs(u64::from(self.minutes()) * 60)
     }
 
+    /// The snooze of `minutes`, if it is one the app offers.
+    pub fn from_minutes(minutes: u32) -> Option<Snooze> {
+        [Snooze::TenMinutes, Snooze::OneHour]
+            .into_iter()
+            .find(|s| s.minutes() == minutes)
+    }
+
     pub fn minutes(self) -> u32 {
         match self {
             Snooze::TenMinutes => 10,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::attention::loudness::Loudness;
 use crate::attention::why::Why;
-use crate::models::{PopupKind, Target};
+use crate::models::{PopupKind, Snoozed, Target};
 use crate::notifications::actions::PopupAction;
 use crate::notifications::popups::Popup;
 
@@ -139,6 +139,19 @@ impl Reminders {
 
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
         self.list.iter().map(|r| r.due).min()
+    }
+
+    /// The snoozes still to come back, soonest first.
+    pub fn snoozed(&self) -> Vec<Snoozed> {
+        let mut list: Vec<Snoozed> = (self.list.iter())
+            .filter(|r| r.realerts.is_none())
+            .map(|r| Snoozed {
+                target: r.target.clone(),
+                until: r.due,
+            })
+            .collect();
+        list.sort_by_key(|s| s.until);
+        list
     }
 
     pub fn is_waiting(&self, target: &Target) -> bool {
