@@ -117,7 +117,7 @@ pub async fn send_booking_update(
     booking_id: String,
     status: String,
 ) -> AppResult<Delivery> {
-    core.send_booking_update(booking_id, status).await
+    core.update_booking(booking_id, status).await
 }
 
 #[tauri::command(rename_all = "camelCase")]

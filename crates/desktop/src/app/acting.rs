@@ -8,6 +8,8 @@
 
 use std::collections::VecDeque;
 
+use alora_link::Delivery;
+
 use crate::app::state::{lock, Core};
 use crate::error::{AppError, AppResult};
 use crate::events::UiEvent;
@@ -51,6 +53,11 @@ impl Answered {
         while self.unsent.len() > ANSWERED {
             self.unsent.pop_front();
         }
+    }
+
+    /// An answer from the window that could not be queued: not answered.
+    fn undo(&mut self, booking: &str) {
+        self.done.retain(|b| b != booking);
     }
 
     /// The request's words, when its answer failed before.
@@ -159,6 +166,30 @@ impl Core {
                 Ok(())
             }
         }
+    }
+
+    /// The window's buttons for a booking, queued as the popup's are. One
+    /// that answers a waiting request ends its waiting here at once (the
+    /// popup goes, re-alerts stop, the request is read), not only when the
+    /// server's echo comes: an answer given offline is not re-alerted.
+    pub async fn update_booking(&self, booking_id: String, status: String) -> AppResult<Delivery> {
+        let target = Target::new(View::Bookings, Some(booking_id.clone()));
+        let waiting_status = matches!(status.to_lowercase().as_str(), "pending" | "requested");
+        if waiting_status || !self.inbox().is_request(&target) {
+            return self.send_booking_update(booking_id, status).await;
+        }
+        let first = lock(&self.inner.answered).note(&booking_id);
+        let sent = self.send_booking_update(booking_id.clone(), status).await;
+        match &sent {
+            Err(_) if first => lock(&self.inner.answered).undo(&booking_id),
+            Err(_) => {}
+            Ok(_) => {
+                self.handled(&target);
+                self.mark_target_read(&target);
+                self.notifier().withdraw(target).await;
+            }
+        }
+        sent
     }
 
     /// The popup replaced in place by a short word on what was done (or

@@ -6,6 +6,8 @@
 //! and the demo's backend.
 
 mod acting;
+#[cfg(test)]
+mod answering_tests;
 mod attention;
 pub mod demo;
 pub mod forwarded;

@@ -1,13 +1,17 @@
 //! For unit tests of the core: a notifier and shell that record what would
-//! have been shown, withdrawn and told to the window.
+//! have been shown, withdrawn and told to the window, and a core over them,
+//! in memory and not signed in.
 
 use std::sync::{Arc, Mutex};
 
 use crate::app::shell::{Shell, TrayView};
+use crate::app::state::{Backends, Core};
+use crate::data::storage::Location;
 use crate::events::UiEvent;
-use crate::models::{NotifierStatus, Target};
+use crate::models::{HistoryQuery, NotifierStatus, Target};
 use crate::notifications::notifier::{BoxFuture, Notifier, NotifyError};
 use crate::notifications::popups::Popup;
+use crate::settings::{MemoryBackend, Overrides};
 
 /// Popups shown and withdrawn, and the UI events, in order.
 #[derive(Debug, Default)]
@@ -50,4 +54,33 @@ impl Shell for Seen {
         Ok(())
     }
     fn quit(&self) {}
+}
+
+pub async fn core() -> (Core, Arc<Seen>) {
+    let seen = Arc::new(Seen::default());
+    let parts = Backends {
+        settings: Box::new(MemoryBackend::default()),
+        vault: None,
+        notifier: Arc::new(seen.clone()),
+        opener: Arc::new(crate::signin::XdgOpen),
+        overrides: Overrides {
+            server_url: Some("http://127.0.0.1:9".into()),
+            ..Overrides::default()
+        },
+    };
+    let (core, events) = Core::start_with(parts, Location::Memory).await.unwrap();
+    core.set_shell(seen.clone());
+    tokio::spawn(crate::pipeline::pump(core.clone(), events));
+    (core, seen)
+}
+
+/// The history item made by `event`, once the pipeline stored it.
+pub async fn arrived(core: &Core, event: &'static str, payload: serde_json::Value) -> String {
+    let c = core.clone();
+    tokio::task::spawn_blocking(move || c.simulate_incoming(event, payload))
+        .await
+        .unwrap()
+        .unwrap();
+    let items = core.list_history(&HistoryQuery::default());
+    items.first().map(|i| i.id.clone()).expect("stored")
 }

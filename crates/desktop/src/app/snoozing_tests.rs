@@ -2,48 +2,15 @@
 //! listed and told to the window, a refused length or a read item says why,
 //! and reading the item ends its snooze.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use serde_json::json;
 
-use crate::app::recording::Seen;
-use crate::app::state::{Backends, Core};
-use crate::data::storage::Location;
+use crate::app::recording::{arrived, core, Seen};
 use crate::error::AppError;
 use crate::events::UiEvent;
-use crate::models::{HistoryQuery, Target, View};
-use crate::settings::{MemoryBackend, Overrides};
-
-async fn core() -> (Core, Arc<Seen>) {
-    let seen = Arc::new(Seen::default());
-    let parts = Backends {
-        settings: Box::new(MemoryBackend::default()),
-        vault: None,
-        notifier: Arc::new(seen.clone()),
-        opener: Arc::new(crate::signin::XdgOpen),
-        overrides: Overrides {
-            server_url: Some("http://127.0.0.1:9".into()),
-            ..Overrides::default()
-        },
-    };
-    let (core, events) = Core::start_with(parts, Location::Memory).await.unwrap();
-    core.set_shell(seen.clone());
-    tokio::spawn(crate::pipeline::pump(core.clone(), events));
-    (core, seen)
-}
-
-/// The history item made by `event`, once the pipeline stored it.
-async fn arrived(core: &Core, event: &'static str, payload: serde_json::Value) -> String {
-    let c = core.clone();
-    tokio::task::spawn_blocking(move || c.simulate_incoming(event, payload))
-        .await
-        .unwrap()
-        .unwrap();
-    let items = core.list_history(&HistoryQuery::default());
-    items.first().map(|i| i.id.clone()).expect("stored")
-}
+use crate::models::{Target, View};
 
 fn told(seen: &Seen) -> Vec<Vec<crate::models::Snoozed>> {
     let events = seen.events.lock().unwrap();

@@ -241,3 +241,30 @@ fn each_event_is_one_kind_and_the_kinds_add_up_to_the_unread_count() {
     h.mark_read(&[]);
     assert_eq!(h.waiting(), Unread::default());
 }
+
+#[test]
+fn an_answer_marks_read_the_request_however_it_arrived() {
+    let mut h = Inbox::in_memory().unwrap();
+    let requests = [
+        incoming(
+            "newNotification",
+            json!({"id": "n1", "type": "booking", "title": "New request", "link": "/bookings/b5?from=mail"}),
+        ),
+        incoming(
+            "newNotification",
+            json!({"id": "n2", "type": "booking", "title": "New request", "bookingId": "b6"}),
+        ),
+        incoming(
+            "bookingUpdated",
+            json!({"bookingId": "b7", "status": "requested"}),
+        ),
+    ];
+    for r in &requests {
+        assert!(h.add(&item_for(r).unwrap()).unwrap());
+    }
+    assert_eq!(h.waiting().total(), 3);
+    for booking in ["b5", "b6", "b7"] {
+        assert_eq!(h.mark_request_answered(booking), 1, "{booking}");
+    }
+    assert_eq!(h.unread(), 0);
+}
