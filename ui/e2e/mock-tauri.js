@@ -65,6 +65,7 @@
     desktopDnd: false,
     history: [],
     outbox: [],
+    snoozed: [],
     stateHistory: [
       { at: now(), state: { kind: "connecting", attempt: 1 } },
       { at: now(), state: connected },
@@ -292,10 +293,24 @@
         if (!h.read && (ids.length === 0 || ids.includes(h.id))) {
           h.read = true;
           n++;
+          // as the app: reading an item ends its snooze
+          const before = mock.snoozed.length;
+          mock.snoozed = mock.snoozed.filter((z) => z.target.view !== h.target.view || z.target.id !== h.target.id);
+          if (mock.snoozed.length !== before) emit("app://snoozed", mock.snoozed);
         }
       }
       return n;
     },
+    snooze_history: ({ id, minutes }) => {
+      if (minutes !== 10 && minutes !== 60) throw { code: "invalid_input", message: `a snooze is 10 or 60 minutes, not ${minutes}` };
+      const item = mock.history.find((h) => h.id === id);
+      if (!item || item.read) throw { code: "invalid_input", message: "this notification is already read: nothing would come back" };
+      const until = new Date(Date.now() + minutes * 60_000).toISOString();
+      mock.snoozed = [...mock.snoozed, { target: item.target, until }];
+      emit("app://snoozed", mock.snoozed);
+      return mock.snoozed;
+    },
+    list_snoozed: () => mock.snoozed,
     list_outbox: () => mock.outbox.map(({ clientId: _c, ...e }) => e),
     retry_outbox: ({ entryId }) => {
       const entry = mock.outbox.find((e) => e.id === entryId);

@@ -135,6 +135,25 @@ describe("Alora Tray UI (built, IPC mocked)", () => {
     );
   });
 
+  it("notifications: an unread item is snoozed for an hour, and reading it ends the snooze", async (t) => {
+    const page = await openUi(t);
+    await mock(page, () => {
+      __mock.incoming("newNotification", { id: "n5", title: "Invoice overdue", message: "Lea Novak, March" });
+    });
+    const card = page.getByTestId("history-item").filter({ hasText: "Invoice overdue" });
+    await card.waitFor();
+    await page.keyboard.press("Escape");
+    await card.getByLabel("Snooze: Invoice overdue").selectOption("60");
+    await card.getByTestId("snoozed").filter({ hasText: /^Snoozed until / }).waitFor();
+    assert.equal(await card.getByLabel("Snooze: Invoice overdue").count(), 0);
+    await page.screenshot({ path: screenshotPath("snoozed") });
+    const id = await mock(page, () => __mock.history.find((h) => h.title === "Invoice overdue").id);
+    assert.deepEqual(await mock(page, () => __mock.callsOf("snooze_history")), [{ id, minutes: 60 }]);
+    await card.getByRole("button", { name: "Mark read: Invoice overdue" }).click();
+    await card.getByTestId("snoozed").waitFor({ state: "detached" });
+    assert.deepEqual(await mock(page, () => __mock.snoozed), []);
+  });
+
   it("bookings: accepting a request shows pending until the echo", async (t) => {
     const page = await openUi(t);
     await mock(page, () => {
