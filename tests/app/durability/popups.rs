@@ -166,3 +166,61 @@ async fn an_answer_the_disk_refuses_says_so_and_retry_sends_it_once() {
     );
     backend.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snoozed_popup_comes_back_when_its_time_comes_also_after_sigkill() {
+    let Some(rec) = recorder() else { return };
+    let dir = Sandbox(sandbox("popup-snooze"));
+    let (addr, secret) = (free_addr(), alora_backend::random_secret());
+    let token = TokenFile::new(&alora_backend::mint_token(&secret, "u1", HOUR));
+    let url = format!("http://{addr}");
+    let backend = Backend::start(backend_at(addr, &secret)).await.unwrap();
+    // One of the app's minutes is 400 ms here: "Snooze 10 min" is 4 s.
+    let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").unwrap_or_default();
+    let on_bus = |c: &mut std::process::Command| {
+        c.env("DBUS_SESSION_BUS_ADDRESS", &bus)
+            .env("ALORA_MINUTE_MS", "400");
+    };
+    let run = Run::start_with(&dir.0, "run1", &args(&url, &token), on_bus).await;
+    assert!(accepted(&backend, 1).await, "log:\n{}", run.stderr());
+
+    let tag = "pop-snz-5e2";
+    let note = json!({"id": "n-snz-5e2", "title": format!("Invoice {tag}"), "message": "March, Lea Novak"});
+    backend.push_to_user("u1", "newNotification", note).await;
+    let first = shown(rec, &run, |r| r.summary.contains(tag)).await;
+    assert!(
+        first.actions.contains(&"snooze-10m".to_owned()),
+        "{first:?}"
+    );
+    let snoozed_at = std::time::Instant::now();
+    invoke(rec, first.id, "snooze-10m").await;
+    // Withdrawn means stored: killed at once, it still comes back.
+    let gone = eventually(PATIENCE, || rec.closed().contains(&first.id).then_some(())).await;
+    assert!(gone.is_some(), "not withdrawn; log:\n{}", run.stderr());
+    run.kill9();
+
+    let run = Run::start_with(&dir.0, "run2", &args(&url, &token), on_bus).await;
+    let back = eventually(PATIENCE, || {
+        let all = rec.tagged(tag);
+        (all.len() >= 2).then(|| all[1].clone())
+    })
+    .await
+    .unwrap_or_else(|| {
+        panic!(
+            "the snooze never ended: {:?}\nlog:\n{}",
+            rec.tagged(tag),
+            run.stderr()
+        )
+    });
+    // Never before its time (a lower bound: a busy machine only delays it).
+    assert!(
+        snoozed_at.elapsed() >= Duration::from_millis(3_900),
+        "back after {:?}",
+        snoozed_at.elapsed()
+    );
+    assert_eq!((&back.summary, &back.body), (&first.summary, &first.body));
+    assert!(back.actions.contains(&"mark-read".to_owned()), "{back:?}");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(rec.tagged(tag).len(), 2, "once: {:?}", rec.tagged(tag));
+    backend.shutdown().await;
+}

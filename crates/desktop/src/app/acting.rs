@@ -105,9 +105,12 @@ impl Core {
             },
             PopupAction::MarkRead => self.read_here(&acted.target, true).await,
             PopupAction::Snooze(snooze) => {
-                self.notifier().withdraw(acted.target.clone()).await;
+                // Stored before the popup goes: gone from the screen means
+                // it comes back, whatever happens to this process.
                 let request = self.inbox().is_request(&acted.target);
+                let target = acted.target.clone();
                 self.snooze(acted.target, (acted.summary, acted.body), snooze, request);
+                self.notifier().withdraw(target).await;
             }
             PopupAction::Reconnect => self.reconnect_now().await?,
             PopupAction::SignIn => self.sign_in_browser_later(),

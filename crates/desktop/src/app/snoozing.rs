@@ -24,9 +24,10 @@ impl Core {
             ));
         }
         let request = self.inbox().is_request(&item.target);
-        // Its popup, if one is on screen, goes now, as from the popup.
-        self.notifier().withdraw(item.target.clone()).await;
+        let target = item.target.clone();
         self.snooze(item.target, (item.title, item.body), snooze, request);
+        // Its popup, if one is on screen, goes now, as from the popup.
+        self.notifier().withdraw(target).await;
         Ok(self.snoozed())
     }
 }
