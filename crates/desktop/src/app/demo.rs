@@ -220,7 +220,10 @@ async fn script(backend: Backend) {
 /// Tomorrow at `hour`:00 UTC, as RFC 3339: a start time the popup can name.
 fn next_day_at(hour: u32) -> String {
     let tomorrow = chrono::Utc::now().date_naive() + chrono::Days::new(1);
-    let start = tomorrow.and_hms_opt(hour, 0, 0).unwrap_or_default().and_utc();
+    let start = tomorrow
+        .and_hms_opt(hour, 0, 0)
+        .unwrap_or_default()
+        .and_utc();
     start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
