@@ -138,6 +138,18 @@ function ConnectionForm({ settings, demo }: { settings: Settings; demo: boolean 
         <input value={userId} onChange={(e) => setUserId(e.target.value)} placeholder="From the token when empty" autoComplete="off" />
       </label>
       <label className="field">
+        <span>Minutes to finish signing in in the browser</span>
+        <input
+          type="number"
+          min={1}
+          max={60}
+          step={1}
+          value={signInMinutes}
+          onChange={(e) => setSignInMinutes(e.target.value)}
+          required
+        />
+      </label>
+      <label className="field">
         <span>Extra trusted CA (PEM file)</span>
         <input
           value={caCert}
@@ -150,18 +162,6 @@ function ConnectionForm({ settings, demo }: { settings: Settings; demo: boolean 
       <p className="small muted" id="ca-cert-hint">
         For a server whose certificate a company CA signed. Certificates are always checked.
       </p>
-      <label className="field">
-        <span>Minutes to finish signing in in the browser</span>
-        <input
-          type="number"
-          min={1}
-          max={60}
-          step={1}
-          value={signInMinutes}
-          onChange={(e) => setSignInMinutes(e.target.value)}
-          required
-        />
-      </label>
       <div className="row">
         <button type="submit" className="btn btn-primary" disabled={!dirty}>
           Save
