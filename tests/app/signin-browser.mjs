@@ -1,10 +1,11 @@
 // The person at the browser, for tests/app/signin.rs: opens the authorize URL in Debian's
 // headless Chromium (playwright-core from ui/node_modules; never a downloaded browser),
 // signs in as the demo user (or presses Deny), follows the redirect to the app's loopback
-// listener, and writes what it saw to $ALORA_SIGNIN_DIR/result-<n>.json, with screenshots.
+// listener, and writes what it saw to $ALORA_SIGNIN_DIR/result-<pid>.json, with screenshots.
 //
 //   node signin-browser.mjs URL
 //
+// Before signing in it sends a forged callback (another `state`) from another tab.
 // What to press is read from $ALORA_SIGNIN_DIR/action ("allow" or "deny") when it starts,
 // so that one app run can be sent through several sign-ins.
 
@@ -44,6 +45,15 @@ try {
     await page.screenshot({ path: join(dir, `login-${run}.png`) });
     await page.click("#deny");
   } else {
+    // Another tab reaches the app's listener first with a forged answer: it is turned
+    // away, and the listener stays for the real one.
+    const forged = new URL(new URL(url).searchParams.get("redirect_uri"));
+    forged.search = "?code=forged&state=not-the-one";
+    const tab = await context.newPage();
+    const answer = await tab.goto(forged.href, { timeout: 10_000 });
+    result.forgedStatus = answer?.status();
+    result.forgedText = await tab.innerText("body");
+    await tab.close();
     await page.fill("#username", "demo");
     await page.fill("#password", "demo");
     await page.screenshot({ path: join(dir, `login-${run}.png`) });

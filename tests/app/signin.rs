@@ -1,9 +1,9 @@
 //! Signing in as a person does, through the real binary: `alora-tray --headless` against
 //! the embedded backend, `alora-tray sign-in`, and a test `xdg-open` first on `PATH` that
 //! hands the authorize URL to headless Chromium (`signin-browser.mjs`), which presses Deny
-//! once and then signs in as the demo user. Then the tokens are looked for where they must
-//! not be: the logs, the app's files, and the command lines and environments of the app
-//! and of its `xdg-open`.
+//! once and then, after a forged callback from another tab is turned away, signs in as
+//! the demo user. Then the tokens are looked for where they must not be: the logs, the
+//! app's files, and the command lines and environments of the app and of its `xdg-open`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -175,6 +175,14 @@ async fn a_person_signs_in_in_the_browser_and_the_tokens_stay_in_the_keyring() {
         .await
         .unwrap_or_else(|| panic!("no second browser run; log:\n{}", app.stderr()));
     assert_eq!(done["error"], Value::Null, "{done:#}");
+    assert_eq!(done["forgedStatus"], 400, "{done:#}");
+    assert!(
+        done["forgedText"]
+            .as_str()
+            .unwrap_or("")
+            .contains("not the one the app is waiting for"),
+        "{done:#}"
+    );
     assert!(
         done["finalText"]
             .as_str()
