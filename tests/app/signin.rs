@@ -18,7 +18,11 @@ use crate::headless::accepted;
 use crate::secrets::{files_under, process_tree};
 use crate::support::{cmdline_and_environ, eventually, skip, Instance, KEYRING};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
+/// Debian's Chromium, or `CHROMIUM_PATH` (as `ui/e2e/harness.mjs`; the driver reads it too).
+fn chromium() -> PathBuf {
+    std::env::var_os("CHROMIUM_PATH")
+        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
+}
 
 /// Records what it was started with, then plays the person at the browser; `exec` keeps
 /// the pid, so that `result-<pid>.json` goes with `environ-<pid>`.
@@ -34,8 +38,12 @@ fn repo() -> PathBuf {
 
 /// Why this machine cannot run the browser, if it cannot.
 fn missing_browser() -> Option<String> {
-    if !Path::new(CHROMIUM).exists() {
-        return Some(format!("{CHROMIUM} is missing (apt-get install chromium)"));
+    let browser = chromium();
+    if !browser.exists() {
+        return Some(format!(
+            "{} is missing (apt-get install chromium; never a downloaded browser)",
+            browser.display()
+        ));
     }
     let node = std::process::Command::new("node").arg("--version").output();
     if !node.is_ok_and(|o| o.status.success()) {
