@@ -13,6 +13,7 @@ async fn the_token_round_trips_through_the_os_keyring() {
         crate::support::skip("no session bus");
         return;
     }
+    let _keyring = crate::support::KEYRING.lock().await;
     let (secrets, problem) = Secrets::open(Some(Arc::new(OsKeyring)), None).await;
     if secrets.mode() == KeyringMode::MemoryOnly {
         crate::support::skip(&format!(

@@ -22,6 +22,7 @@ mod notifier;
 mod recorder;
 mod resilience;
 mod secrets;
+mod signin;
 mod support;
 mod trace_log;
 mod webdriver;

@@ -15,7 +15,7 @@ use crate::headless::{accepted, args, HOUR};
 use crate::support::{cmdline_and_environ, eventually, Instance, TokenFile};
 
 /// Every regular file under `dir`, however deep.
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+pub(crate) fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -30,7 +30,7 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// `pid` and every process below it (from each process's parent in `stat`).
-fn process_tree(pid: u32) -> Vec<u32> {
+pub(crate) fn process_tree(pid: u32) -> Vec<u32> {
     let mut tree = vec![pid];
     let mut grew = true;
     while grew {

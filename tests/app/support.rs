@@ -169,3 +169,7 @@ pub fn skip(reason: &str) {
 /// checks that no "Alora" window is there, so another test's window must
 /// not be open meanwhile.
 pub static DISPLAY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Held by each test that writes the OS keyring: its entries are the same for
+/// every instance on the session bus.
+pub static KEYRING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

@@ -55,6 +55,7 @@
       dnd: false,
       startAtLogin: false,
       caCert: null,
+      signInTimeoutSecs: 300,
       attention,
     },
     decisions: [

@@ -59,6 +59,7 @@ describe("attention words", () => {
     dnd: false,
     startAtLogin: false,
     caCert: null,
+    signInTimeoutSecs: 300,
     attention: {
       sounds: { bookingRequest: true, newNotification: false, bookingUpdated: false, newMessage: true, userOnline: false, userOffline: false },
       realert: true,

@@ -88,6 +88,9 @@ pub struct Settings {
     /// a private server's). Certificates are always verified; this only adds
     /// a root. `--ca-cert FILE` sets it for one run.
     pub ca_cert: Option<String>,
+    /// How long a sign-in through the browser waits for the browser's answer
+    /// (`SIGN_IN_TIMEOUT_SECS` bounds it).
+    pub sign_in_timeout_secs: u32,
     /// Sounds, re-alerts, quiet hours, the offline alarm.
     pub attention: AttentionPrefs,
 }
@@ -103,6 +106,7 @@ impl Default for Settings {
             dnd: false,
             start_at_login: false,
             ca_cert: None,
+            sign_in_timeout_secs: crate::signin::DEFAULT_TIMEOUT_SECS,
             attention: AttentionPrefs::default(),
         }
     }
@@ -127,6 +131,7 @@ pub struct SettingsPatch {
     #[serde(default, deserialize_with = "some_even_if_null")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub ca_cert: Option<Option<String>>,
+    pub sign_in_timeout_secs: Option<u32>,
     pub attention: Option<AttentionPatch>,
 }
 

@@ -249,6 +249,11 @@ export type Settings = { serverUrl: string, socketPath: string, userId: string |
  */
 caCert: string | null, 
 /**
+ * How long a sign-in through the browser waits for the browser's answer
+ * (`SIGN_IN_TIMEOUT_SECS` bounds it).
+ */
+signInTimeoutSecs: number, 
+/**
  * Sounds, re-alerts, quiet hours, the offline alarm.
  */
 attention: AttentionPrefs, };
@@ -261,7 +266,7 @@ export type SettingsPatch = { serverUrl?: string | null, socketPath?: string | n
 /**
  * `null` (or an empty path) trusts no extra CA again.
  */
-caCert?: string | null, attention?: AttentionPatch | null, };
+caCert?: string | null, signInTimeoutSecs?: number | null, attention?: AttentionPatch | null, };
 
 /**
  * An item whose popup was snoozed (from the popup or the window), and

@@ -55,6 +55,7 @@ export function settings(over: Partial<Settings> = {}): Settings {
     dnd: false,
     startAtLogin: false,
     caCert: null,
+    signInTimeoutSecs: 300,
     attention: attention(),
     ...over,
   };

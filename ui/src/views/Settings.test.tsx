@@ -66,3 +66,16 @@ describe("saving a server on another host", () => {
     expect(screen.getByTestId("signed-in").textContent).toContain("Not signed in");
   });
 });
+
+describe("the time to finish signing in in the browser", () => {
+  it("shows the setting in minutes and saves it in seconds", async () => {
+    const ipc = installIpc({ settings: { signInTimeoutSecs: 600 } });
+    await openSettings();
+    const field = screen.getByLabelText("Minutes to finish signing in in the browser");
+    expect((field as HTMLInputElement).value).toBe("10");
+    await userEvent.clear(field);
+    await userEvent.type(field, "15");
+    await userEvent.click(screen.getByRole("button", { name: "Save" }));
+    expect(ipc.callsOf("update_settings")[0]).toMatchObject({ patch: { signInTimeoutSecs: 900 } });
+  });
+});

@@ -35,6 +35,11 @@ export function cleartextWarning(url: string): string | null {
   return `Plain ${u.protocol.slice(0, -1)}:// to ${u.hostname}: your access token would cross the network unencrypted, readable by anyone on the way. Use https:// unless this network is yours alone.`;
 }
 
+/** The sign-in timeout as the form shows it: whole minutes, as text (1 to 60). */
+function minutes(secs: number): string {
+  return String(Math.max(1, Math.round(secs / 60)));
+}
+
 function useSave() {
   const { actions } = useAlora();
   return actions.saveSettings;
@@ -70,17 +75,20 @@ function ConnectionForm({ settings, demo }: { settings: Settings; demo: boolean 
   const [socketPath, setSocketPath] = useState(settings.socketPath);
   const [userId, setUserId] = useState(settings.userId ?? "");
   const [caCert, setCaCert] = useState(settings.caCert ?? "");
+  const [signInMinutes, setSignInMinutes] = useState(minutes(settings.signInTimeoutSecs));
   useEffect(() => {
     setServerUrl(settings.serverUrl);
     setSocketPath(settings.socketPath);
     setUserId(settings.userId ?? "");
     setCaCert(settings.caCert ?? "");
-  }, [settings.serverUrl, settings.socketPath, settings.userId, settings.caCert]);
+    setSignInMinutes(minutes(settings.signInTimeoutSecs));
+  }, [settings.serverUrl, settings.socketPath, settings.userId, settings.caCert, settings.signInTimeoutSecs]);
   const dirty =
     serverUrl !== settings.serverUrl ||
     socketPath !== settings.socketPath ||
     userId !== (settings.userId ?? "") ||
-    caCert !== (settings.caCert ?? "");
+    caCert !== (settings.caCert ?? "") ||
+    signInMinutes !== minutes(settings.signInTimeoutSecs);
   const warning = cleartextWarning(serverUrl);
   // The app forgets the token when the host changes: it was given for the old server.
   const [before, after] = [hostOf(settings.serverUrl), hostOf(serverUrl)];
@@ -92,6 +100,7 @@ function ConnectionForm({ settings, demo }: { settings: Settings; demo: boolean 
       socketPath: socketPath.trim(),
       userId: userId.trim() ? userId.trim() : null,
       caCert: caCert.trim() ? caCert.trim() : null,
+      signInTimeoutSecs: Number(signInMinutes) * 60,
     });
     setSaved(ok);
     if (ok && movesHost) await actions.refreshSnapshot();
@@ -127,6 +136,18 @@ function ConnectionForm({ settings, demo }: { settings: Settings; demo: boolean 
       <label className="field">
         <span>User id</span>
         <input value={userId} onChange={(e) => setUserId(e.target.value)} placeholder="From the token when empty" autoComplete="off" />
+      </label>
+      <label className="field">
+        <span>Minutes to finish signing in in the browser</span>
+        <input
+          type="number"
+          min={1}
+          max={60}
+          step={1}
+          value={signInMinutes}
+          onChange={(e) => setSignInMinutes(e.target.value)}
+          required
+        />
       </label>
       <label className="field">
         <span>Extra trusted CA (PEM file)</span>

@@ -415,7 +415,7 @@ describe("settings & diagnostics", () => {
     await userEvent.type(url, "https://alora.example");
     await userEvent.click(screen.getByRole("button", { name: "Save" }));
     expect(ipc.callsOf("update_settings")[0]).toEqual({
-      patch: { serverUrl: "https://alora.example", socketPath: "/socket/notification", userId: "me", caCert: null },
+      patch: { serverUrl: "https://alora.example", socketPath: "/socket/notification", userId: "me", caCert: null, signInTimeoutSecs: 300 },
     });
     await userEvent.type(screen.getByLabelText("Access token"), "jwt.token.here");
     await userEvent.click(screen.getByRole("button", { name: "Sign in" }));

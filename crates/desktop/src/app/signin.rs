@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 use crate::app::state::{lock, Core, Inner};
 use crate::error::{AppError, AppResult};
 use crate::models::Problem;
+use std::time::Duration;
+
 use crate::signin::{Flow, Renewal, SignInError, TokenHolder, Tokens, DEFAULT_TIMEOUT};
 
 impl Core {
@@ -21,13 +23,16 @@ impl Core {
                 "the demo is signed in already".into(),
             ));
         }
-        let server = self.inner.settings.effective().server_url;
+        let settings = self.inner.settings.effective();
+        let server = settings.server_url;
         if server.trim().is_empty() {
             return Err(AppError::InvalidInput(
                 "set the server address first".into(),
             ));
         }
-        let flow = Flow::new(self.inner.opener.clone(), DEFAULT_TIMEOUT)?;
+        let timeout = Duration::from_secs(settings.sign_in_timeout_secs.into());
+        let roots = self.trusted_ca(settings.ca_cert.as_deref());
+        let flow = Flow::new(self.inner.opener.clone(), timeout, &roots)?;
         let tokens = match flow.sign_in(&server).await {
             Ok(tokens) => tokens,
             Err(e) => {
@@ -71,11 +76,14 @@ impl Core {
 
     /// Starts (or restarts) renewing the stored token, when it has an `exp`.
     pub(crate) fn start_renewal(&self) {
-        let server = self.inner.settings.effective().server_url;
+        let settings = self.inner.settings.effective();
+        let server = settings.server_url;
         if server.trim().is_empty() || self.inner.secrets.token().is_none() {
             return;
         }
-        let flow = match Flow::new(self.inner.opener.clone(), DEFAULT_TIMEOUT) {
+        // A refresh opens no browser: the timeout is not used.
+        let roots = self.trusted_ca(settings.ca_cert.as_deref());
+        let flow = match Flow::new(self.inner.opener.clone(), DEFAULT_TIMEOUT, &roots) {
             Ok(flow) => flow,
             Err(e) => {
                 tracing::warn!(error = %e, "the token will not be renewed");

@@ -262,9 +262,9 @@ impl Core {
         config
     }
 
-    /// The CA file of the settings (or `--ca-cert`), read for the link; one
+    /// The CA file of the settings (or `--ca-cert`), read for the link and sign-in; one
     /// that cannot be read is a problem the UI shows, and no root is added.
-    fn trusted_ca(&self, path: Option<&str>) -> Vec<Vec<u8>> {
+    pub(crate) fn trusted_ca(&self, path: Option<&str>) -> Vec<Vec<u8>> {
         let Some(path) = path else {
             return Vec::new();
         };

@@ -144,6 +144,10 @@ impl Overrides {
     }
 }
 
+/// A browser sign-in gets from half a minute (a password manager fills the form) to an
+/// hour (a second factor on another device, a help desk on the phone).
+pub const SIGN_IN_TIMEOUT_SECS: std::ops::RangeInclusive<u32> = 30..=3600;
+
 pub struct SettingsStore {
     backend: Box<dyn SettingsBackend>,
     stored: Mutex<Settings>,
@@ -224,6 +228,15 @@ impl SettingsStore {
         if let Some(a) = &patch.attention {
             a.check()?;
         }
+        if let Some(secs) = patch.sign_in_timeout_secs {
+            if !SIGN_IN_TIMEOUT_SECS.contains(&secs) {
+                return Err(AppError::InvalidInput(format!(
+                    "the sign-in timeout must be {} to {} seconds",
+                    SIGN_IN_TIMEOUT_SECS.start(),
+                    SIGN_IN_TIMEOUT_SECS.end()
+                )));
+            }
+        }
         let mut stored = self.stored.lock().unwrap_or_else(PoisonError::into_inner);
         let mut next = stored.clone();
         apply(&mut next, patch);
@@ -276,6 +289,9 @@ fn apply(s: &mut Settings, patch: SettingsPatch) {
             &mut f.user_online,
             &mut f.user_offline,
         ]);
+    }
+    if let Some(v) = patch.sign_in_timeout_secs {
+        s.sign_in_timeout_secs = v;
     }
     if let Some(v) = patch.dnd {
         s.dnd = v;

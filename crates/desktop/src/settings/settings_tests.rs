@@ -191,3 +191,24 @@ fn a_kind_patch_changes_only_the_kinds_it_names_for_popups_and_sounds() {
     assert!(refused.is_err(), "1 minute is outside 2-30");
     assert_eq!(store.effective().attention.realert_minutes, 5);
 }
+
+#[test]
+fn the_sign_in_timeout_is_a_setting_within_bounds_and_old_files_get_the_default() {
+    let (store, _) = SettingsStore::load(Box::new(MemoryBackend::default()), Overrides::default());
+    assert_eq!(store.effective().sign_in_timeout_secs, 300);
+    let set: SettingsPatch = serde_json::from_value(json!({"signInTimeoutSecs": 900})).unwrap();
+    assert_eq!(store.update(set).unwrap().sign_in_timeout_secs, 900);
+    for bad in [0, 29, 3601] {
+        let patch: SettingsPatch =
+            serde_json::from_value(json!({"signInTimeoutSecs": bad})).unwrap();
+        assert!(store.update(patch).is_err(), "{bad} s was taken");
+    }
+    assert_eq!(store.effective().sign_in_timeout_secs, 900);
+    // A settings file from before the setting existed.
+    let old = MemoryBackend::default();
+    old.save(&json!({"serverUrl": "https://a.example.com"}))
+        .unwrap();
+    let (store, problem) = SettingsStore::load(Box::new(old), Overrides::default());
+    assert_eq!(problem, None);
+    assert_eq!(store.effective().sign_in_timeout_secs, 300);
+}

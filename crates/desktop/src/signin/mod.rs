@@ -13,6 +13,8 @@ mod renewal;
 
 #[cfg(test)]
 pub(crate) mod signin_tests;
+#[cfg(test)]
+mod tls_tests;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,8 +28,11 @@ pub use renewal::{refresh_at, Renewal, TokenHolder};
 
 /// The client id of the desktop app.
 pub const CLIENT_ID: &str = "alora-desktop";
-/// How long the browser has to come back (the user may have closed the tab).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// How long the browser has to come back (the user may have closed the tab), unless the
+/// settings say otherwise (`Settings::sign_in_timeout_secs`).
+pub const DEFAULT_TIMEOUT_SECS: u32 = 5 * 60;
+/// [`DEFAULT_TIMEOUT_SECS`] as a duration.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(DEFAULT_TIMEOUT_SECS as u64);
 
 /// Why a sign-in or a refresh did not give tokens; `Display` is for the user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -131,12 +136,25 @@ impl std::fmt::Debug for Flow {
 }
 
 impl Flow {
-    /// A flow that shows pages with `opener` and waits `timeout` for the browser.
-    pub fn new(opener: Arc<dyn Opener>, timeout: Duration) -> Result<Flow, SignInError> {
+    /// A flow that shows pages with `opener` and waits `timeout` for the browser. The
+    /// `extra_roots` (PEM) are trusted besides the system's CAs, as the socket trusts them:
+    /// a server behind a company CA signs in as it connects.
+    pub fn new(
+        opener: Arc<dyn Opener>,
+        timeout: Duration,
+        extra_roots: &[Vec<u8>],
+    ) -> Result<Flow, SignInError> {
         // No redirects: a token endpoint that redirects is not followed (RFC 6749 §3.2).
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(30))
+            .timeout(Duration::from_secs(30));
+        for pem in extra_roots {
+            let root = reqwest::Certificate::from_pem(pem).map_err(|e| {
+                SignInError::Server(format!("the trusted CA is not a PEM certificate: {e}"))
+            })?;
+            builder = builder.add_root_certificate(root);
+        }
+        let http = builder
             .build()
             .map_err(|e| SignInError::Server(describe(&e)))?;
         Ok(Flow {

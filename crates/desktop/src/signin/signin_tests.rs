@@ -108,7 +108,7 @@ fn flow(acts: Acts, timeout: Duration) -> (Flow, Pages) {
         acts,
         seen: seen.clone(),
     };
-    (Flow::new(Arc::new(opener), timeout).unwrap(), seen)
+    (Flow::new(Arc::new(opener), timeout, &[]).unwrap(), seen)
 }
 
 const WAIT: Duration = Duration::from_secs(20);
