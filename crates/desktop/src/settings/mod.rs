@@ -3,16 +3,16 @@
 //! them. Overrides are never written back, so an env var cannot leak into
 //! the stored file.
 
-use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
-
-use serde_json::Value;
 
 use crate::error::{AppError, AppResult};
 use crate::models::{Settings, SettingsPatch};
 
+mod backends;
 pub mod secrets;
 pub mod token_input;
+
+pub use backends::{JsonFile, MemoryBackend, SettingsBackend};
 
 /// The store file (under the app data dir) and the key settings live in.
 pub const STORE_FILE: &str = "settings.json";
@@ -20,69 +20,6 @@ pub const STORE_FILE: &str = "settings.json";
 pub const KEY: &str = "settings";
 /// Read once at start and taken out of the environment (`take_env_token`).
 pub const TOKEN_ENV: &str = "ALORA_TOKEN";
-
-/// Where the settings object is kept.
-pub trait SettingsBackend: Send + Sync + 'static {
-    fn load(&self) -> Result<Option<Value>, String>;
-    fn save(&self, settings: &Value) -> Result<(), String>;
-}
-
-/// The plugin's file read and written directly (headless mode has no Tauri).
-#[derive(Debug)]
-pub struct JsonFile(pub PathBuf);
-
-impl JsonFile {
-    /// `$XDG_DATA_HOME/com.alora.tray/settings.json`, where the plugin keeps
-    /// it; `None` with no home (never a shared temp folder instead).
-    pub fn default_path() -> Option<PathBuf> {
-        Some(crate::places::data_dir()?.join(STORE_FILE))
-    }
-}
-
-impl SettingsBackend for JsonFile {
-    fn load(&self) -> Result<Option<Value>, String> {
-        match std::fs::read(&self.0) {
-            Ok(bytes) => {
-                let all: Value = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
-                Ok(all.get(KEY).cloned())
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e.to_string()),
-        }
-    }
-    fn save(&self, settings: &Value) -> Result<(), String> {
-        // Keep any other keys the plugin stored in the same file.
-        let mut all = std::fs::read(&self.0)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-            .filter(Value::is_object)
-            .unwrap_or_else(|| Value::Object(Default::default()));
-        all[KEY] = settings.clone();
-        if let Some(dir) = self.0.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-        }
-        let text = serde_json::to_vec_pretty(&all).map_err(|e| e.to_string())?;
-        std::fs::write(&self.0, text).map_err(|e| e.to_string())
-    }
-}
-
-/// Nothing kept beyond the process (tests).
-#[derive(Debug, Default)]
-pub struct MemoryBackend(pub Mutex<Option<Value>>);
-
-impl SettingsBackend for MemoryBackend {
-    fn load(&self) -> Result<Option<Value>, String> {
-        Ok(self
-            .0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone())
-    }
-    fn save(&self, settings: &Value) -> Result<(), String> {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(settings.clone());
-        Ok(())
-    }
-}
 
 /// What the environment and the command line impose for this run.
 #[derive(Clone, Default, PartialEq, Eq)]

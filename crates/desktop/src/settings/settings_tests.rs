@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 fn env(pairs: &[(&str, &str)]) -> Overrides {
     let map: std::collections::HashMap<String, String> = pairs
@@ -92,6 +92,12 @@ fn a_broken_file_falls_back_to_defaults() {
     file.save(&json!({"dnd": true})).unwrap();
     let all: Value = serde_json::from_slice(&std::fs::read(&file.0).unwrap()).unwrap();
     assert_eq!(all, json!({"other": 1, "settings": {"dnd": true}}));
+    // A save that cannot be written whole (here its temporary file cannot
+    // be made) leaves the file as it was, never half written.
+    std::fs::create_dir(dir.join("settings.json.tmp")).unwrap();
+    assert!(file.save(&json!({"dnd": false})).is_err());
+    let kept: Value = serde_json::from_slice(&std::fs::read(&file.0).unwrap()).unwrap();
+    assert_eq!(kept, all);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
