@@ -92,10 +92,20 @@ pub struct LinkConfig {
     /// sent, and a live link kept: a clock a few minutes fast must not hold
     /// back a valid token; the server decides. Default: 5 minutes.
     pub expiry_leeway: Duration,
+    /// How many `sendMessage` acknowledgements may be awaited at once. They
+    /// go out in queue order on one socket, so the server still reads them
+    /// in order; more in flight means fewer round trips to drain a queue.
+    /// 0 is taken as 1. Default: [`DEFAULT_ACK_WINDOW`].
+    pub ack_window: usize,
 }
 
 /// The default `LinkConfig::expiry_leeway`.
 pub const DEFAULT_EXPIRY_LEEWAY: Duration = Duration::from_secs(300);
+
+/// The acknowledgements awaited at once by default: as many as drain a
+/// queue of a thousand messages in a few round trips, few enough that a lost
+/// link sends little twice (the server de-duplicates by `clientId`).
+pub const DEFAULT_ACK_WINDOW: usize = 64;
 
 impl Default for LinkConfig {
     fn default() -> Self {
@@ -110,6 +120,7 @@ impl Default for LinkConfig {
             extra_root_certs: Vec::new(),
             since: None,
             expiry_leeway: DEFAULT_EXPIRY_LEEWAY,
+            ack_window: DEFAULT_ACK_WINDOW,
         }
     }
 }
@@ -127,6 +138,7 @@ impl std::fmt::Debug for LinkConfig {
             .field("backoff", &self.backoff)
             .field("since", &self.since)
             .field("expiry_leeway", &self.expiry_leeway)
+            .field("ack_window", &self.ack_window)
             .finish()
     }
 }
