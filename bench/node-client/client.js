@@ -11,6 +11,9 @@
 //            {"done": true, "count": N, "spanMs": first-to-last}
 //   latency  prints "seen <seq>" for each event carrying "[lat:<seq>]"
 //   idle     connects, registers and waits
+//   flush    on `connect`, sends --count sendMessage with emitWithAck, all at
+//            once (clientId "<prefix>-<n>", n zero-padded to 5), and when the
+//            last ack is in prints {"flushMs": connect-to-last-ack, "acked": N}
 "use strict";
 
 const { io } = require("socket.io-client");
@@ -72,6 +75,29 @@ socket.onAny((event, payload) => {
     const m = LAT.exec(text);
     if (m) say(`seen ${m[1]}`);
   }
+});
+
+let flushed = false;
+socket.on("connect", async () => {
+  if (opt.mode !== "flush" || flushed) return;
+  flushed = true;
+  const t0 = process.hrtime.bigint();
+  const count = Number(opt.count || 1000);
+  const prefix = opt.prefix || opt.user;
+  const acks = [];
+  for (let n = 0; n < count; n++) {
+    const clientId = `${prefix}-${String(n).padStart(5, "0")}`;
+    acks.push(
+      socket.emitWithAck("sendMessage", {
+        clientId,
+        conversationId: "flush",
+        content: `queued offline ${n}`,
+      })
+    );
+  }
+  await Promise.all(acks);
+  const flushMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  say(JSON.stringify({ flushMs, acked: count }));
 });
 
 process.on("SIGTERM", () => {

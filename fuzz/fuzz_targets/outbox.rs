@@ -2,7 +2,8 @@
 //! reject, prove, discard, retry, reconnect, crash, and a store that refuses
 //! writes. Invariants after every step: nothing lost (every entry queued is
 //! in the outbox until it is delivered, discarded or superseded), nothing
-//! twice (no entry delivered twice, one in flight at most), queue order kept,
+//! twice (no entry delivered twice, no more in flight than the widest window
+//! asked for), a window never overtaking a pending entry, queue order kept,
 //! and the disk equal to memory whenever the outbox says it is in sync, so
 //! that a crash loses nothing and replays nothing.
 #![no_main]
@@ -58,6 +59,23 @@ impl OutboxStore for Store {
     }
 }
 
+/// The widest window the steps ask for (a window is 1 to this).
+const MAX_WINDOW: usize = 8;
+
+/// The entry among `ids` that `arg` picks, if any.
+fn pick(ids: &[u64], arg: u8) -> Option<u64> {
+    (!ids.is_empty()).then(|| ids[usize::from(arg) % ids.len()])
+}
+
+fn with_status(outbox: &Outbox, status: EntryStatus) -> Vec<u64> {
+    outbox
+        .entries()
+        .iter()
+        .filter(|e| e.status == status)
+        .map(|e| e.id)
+        .collect()
+}
+
 /// What the test knows happened to every entry.
 #[derive(Default)]
 struct Ledger {
@@ -106,7 +124,7 @@ fn check(outbox: &Outbox, store: &Store, ledger: &Ledger) {
         .iter()
         .filter(|e| e.status == EntryStatus::InFlight)
         .count();
-    assert!(in_flight <= 1, "{in_flight} in flight");
+    assert!(in_flight <= MAX_WINDOW, "{in_flight} in flight");
     for e in &entries {
         if let Some(cid) = client_id(e) {
             assert_eq!(Some(&cid), ledger.client_ids.get(&e.id), "clientId changed");
@@ -144,27 +162,51 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
             3 => {
-                if let Some(entry) = outbox.next_ready().cloned() {
-                    if entry.outgoing.wants_ack() {
-                        let _ = outbox.mark_in_flight(entry.id);
-                    } else {
-                        let _ = outbox.mark_written(entry.id);
-                    }
-                }
+                // A window goes out: the next pending entries in queue
+                // order, never one past a pending entry left behind.
+                let window = usize::from(arg) % MAX_WINDOW + 1;
+                let ids = outbox.next_window(window);
+                let pending = with_status(&outbox, EntryStatus::Pending);
+                assert!(
+                    pending.starts_with(&ids),
+                    "{ids:?} overtakes in {pending:?}"
+                );
+                let acked = ids
+                    .iter()
+                    .filter(|id| outbox.get(**id).is_some_and(|e| e.outgoing.wants_ack()))
+                    .count();
+                // A narrower window than the one before may find more in
+                // flight than it allows: then it takes none.
+                assert!(
+                    acked <= window.saturating_sub(outbox.in_flight_count()),
+                    "window {window} overfilled"
+                );
+                let sent = outbox.mark_sent(&ids);
+                assert_eq!(sent.iter().map(|e| e.id).collect::<Vec<_>>(), ids);
             }
             4 => {
-                // The ack of the entry in flight (the actor takes only that one's).
-                if let Some(id) = outbox.in_flight().map(|e| e.id) {
+                // An ack, in any order: of an entry in flight, or (through a
+                // client replaced since) of one sent before and back to
+                // pending; the actor takes both.
+                let mut acked = with_status(&outbox, EntryStatus::InFlight);
+                acked.extend(
+                    outbox
+                        .entries()
+                        .iter()
+                        .filter(|e| e.status == EntryStatus::Pending && e.attempts > 0)
+                        .map(|e| e.id),
+                );
+                if let Some(id) = pick(&acked, arg) {
                     deliver(&mut outbox, &mut ledger, id);
                 }
             }
             5 => {
-                if let Some(id) = outbox.in_flight().map(|e| e.id) {
+                if let Some(id) = pick(&with_status(&outbox, EntryStatus::InFlight), arg) {
                     let _ = outbox.attempt_failed(id, "no ack", u32::from(arg % 4) + 1);
                 }
             }
             6 => {
-                if let Some(id) = outbox.in_flight().map(|e| e.id) {
+                if let Some(id) = pick(&with_status(&outbox, EntryStatus::InFlight), arg) {
                     let _ = outbox.reject(id, "refused");
                 }
             }

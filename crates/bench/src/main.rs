@@ -10,7 +10,10 @@
 #![allow(clippy::print_stdout)]
 
 mod app;
+mod delay_proxy;
 mod diagnostics;
+mod flush;
+mod flush_report;
 mod gui;
 mod ingest;
 mod latency;
@@ -66,7 +69,7 @@ struct Opts {
     /// The JSON results.
     #[arg(long, default_value = "target/bench/results.json")]
     out: PathBuf,
-    /// Run only these benchmarks (comma-separated): cold,reconnect,ingest,latency,dbus,gui,bare,gotify.
+    /// Run only these benchmarks (comma-separated): cold,reconnect,ingest,latency,dbus,flush,gui,bare,gotify.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Profile the app with `perf record` during each ingest flood
@@ -100,6 +103,7 @@ const BENCHES: &[(&str, &[&str])] = &[
         &["notify_latency_p50_ms", "notify_latency_p99_ms"],
     ),
     ("dbus", &[]),
+    ("flush", &["flush_1000_ms_loopback", "flush_1000_ms_rtt50"]),
     (
         "gui",
         &[
@@ -125,6 +129,7 @@ async fn one(name: &str, ctx: &Ctx, report: &mut Report) -> anyhow::Result<()> {
             diagnostics::dbus_notify_cost(&ctx.recorder, report).await;
             Ok(())
         }
+        "flush" => flush_report::run(ctx, report).await,
         "gui" => gui::run(ctx, report).await,
         "bare" => refs::bare_tauri(ctx, report).await,
         "gotify" => refs::gotify(ctx, report).await,

@@ -27,11 +27,25 @@ impl NodeClient {
         user: &str,
         mode: &str,
     ) -> anyhow::Result<NodeClient> {
+        Self::spawn_to(script, &backend.url(), backend, user, mode, &[])
+    }
+
+    /// The same through `url` (a proxy before `backend`), with `extra`
+    /// arguments for the mode.
+    pub fn spawn_to(
+        script: &Path,
+        url: &str,
+        backend: &Backend,
+        user: &str,
+        mode: &str,
+        extra: &[&str],
+    ) -> anyhow::Result<NodeClient> {
         let token = backend.token_for(user, Duration::from_secs(24 * 3600));
         let mut c = Command::new("node");
         c.arg(script)
-            .args(["--url", &backend.url(), "--path", backend.path()])
+            .args(["--url", url, "--path", backend.path()])
             .args(["--token", &token, "--user", user, "--mode", mode])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -18,6 +18,9 @@ pub struct Goal {
     pub unit: &'static str,
     /// The key of the Node client's figure to print beside ours.
     pub node: Option<&'static str>,
+    /// The target is a multiple of that Node figure (measured in the same
+    /// run), not a fixed number.
+    pub times_node: bool,
 }
 
 const fn goal(key: &'static str, at_least: bool, target: f64, unit: &'static str) -> Goal {
@@ -27,10 +30,20 @@ const fn goal(key: &'static str, at_least: bool, target: f64, unit: &'static str
         target,
         unit,
         node: None,
+        times_node: false,
     }
 }
 
-pub const GOALS: [Goal; 11] = [
+/// `key` ≤ `factor` × the Node client's `node` figure of the same run.
+const fn vs_node(key: &'static str, factor: f64, node: &'static str) -> Goal {
+    Goal {
+        node: Some(node),
+        times_node: true,
+        ..goal(key, false, factor, "ms")
+    }
+}
+
+pub const GOALS: [Goal; 13] = [
     goal("ingest_ratio_vs_node_client", true, 1.5, "x"),
     Goal {
         node: Some("latency_p50_ms"),
@@ -57,6 +70,8 @@ pub const GOALS: [Goal; 11] = [
         node: Some("idle_cpu_percent"),
         ..goal("idle_cpu_percent", false, 0.1, "%")
     },
+    vs_node("flush_1000_ms_loopback", 1.0, "node_flush_1000_ms_loopback"),
+    vs_node("flush_1000_ms_rtt50", 1.5, "node_flush_1000_ms_rtt50"),
 ];
 
 #[derive(Debug, Default)]
@@ -122,16 +137,33 @@ impl Report {
         self.values.get(key).and_then(Value::as_f64)
     }
 
+    /// A goal's target: its number, or its multiple of the Node figure
+    /// (`None` when that is missing).
+    fn target(&self, g: &Goal) -> Option<f64> {
+        if !g.times_node {
+            return Some(g.target);
+        }
+        let node = self.node.get(g.node?).and_then(Value::as_f64)?;
+        Some(g.target * node)
+    }
+
+    /// Whether `v` misses the goal (`None`: no target to compare with).
+    fn missed(&self, g: &Goal, v: f64) -> Option<bool> {
+        let t = self.target(g)?;
+        Some((g.at_least && v < t) || (!g.at_least && v > t))
+    }
+
     /// The goals missed, and those with no figure.
     pub fn misses(&self) -> Vec<String> {
         let mut out = Vec::new();
         for g in GOALS {
-            match self.get(g.key) {
+            match self.get(g.key).map(|v| (v, self.missed(&g, v))) {
                 None => out.push(format!("{}: no figure", g.key)),
-                Some(v) if (g.at_least && v < g.target) || (!g.at_least && v > g.target) => {
+                Some((_, None)) => out.push(format!("{}: no Node figure to compare", g.key)),
+                Some((v, Some(true))) => {
                     out.push(format!("{}: {v} (goal {})", g.key, goal_text(&g)));
                 }
-                Some(_) => {}
+                Some((_, Some(false))) => {}
             }
         }
         out
@@ -185,10 +217,11 @@ impl Report {
         );
         for g in GOALS {
             let v = self.values.get(g.key);
-            let status = match v.and_then(Value::as_f64) {
+            let status = match v.and_then(Value::as_f64).map(|x| self.missed(&g, x)) {
                 None => "NO FIGURE",
-                Some(x) if (g.at_least && x < g.target) || (!g.at_least && x > g.target) => "MISS",
-                Some(_) => "ok",
+                Some(None) => "NO NODE FIGURE",
+                Some(Some(true)) => "MISS",
+                Some(Some(false)) => "ok",
             };
             let node = g.node.map_or(String::new(), |k| show(self.node.get(k)));
             row(&mut t, g.key, &show(v), &goal_text(&g), &node, status);
@@ -225,5 +258,8 @@ impl Report {
 
 fn goal_text(g: &Goal) -> String {
     let op = if g.at_least { "≥" } else { "≤" };
+    if g.times_node {
+        return format!("{op} {}× Node", g.target);
+    }
     format!("{op} {}{}", g.target, g.unit)
 }

@@ -59,7 +59,6 @@ pub(crate) struct Actor {
     pub(crate) backoff: Backoff,
     pub(crate) generation: u64,
     pub(crate) phase: Phase,
-    pub(crate) ack_deadline: Option<Instant>,
     pub(crate) last_event_at: Option<DateTime<Utc>>,
     /// The current connection's writes, for the proof of delivery.
     pub(crate) writes: Writes,
@@ -103,7 +102,6 @@ impl Actor {
             backoff: Backoff::new(BackoffPolicy::default()),
             generation: 0,
             phase: Phase::Idle,
-            ack_deadline: None,
             last_event_at: None,
             writes: Writes::default(),
             outbox_dirty: false,
@@ -156,7 +154,10 @@ impl Actor {
                         let left = (exp - Utc::now()).to_std().unwrap_or_default();
                         Instant::now() + left
                     });
-                [self.ack_deadline, expiry].into_iter().flatten().min()
+                [self.writes.next_deadline(), expiry]
+                    .into_iter()
+                    .flatten()
+                    .min()
             }
             Phase::Idle | Phase::AuthRequired => None,
         }
@@ -178,7 +179,7 @@ impl Actor {
                 if self.claims.is_expired_at(Utc::now(), self.expiry_leeway()) {
                     tracing::info!("the token expired while connected");
                     self.require_auth(AuthReason::Expired).await;
-                } else if self.ack_deadline.is_some_and(|d| d <= now) {
+                } else if self.writes.next_deadline().is_some_and(|d| d <= now) {
                     self.ack_timed_out().await;
                 }
             }
@@ -223,8 +224,10 @@ impl Actor {
                 self.pump().await;
             }
             Command::Discard(id, reply) => {
-                // Refused while the entry is on its way: freeing its ack
-                // slot would let the next message draw a second ack id.
+                // Refused while the entry is on its way (in flight, or
+                // written unproven): the server may have it already, and
+                // its ack (or proof) settles it; discarding it would free
+                // its slot in the window and tell the user it was not sent.
                 let result = self.outbox.discard(id);
                 let _ = reply.send(result);
                 self.outbox_changed().await;

@@ -28,7 +28,6 @@ impl Actor {
         }
         // Signals still on their way from that client are now stale.
         self.generation += 1;
-        self.ack_deadline = None;
         self.link_gone();
     }
 

@@ -1,8 +1,9 @@
 //! Getting outgoing work to the server inside the actor: the offline policy
 //! of each event, the in-order flush, and acknowledgements with their
-//! timeout. At most one acknowledgement is awaited at a time: rust_socketio
-//! draws ack ids at random and panics when two pending ones collide. Events
-//! without an acknowledgement are kept until proven carried (`proof.rs`).
+//! timeout. Up to `LinkConfig::ack_window` acknowledgements are awaited at
+//! once (the vendored rust_socketio numbers its ack ids in sequence, so two
+//! in flight never share one); `acks.rs` settles them. Events without an
+//! acknowledgement are kept until proven carried (`proof.rs`).
 
 use std::time::Duration;
 
@@ -33,30 +34,6 @@ pub(crate) fn delivery(entry: &OutboxEntry, outcome: Outcome) -> Delivery {
         outcome,
     }
 }
-
-/// An ack payload that says no: `{"ok": false, ...}`, or an `error` that is
-/// not `null` where `ok` is absent (`{"ok": true, "error": null}` is a yes).
-/// The reason: its `error`, else its `message`, when not `null`.
-fn refusal(ack: &Value) -> Option<String> {
-    let Value::Object(map) = ack else {
-        return None;
-    };
-    let present = |key: &str| map.get(key).filter(|v| !v.is_null());
-    let refused = match map.get("ok") {
-        Some(Value::Bool(ok)) => !ok,
-        _ => present("error").is_some(),
-    };
-    refused.then(|| {
-        present("error").or_else(|| present("message")).map_or_else(
-            || "refused by the server".to_owned(),
-            |e| e.as_str().map_or_else(|| e.to_string(), str::to_owned),
-        )
-    })
-}
-
-#[cfg(test)]
-#[path = "refusal_tests.rs"]
-mod refusal_tests;
 
 /// Writes one event, bounded by `limit`: a link that takes nothing (a black
 /// hole, its send buffer full) would otherwise hold the actor, and with it
@@ -157,71 +134,72 @@ impl Actor {
         }
     }
 
-    /// Writes pending entries in order while the link is up, stopping at one
-    /// that waits for its acknowledgement.
+    /// Writes pending entries in queue order while the link is up, up to
+    /// the window of acknowledgements in flight; each window is marked in
+    /// flight in one store write before it goes out.
     pub(crate) async fn pump(&mut self) {
         self.expire_old().await;
         let limit = self.write_timeout();
+        let (window, timeout) = self
+            .config
+            .as_ref()
+            .map_or((1, Duration::ZERO), |c| (c.ack_window, c.timeouts.ack));
         loop {
-            let Phase::Connected { client, .. } = &self.phase else {
-                return;
-            };
-            let Some(entry) = self.outbox.next_ready().cloned() else {
-                return;
-            };
-            let (name, payload) = (entry.outgoing.event_name(), entry.outgoing.payload());
-            if entry.outgoing.wants_ack() {
-                let timeout = self
-                    .config
-                    .as_ref()
-                    .map(|c| c.timeouts.ack)
-                    .unwrap_or_default();
-                let client = client.client.clone();
-                // In flight in memory whatever the store says: the ack slot
-                // is taken from here on.
-                let disk_was_behind = self.outbox.storage_error().is_some();
-                let _ = self.outbox.mark_in_flight(entry.id);
-                if self.outbox.storage_error().is_some() != disk_was_behind {
-                    self.outbox_changed().await;
-                }
-                let sent = tokio::time::timeout(
-                    limit,
-                    socket::emit_with_ack(
-                        &client,
-                        name,
-                        payload,
-                        entry.id,
-                        timeout,
-                        self.generation,
-                        &self.signals_tx,
-                    ),
-                )
-                .await
-                .unwrap_or_else(|_| Err(took_nothing(limit)));
-                match sent {
-                    Ok(()) => {
-                        LinkCounters::bump(&self.counters.events_out);
-                        self.writes.awaiting_ack();
-                        self.ack_deadline = Some(Instant::now() + timeout);
-                    }
-                    Err(e) => self.link_lost(format!("could not send {name}: {e}")).await,
-                }
+            if !matches!(self.phase, Phase::Connected { .. }) {
                 return;
             }
-            let pings = client.pings.clone();
-            match write(&client.client, name, payload, limit).await {
-                Ok(()) => {
+            let ids = self.outbox.next_window(window);
+            if ids.is_empty() {
+                return;
+            }
+            // On their way in memory whatever the store says: the slots are
+            // taken from here on, and the loop must not find them pending.
+            let disk_was_behind = self.outbox.storage_error().is_some();
+            let batch = self.outbox.mark_sent(&ids);
+            if self.outbox.storage_error().is_some() != disk_was_behind {
+                self.outbox_changed().await;
+            }
+            let mut written = false;
+            for entry in batch {
+                let Phase::Connected { client, .. } = &self.phase else {
+                    return;
+                };
+                let (name, payload) = (entry.outgoing.event_name(), entry.outgoing.payload());
+                if entry.outgoing.wants_ack() {
+                    let sent = tokio::time::timeout(
+                        limit,
+                        socket::emit_with_ack(
+                            &client.client,
+                            name,
+                            payload,
+                            entry.id,
+                            timeout,
+                            self.generation,
+                            &self.signals_tx,
+                        ),
+                    )
+                    .await
+                    .unwrap_or_else(|_| Err(took_nothing(limit)));
+                    if let Err(e) = sent {
+                        return self.link_lost(format!("could not send {name}: {e}")).await;
+                    }
                     LinkCounters::bump(&self.counters.events_out);
-                    let pings = pings.load(std::sync::atomic::Ordering::SeqCst);
-                    self.writes.unacked(entry.id, pings);
-                    // Written in memory even if the store refuses: the loop
-                    // must not find it pending again.
-                    let _ = self.outbox.mark_written(entry.id);
-                    self.publish(LinkEvent::Delivery(delivery(&entry, Outcome::Written)))
-                        .await;
-                    self.outbox_changed().await;
+                    self.writes.awaiting_ack(entry.id, Instant::now() + timeout);
+                    continue;
                 }
-                Err(e) => return self.link_lost(format!("could not send {name}: {e}")).await,
+                let pings = client.pings.clone();
+                if let Err(e) = write(&client.client, name, payload, limit).await {
+                    return self.link_lost(format!("could not send {name}: {e}")).await;
+                }
+                LinkCounters::bump(&self.counters.events_out);
+                let pings = pings.load(std::sync::atomic::Ordering::SeqCst);
+                self.writes.unacked(entry.id, pings);
+                self.publish(LinkEvent::Delivery(delivery(&entry, Outcome::Written)))
+                    .await;
+                written = true;
+            }
+            if written {
+                self.outbox_changed().await;
             }
         }
     }
@@ -241,85 +219,5 @@ impl Actor {
             self.publish(LinkEvent::Delivery(failed)).await;
         }
         self.outbox_changed().await;
-    }
-
-    /// `stale`: the ack came through a client replaced since (it sent the
-    /// entry before a reconnect).
-    pub(crate) async fn acked(&mut self, id: u64, args: Vec<Value>, stale: bool) {
-        if stale && self.outbox.in_flight().is_some_and(|e| e.id == id) {
-            // Re-sent on the current client, whose own ack is pending: taking
-            // this one would free the ack slot and let the next message draw
-            // an ack id on that client while its first ack is still due (two
-            // in flight: rust_socketio may draw the same id, and panic). The
-            // server acks the re-send too (de-duplicated by `clientId`).
-            tracing::debug!(
-                id,
-                "stale ack for an entry in flight again: waiting for its own"
-            );
-            return;
-        }
-        // The library nests ack arguments one level deeper than they were sent.
-        let mut ack = args.into_iter().next().unwrap_or(Value::Null);
-        while let Value::Array(items) = &mut ack {
-            if items.len() != 1 {
-                break;
-            }
-            ack = items.pop().unwrap_or(Value::Null);
-        }
-        let Some(entry) = self.outbox.get(id).cloned() else {
-            tracing::debug!(id, "ack for an entry no longer queued");
-            return;
-        };
-        if self.outbox.in_flight().is_some_and(|e| e.id == id) {
-            self.ack_deadline = None;
-            // Whatever was written before it on this connection arrived.
-            if let Some(at) = self.writes.acked().filter(|_| !stale) {
-                self.later_ack(at).await;
-            }
-        }
-        let outcome = match refusal(&ack) {
-            Some(reason) => match self.outbox.reject(id, &reason) {
-                Ok(_) => Outcome::Failed { reason },
-                Err(e) => Outcome::Failed {
-                    reason: e.to_string(),
-                },
-            },
-            None => {
-                self.outbox.forget(id);
-                Outcome::Acked { ack }
-            }
-        };
-        self.publish(LinkEvent::Delivery(delivery(&entry, outcome)))
-            .await;
-        self.outbox_changed().await;
-        self.pump().await;
-    }
-
-    /// No acknowledgement in time. The attempt counts; the client is
-    /// replaced, because its stale ack slot could collide with the next one.
-    pub(crate) async fn ack_timed_out(&mut self) {
-        self.ack_deadline = None;
-        let Some(entry) = self.outbox.in_flight().cloned() else {
-            return;
-        };
-        let (ms, max) = self.config.as_ref().map_or((0, 1), |c| {
-            (c.timeouts.ack.as_millis(), c.timeouts.max_send_attempts)
-        });
-        let reason = format!("no acknowledgement within {ms} ms");
-        match self.outbox.attempt_failed(entry.id, &reason, max) {
-            Ok(e) if e.status == crate::outbox::EntryStatus::Failed => {
-                self.publish(LinkEvent::Delivery(delivery(
-                    &e,
-                    Outcome::Failed {
-                        reason: reason.clone(),
-                    },
-                )))
-                .await;
-                self.outbox_changed().await;
-            }
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "could not record the failed attempt"),
-        }
-        self.link_lost(reason).await;
     }
 }

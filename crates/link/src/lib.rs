@@ -12,6 +12,7 @@
 //! # Ok(()) }
 //! ```
 
+mod acks;
 mod actor;
 mod answers;
 mod backoff;
@@ -35,7 +36,9 @@ mod writes;
 
 pub use answers::{booking_in_link, BookingRequest, WAITING};
 pub use backoff::Backoff;
-pub use config::{BackoffPolicy, LinkConfig, Timeouts, Transport, DEFAULT_SOCKET_PATH};
+pub use config::{
+    BackoffPolicy, LinkConfig, Timeouts, Transport, DEFAULT_ACK_WINDOW, DEFAULT_SOCKET_PATH,
+};
 pub use error::{LinkError, PayloadError};
 pub use event::{Delivery, LinkEvent, Outcome, Proof};
 pub use handle::{Link, LinkEvents, LinkHandle};

@@ -53,6 +53,12 @@ pub trait OutboxStore: Send + 'static {
     /// A new entry, or a changed one (status, attempts, error).
     fn save(&mut self, entry: &OutboxEntry) -> Result<(), LinkError>;
     fn remove(&mut self, id: u64) -> Result<(), LinkError>;
+    /// Several changed entries at once (a window put in flight, or sent
+    /// back to pending). A durable store makes it one transaction: one sync
+    /// for the window, not one per entry, and never half of it on disk.
+    fn save_all(&mut self, entries: &[OutboxEntry]) -> Result<(), LinkError> {
+        entries.iter().try_for_each(|e| self.save(e))
+    }
     /// The conversations joined in earlier runs (called once, at start).
     fn load_joined(&mut self) -> Result<Vec<String>, LinkError> {
         Ok(Vec::new())
@@ -238,23 +244,6 @@ impl Outbox {
         Ok((entry, replaced))
     }
 
-    /// The first entry waiting to be written, unless one is in flight: at
-    /// most one acknowledgement is awaited at a time, which also keeps order.
-    pub fn next_ready(&self) -> Option<&OutboxEntry> {
-        if self.in_flight().is_some() {
-            return None;
-        }
-        self.entries
-            .iter()
-            .find(|e| e.status == EntryStatus::Pending)
-    }
-
-    pub fn in_flight(&self) -> Option<&OutboxEntry> {
-        self.entries
-            .iter()
-            .find(|e| e.status == EntryStatus::InFlight)
-    }
-
     pub fn get(&self, id: u64) -> Option<&OutboxEntry> {
         self.entries.iter().find(|e| e.id == id)
     }
@@ -344,21 +333,6 @@ impl Outbox {
         self.storage_error.as_deref()
     }
 
-    pub fn mark_in_flight(&mut self, id: u64) -> Result<OutboxEntry, LinkError> {
-        self.record(id, |e| {
-            e.status = EntryStatus::InFlight;
-            e.attempts += 1;
-        })
-    }
-
-    /// An event without an acknowledgement was written: kept until proven.
-    pub fn mark_written(&mut self, id: u64) -> Result<OutboxEntry, LinkError> {
-        self.record(id, |e| {
-            e.status = EntryStatus::Written;
-            e.attempts += 1;
-        })
-    }
-
     /// Forgets an entry the user (or a collapse) gave up on; stored first,
     /// so a refusal leaves it queued.
     pub fn remove(&mut self, id: u64) -> Result<(), LinkError> {
@@ -405,21 +379,6 @@ impl Outbox {
         })
     }
 
-    /// The link dropped: the attempt in flight, and every entry written
-    /// but not proven carried, go again, in queue order.
-    pub fn requeue_in_flight(&mut self) -> Result<(), LinkError> {
-        let ids: Vec<u64> = self
-            .entries
-            .iter()
-            .filter(|e| matches!(e.status, EntryStatus::InFlight | EntryStatus::Written))
-            .map(|e| e.id)
-            .collect();
-        for id in ids {
-            self.record(id, |e| e.status = EntryStatus::Pending)?;
-        }
-        Ok(())
-    }
-
     pub fn retry(&mut self, id: u64) -> Result<OutboxEntry, LinkError> {
         if self.get(id).map(|e| e.status) != Some(EntryStatus::Failed) {
             return Err(LinkError::InvalidInput(format!(
@@ -456,6 +415,9 @@ impl Outbox {
 fn is_collapsing(entry: &OutboxEntry) -> bool {
     entry.outgoing.offline_policy() == OfflinePolicy::Collapse
 }
+
+#[path = "outbox_window.rs"]
+mod window;
 
 #[cfg(test)]
 #[path = "outbox_tests.rs"]

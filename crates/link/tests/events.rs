@@ -320,6 +320,12 @@ async fn an_unacknowledged_message_is_retried_then_failed_without_blocking(
         )
         .await
         .unwrap();
+    // In the window beside the lost one: acknowledged at once, not after
+    // the lost one's attempts.
+    p.delivery(Duration::from_secs(10), |d| {
+        d.entry_id == after.entry_id && Probe::acked(d)
+    })
+    .await;
     let failed = p
         .wait_for(
             Duration::from_secs(20),
@@ -339,10 +345,6 @@ async fn an_unacknowledged_message_is_retried_then_failed_without_blocking(
         unreachable!()
     };
     assert!(reason.contains("no acknowledgement"), "{reason}");
-    p.delivery(Duration::from_secs(10), |d| {
-        d.entry_id == after.entry_id && Probe::acked(d)
-    })
-    .await;
     // Three attempts with the same clientId, then no more.
     eventually(SECS_5, 3, || {
         server

@@ -33,12 +33,23 @@ fn count(server: &mut impl TestServer, pred: impl Fn(&support::ReceivedEvent) ->
 }
 
 async fn connected_with(server: &mut impl TestServer, store: &FaultyStore, url: &str) -> Probe {
+    connected_windowed(server, store, url, alora_link::DEFAULT_ACK_WINDOW).await
+}
+
+/// Connected with at most `window` acks in flight.
+async fn connected_windowed(
+    server: &mut impl TestServer,
+    store: &FaultyStore,
+    url: &str,
+    window: usize,
+) -> Probe {
     let token = server.token_for("u1");
     let mut p = Probe::with_store(Box::new(store.clone()));
-    p.link
-        .connect(config(url, &server.path(), &token))
-        .await
-        .unwrap();
+    let cfg = alora_link::LinkConfig {
+        ack_window: window,
+        ..config(url, &server.path(), &token)
+    };
+    p.link.connect(cfg).await.unwrap();
     p.connected().await;
     server
         .wait_received(|r| r.event == "register", SECS_5)
@@ -112,15 +123,15 @@ async fn a_refused_remove_after_a_write_sends_it_once_and_the_actor_stays_free()
     p.link.shutdown().await.unwrap();
 }
 
-/// Item 2: the store refused to record the attempt in flight. The entry is
-/// in flight all the same: nothing else (and not it again) is written with
-/// an ack while its ack is awaited.
+/// Item 2: the store refused to record the window in flight. It is in
+/// flight all the same: nothing else (and not it again) is written with an
+/// ack while its acks are awaited (a window of one here, to see it full).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_in_flight_mark_still_keeps_one_ack_in_flight() {
+async fn a_refused_in_flight_mark_still_keeps_the_window_full() {
     let mut server = support::embedded().await;
     let store = FaultyStore::default();
     let url = server.url();
-    let p = connected_with(&mut server, &store, &url).await;
+    let p = connected_windowed(&mut server, &store, &url, 1).await;
     store.fail_update.store(true, Ordering::SeqCst);
     // The server never acknowledges the "silent" conversation.
     let a = json!({"clientId": "a", "conversationId": "silent", "content": "a"});
@@ -139,7 +150,7 @@ async fn a_refused_in_flight_mark_still_keeps_one_ack_in_flight() {
             count(&mut server, |r| is_message(r, "b"))
         ),
         (1, 0),
-        "one ack in flight: a once, b waits for a's ack"
+        "a window of one: a once, b waits for a's ack"
     );
     let listed = p.link.outbox().await.unwrap();
     let statuses: Vec<_> = listed.iter().map(|e| e.status).collect();
@@ -194,14 +205,15 @@ async fn a_write_into_a_black_hole_times_out_as_a_lost_link() {
     assert!(stopped.is_ok(), "shutdown() did not answer");
 }
 
-/// Item 8: discarding the entry whose ack is awaited is refused, and its
-/// ack slot stays taken (the next message still waits).
+/// Item 8: discarding an entry whose ack is awaited is refused, and its
+/// slot in the window stays taken (with a window of one, the next message
+/// still waits).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn discarding_an_entry_in_flight_is_refused_and_its_ack_slot_stays_taken() {
     let mut server = support::embedded().await;
     let store = FaultyStore::default();
     let url = server.url();
-    let p = connected_with(&mut server, &store, &url).await;
+    let p = connected_windowed(&mut server, &store, &url, 1).await;
     let a = json!({"clientId": "a", "conversationId": "silent", "content": "a"});
     let b = json!({"clientId": "b", "conversationId": "c1", "content": "b"});
     let c = json!({"clientId": "c", "conversationId": "c1", "content": "c"});

@@ -114,6 +114,31 @@ impl SqliteOutbox {
         Ok(())
     }
 
+    /// Writes several entries in one transaction (one sync): all on disk
+    /// when this returns, or none.
+    pub fn save_entries(&mut self, entries: &[OutboxEntry]) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(Immediate)
+            .at(&self.path)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO outbox(id, body) VALUES (?1, ?2)
+                     ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+                )
+                .at(&self.path)?;
+            for entry in entries {
+                let body = serde_json::to_string(entry).map_err(|e| {
+                    StoreError::InvalidInput(format!("outbox entry {}: {e}", entry.id))
+                })?;
+                stmt.execute(params![row_id(entry.id)?, body])
+                    .at(&self.path)?;
+            }
+        }
+        tx.commit().at(&self.path)
+    }
+
     /// Forgets an entry; gone from disk when this returns.
     pub fn remove_entry(&mut self, id: u64) -> Result<(), StoreError> {
         let mut stmt = self
@@ -133,6 +158,13 @@ impl OutboxStore for SqliteOutbox {
     fn save(&mut self, entry: &OutboxEntry) -> Result<(), LinkError> {
         self.save_entry(entry).map_err(|e| {
             tracing::error!(id = entry.id, error = %e, "outbox entry not stored");
+            LinkError::from(e)
+        })
+    }
+
+    fn save_all(&mut self, entries: &[OutboxEntry]) -> Result<(), LinkError> {
+        self.save_entries(entries).map_err(|e| {
+            tracing::error!(entries = entries.len(), error = %e, "outbox entries not stored");
             LinkError::from(e)
         })
     }

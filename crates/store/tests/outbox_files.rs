@@ -205,3 +205,32 @@ fn a_written_entry_is_stored_as_such_and_sent_again_after_a_crash() {
     );
     assert_eq!(o.next_ready().map(|e| e.id), Some(a.id), "sent again first");
 }
+
+/// A window is stored in one transaction: all of it, or (when one row of it
+/// cannot be written) none of it.
+#[test]
+fn a_window_is_stored_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Database::open(dir.path()).unwrap();
+    let mut o = open(&store);
+    for n in 0..5 {
+        o.queue(msg(n)).unwrap();
+    }
+    let window = o.next_window(4);
+    o.mark_sent(&window);
+    let mut disk = store.outbox().unwrap();
+    let stored = disk.load().unwrap();
+    let flying = stored
+        .iter()
+        .filter(|e| e.status == EntryStatus::InFlight)
+        .count();
+    assert_eq!(flying, 4, "the window is on disk");
+    // A row id SQLite cannot hold, after a good one: the whole batch goes.
+    let mut good = stored[4].clone();
+    good.status = EntryStatus::InFlight;
+    let mut bad = good.clone();
+    bad.id = u64::MAX;
+    assert!(disk.save_all(&[good, bad]).is_err());
+    let after = disk.load().unwrap();
+    assert_eq!(after, stored, "nothing of the refused batch was kept");
+}
