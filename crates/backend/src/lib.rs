@@ -43,7 +43,9 @@ pub struct BackendConfig {
     /// Engine.io ping timeout. Default 20 s.
     pub ping_timeout: Duration,
     /// Packets queued per socket before an emit to it is refused (it is
-    /// logged, and dropped). Default 128, socketioxide's own.
+    /// logged, and dropped). Default 1 024, above socketioxide's own 128:
+    /// the client awaits up to 512 acks at once (`DEFAULT_ACK_WINDOW`), and
+    /// a refused ack would come back to it as a timeout and a re-send.
     pub max_buffer_size: usize,
     /// The sign-in endpoints (PROTOCOL.md "Signing in from the desktop"); `None` serves a
     /// backend without them (a pasted token only). Default: on, with the demo user.
@@ -58,7 +60,7 @@ impl Default for BackendConfig {
             secret: random_secret(),
             ping_interval: Duration::from_secs(25),
             ping_timeout: Duration::from_secs(20),
-            max_buffer_size: 128,
+            max_buffer_size: 1_024,
             sign_in: Some(SignInConfig::default()),
         }
     }
