@@ -41,15 +41,46 @@ fn backend_at(addr: std::net::SocketAddr, secret: &[u8]) -> BackendConfig {
     }
 }
 
+/// One test's sandbox, and a server's address, secret and a token for `u1`
+/// on it, so that the server can be started again at the same place.
+struct Place {
+    dir: Sandbox,
+    addr: std::net::SocketAddr,
+    secret: Vec<u8>,
+    token: TokenFile,
+    url: String,
+}
+
+impl Place {
+    fn new(name: &str) -> Place {
+        let (addr, secret) = (free_addr(), alora_backend::random_secret());
+        let token = TokenFile::new(&alora_backend::mint_token(&secret, "u1", HOUR));
+        Place {
+            dir: Sandbox(sandbox(name)),
+            addr,
+            secret,
+            token,
+            url: format!("http://{addr}"),
+        }
+    }
+
+    async fn backend(&self) -> Backend {
+        Backend::start(backend_at(self.addr, &self.secret))
+            .await
+            .unwrap()
+    }
+
+    fn args(&self) -> [&str; 6] {
+        args(&self.url, &self.token)
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_from_popups_while_offline_survive_sigkill_and_arrive_once() {
     let Some(rec) = recorder() else { return };
-    let dir = Sandbox(sandbox("popup-offline"));
-    let (addr, secret) = (free_addr(), alora_backend::random_secret());
-    let token = TokenFile::new(&alora_backend::mint_token(&secret, "u1", HOUR));
-    let url = format!("http://{addr}");
-    let backend = Backend::start(backend_at(addr, &secret)).await.unwrap();
-    let run = Run::start_on_bus(&dir.0, "run1", &args(&url, &token)).await;
+    let place = Place::new("popup-offline");
+    let backend = place.backend().await;
+    let run = Run::start_on_bus(&place.dir.0, "run1", &place.args()).await;
     assert!(accepted(&backend, 1).await, "log:\n{}", run.stderr());
 
     let booking = "b-offline-6d0";
@@ -86,8 +117,8 @@ async fn answers_from_popups_while_offline_survive_sigkill_and_arrive_once() {
     );
     run.kill9();
 
-    let backend = Backend::start(backend_at(addr, &secret)).await.unwrap();
-    let run = Run::start(&dir.0, "run2", &args(&url, &token)).await;
+    let backend = place.backend().await;
+    let run = Run::start(&place.dir.0, "run2", &place.args()).await;
     run.cli(&["reconnect"]); // skips the backoff wait; not needed for the outcome
     let arrived = eventually(PATIENCE, || {
         let answers = received(&backend, "bookingUpdate", "bookingId", booking);
@@ -114,12 +145,9 @@ async fn answers_from_popups_while_offline_survive_sigkill_and_arrive_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_the_disk_refuses_says_so_and_retry_sends_it_once() {
     let Some(rec) = recorder() else { return };
-    let dir = Sandbox(sandbox("popup-refused"));
-    let (addr, secret) = (free_addr(), alora_backend::random_secret());
-    let token = TokenFile::new(&alora_backend::mint_token(&secret, "u1", HOUR));
-    let url = format!("http://{addr}");
-    let backend = Backend::start(backend_at(addr, &secret)).await.unwrap();
-    let run = Run::start_on_bus(&dir.0, "run1", &args(&url, &token)).await;
+    let place = Place::new("popup-refused");
+    let backend = place.backend().await;
+    let run = Run::start_on_bus(&place.dir.0, "run1", &place.args()).await;
     assert!(accepted(&backend, 1).await, "log:\n{}", run.stderr());
 
     let booking = "b-refused-0c9";
@@ -132,7 +160,7 @@ async fn an_answer_the_disk_refuses_says_so_and_retry_sends_it_once() {
 
     // Another process holds the database (as root in CI, permissions would
     // not stop the app; a lock does): the answer cannot be queued.
-    let db = dir.0.join("data/com.alora.tray/alora.db");
+    let db = place.dir.0.join("data/com.alora.tray/alora.db");
     let holder = rusqlite::Connection::open(&db).unwrap();
     holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
     invoke(rec, request.id, "accept").await;
@@ -170,18 +198,15 @@ async fn an_answer_the_disk_refuses_says_so_and_retry_sends_it_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_snoozed_popup_comes_back_when_its_time_comes_also_after_sigkill() {
     let Some(rec) = recorder() else { return };
-    let dir = Sandbox(sandbox("popup-snooze"));
-    let (addr, secret) = (free_addr(), alora_backend::random_secret());
-    let token = TokenFile::new(&alora_backend::mint_token(&secret, "u1", HOUR));
-    let url = format!("http://{addr}");
-    let backend = Backend::start(backend_at(addr, &secret)).await.unwrap();
+    let place = Place::new("popup-snooze");
+    let backend = place.backend().await;
     // One of the app's minutes is 400 ms here: "Snooze 10 min" is 4 s.
     let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").unwrap_or_default();
     let on_bus = |c: &mut std::process::Command| {
         c.env("DBUS_SESSION_BUS_ADDRESS", &bus)
             .env("ALORA_MINUTE_MS", "400");
     };
-    let run = Run::start_with(&dir.0, "run1", &args(&url, &token), on_bus).await;
+    let run = Run::start_with(&place.dir.0, "run1", &place.args(), on_bus).await;
     assert!(accepted(&backend, 1).await, "log:\n{}", run.stderr());
 
     let tag = "pop-snz-5e2";
@@ -199,7 +224,7 @@ async fn a_snoozed_popup_comes_back_when_its_time_comes_also_after_sigkill() {
     assert!(gone.is_some(), "not withdrawn; log:\n{}", run.stderr());
     run.kill9();
 
-    let run = Run::start_with(&dir.0, "run2", &args(&url, &token), on_bus).await;
+    let run = Run::start_with(&place.dir.0, "run2", &place.args(), on_bus).await;
     let back = eventually(PATIENCE, || {
         let all = rec.tagged(tag);
         (all.len() >= 2).then(|| all[1].clone())

@@ -57,6 +57,11 @@ impl Shell for Seen {
 }
 
 pub async fn core() -> (Core, Arc<Seen>) {
+    core_at(Location::Memory).await
+}
+
+/// A core over `location`, not connected (no token), and what it showed.
+pub async fn core_at(location: Location) -> (Core, Arc<Seen>) {
     let seen = Arc::new(Seen::default());
     let parts = Backends {
         settings: Box::new(MemoryBackend::default()),
@@ -68,7 +73,7 @@ pub async fn core() -> (Core, Arc<Seen>) {
             ..Overrides::default()
         },
     };
-    let (core, events) = Core::start_with(parts, Location::Memory).await.unwrap();
+    let (core, events) = Core::start_with(parts, location).await.unwrap();
     core.set_shell(seen.clone());
     tokio::spawn(crate::pipeline::pump(core.clone(), events));
     (core, seen)

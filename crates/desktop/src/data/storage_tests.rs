@@ -2,7 +2,6 @@
 //! unusable folder; history, outbox, joins and the catch-up cursor across a
 //! restart; a burst stored in one go before its popups are decided.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use alora_link::{Incoming, LinkEvent};
@@ -10,35 +9,14 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::*;
-use crate::app::recording::Seen;
-use crate::app::state::{Backends, Core};
+use crate::app::recording::{core_at, Seen};
 use crate::events::UiEvent;
 use crate::models::HistoryQuery;
-use crate::settings::{MemoryBackend, Overrides};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("alora-storage-{name}-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// A core over `location`, not connected (no token), and what it showed.
-async fn core(location: Location) -> (Core, Arc<Seen>) {
-    let seen = Arc::new(Seen::default());
-    let parts = Backends {
-        settings: Box::new(MemoryBackend::default()),
-        vault: None,
-        notifier: Arc::new(seen.clone()),
-        opener: Arc::new(crate::signin::XdgOpen),
-        overrides: Overrides {
-            server_url: Some("http://127.0.0.1:9".into()),
-            ..Overrides::default()
-        },
-    };
-    let (core, events) = Core::start_with(parts, location).await.unwrap();
-    core.set_shell(seen.clone());
-    tokio::spawn(crate::pipeline::pump(core.clone(), events));
-    (core, seen)
 }
 
 /// The popup tasks run on the runtime: wait (generously) for `n`.
@@ -87,7 +65,7 @@ async fn an_unusable_folder_is_told_once_and_memory_takes_over() {
     let dir = scratch("file");
     let file = dir.join("not-a-folder");
     std::fs::write(&file, b"").unwrap();
-    let (core, seen) = core(Location::Dir(file)).await;
+    let (core, seen) = core_at(Location::Dir(file)).await;
     core.tell_startup_problems();
     core.tell_startup_problems();
     let problems: Vec<_> = seen
@@ -118,7 +96,7 @@ async fn an_unusable_folder_is_told_once_and_memory_takes_over() {
 async fn history_outbox_joins_and_cursor_outlive_a_restart() {
     let dir = scratch("restart");
     let client_id = {
-        let (core, seen) = core(Location::Dir(dir.clone())).await;
+        let (core, seen) = core_at(Location::Dir(dir.clone())).await;
         let n1 = notification("n1", "2026-03-01T10:00:00Z");
         core.simulate_incoming("newNotification", n1).unwrap();
         assert_eq!(popups(&seen, 1).await, 1);
@@ -127,7 +105,7 @@ async fn history_outbox_joins_and_cursor_outlive_a_restart() {
         d.unwrap().client_id.unwrap()
     };
     // A second start on the same folder, as after a crash.
-    let (core, seen) = core(Location::Dir(dir.clone())).await;
+    let (core, seen) = core_at(Location::Dir(dir.clone())).await;
     assert_eq!(core.list_history(&HistoryQuery::default()).len(), 1);
     assert_eq!(core.snapshot().unread, 1);
     let again = notification("n1", "2026-03-01T10:00:00Z");
@@ -155,7 +133,7 @@ async fn history_outbox_joins_and_cursor_outlive_a_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_is_stored_in_one_go_and_each_id_pops_once() {
     let dir = scratch("burst");
-    let (core, seen) = core(Location::Dir(dir.clone())).await;
+    let (core, seen) = core_at(Location::Dir(dir.clone())).await;
     let decode = |event: &str, payload: Value| {
         let incoming = Incoming::decode(event, &[payload], Utc::now());
         LinkEvent::Incoming(incoming.unwrap().unwrap())
@@ -199,7 +177,7 @@ async fn a_burst_is_stored_in_one_go_and_each_id_pops_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_is_told_once_and_events_still_reach_the_user() {
     let dir = scratch("full");
-    let (core, seen) = core(Location::Dir(dir.clone())).await;
+    let (core, seen) = core_at(Location::Dir(dir.clone())).await;
     let cap = core.inbox().limit_pages(1).unwrap();
     let big = "x".repeat(3000);
     let n = 40;
