@@ -4,6 +4,7 @@
 //! a file that cannot be written is logged and the schedule kept in memory.
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,8 @@ use crate::notifications::popups::Popup;
 pub const REALERTS: u8 = 3;
 /// The schedule's file, in the data folder.
 pub const FILE: &str = "reminders.json";
+/// The schedule's changes are written at most this often (a snooze at once).
+pub const SAVE_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -72,6 +75,17 @@ impl Reminder {
 pub struct Reminders {
     list: Vec<Reminder>,
     file: Option<PathBuf>,
+    /// Changed since the file was last written.
+    dirty: bool,
+    saved_at: Option<Instant>,
+    /// Writes of the file, for the tests.
+    saves: u64,
+}
+
+impl Drop for Reminders {
+    fn drop(&mut self) {
+        self.flush();
+    }
 }
 
 impl Reminders {
@@ -90,7 +104,11 @@ impl Reminders {
                 }
             })
             .unwrap_or_default();
-        Reminders { list, file }
+        Reminders {
+            list,
+            file,
+            ..Reminders::default()
+        }
     }
 
     /// A booking request was shown: it comes back at `due` unless answered.
@@ -100,7 +118,7 @@ impl Reminders {
             return;
         }
         self.list.push(Reminder::of(popup, due, Some(0)));
-        self.save();
+        self.changed();
     }
 
     /// Snoozed until `due`: in place of any re-alert of the same item, which
@@ -108,7 +126,8 @@ impl Reminders {
     pub fn snooze(&mut self, popup: &Popup, due: DateTime<Utc>) {
         self.list.retain(|r| r.target != popup.target);
         self.list.push(Reminder::of(popup, due, None));
-        self.save();
+        self.dirty = true;
+        self.flush();
     }
 
     /// Answered, opened or read: nothing about it comes back.
@@ -117,7 +136,7 @@ impl Reminders {
         self.list.retain(|r| &r.target != target);
         let gone = self.list.len() != before;
         if gone {
-            self.save();
+            self.changed();
         }
         gone
     }
@@ -127,14 +146,14 @@ impl Reminders {
         let (due, later): (Vec<_>, Vec<_>) = self.list.drain(..).partition(|r| r.due <= now);
         self.list = later;
         if !due.is_empty() {
-            self.save();
+            self.changed();
         }
         due
     }
 
     pub fn put_back(&mut self, reminder: Reminder) {
         self.list.push(reminder);
-        self.save();
+        self.changed();
     }
 
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
@@ -156,6 +175,36 @@ impl Reminders {
 
     pub fn is_waiting(&self, target: &Target) -> bool {
         self.list.iter().any(|r| &r.target == target)
+    }
+
+    /// Written at most once every [`SAVE_EVERY`]: a flood of booking
+    /// requests adds thousands of reminders, and writing the whole file for
+    /// each made the flood's cost grow with its square.
+    fn changed(&mut self) {
+        self.dirty = true;
+        if self.saved_at.is_none_or(|t| t.elapsed() >= SAVE_EVERY) {
+            self.flush();
+        }
+    }
+
+    /// Writes what changed since the last write, if anything did.
+    pub fn flush(&mut self) {
+        if std::mem::take(&mut self.dirty) {
+            self.save();
+            self.saved_at = Some(Instant::now());
+            self.saves += 1;
+        }
+    }
+
+    /// When a change held back by the throttle is to be written.
+    pub fn pending_save(&self) -> Option<Instant> {
+        let last = self.saved_at?;
+        self.dirty.then(|| last + SAVE_EVERY)
+    }
+
+    #[cfg(test)]
+    pub fn saves(&self) -> u64 {
+        self.saves
     }
 
     fn save(&self) {

@@ -192,3 +192,27 @@ fn the_schedule_survives_a_restart_and_a_bad_file() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_flood_of_requests_writes_the_file_a_few_times_not_once_each() {
+    let dir = std::env::temp_dir().join(format!("alora-reminders-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(FILE);
+    let t0 = utc_now(&FakeClock::at(10, 0));
+    let mut r = Reminders::load(Some(file.clone()));
+    for i in 0..10_000 {
+        r.realert_later(&request(&format!("b{i}")), t0 + Duration::minutes(5));
+    }
+    assert!(r.saves() <= 3, "{} writes", r.saves());
+    assert!(r.pending_save().is_some(), "the rest is still to write");
+    // A snooze is written at once, with all that waited.
+    r.snooze(&request("b-snoozed"), t0 + Duration::minutes(10));
+    assert!(r.pending_save().is_none());
+    let again = Reminders::load(Some(file.clone()));
+    assert_eq!(again.list.len(), 10_001);
+    // Dropped (the app quits), what changed since is written too.
+    r.forget(&request("b-snoozed").target);
+    drop(r);
+    assert_eq!(Reminders::load(Some(file)).list.len(), 10_000);
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -197,7 +197,8 @@ impl Pipeline {
             .flatten()
             .map(at);
         let reminder = self.core.reminders().next_due().map(at);
+        let save = self.core.reminders().pending_save();
         let poll = quiet.then(|| Instant::now() + QUIET_POLL);
-        [alarm, reminder, poll].into_iter().flatten().min()
+        [alarm, reminder, poll, save].into_iter().flatten().min()
     }
 }

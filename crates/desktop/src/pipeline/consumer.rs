@@ -277,6 +277,7 @@ impl Pipeline {
     pub fn on_tick(&mut self) {
         let settings = self.core.settings();
         self.attend(&settings);
+        self.core.reminders().flush();
         if matches!(self.core.link().state(), LinkState::Reconnecting { .. }) {
             self.core.refresh_tray();
         }
