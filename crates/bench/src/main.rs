@@ -19,6 +19,7 @@ mod ingest;
 mod latency;
 mod link_only;
 mod node;
+mod pairs;
 mod procfs;
 mod recorder;
 mod refs;
@@ -97,7 +98,14 @@ pub struct Ctx {
 const BENCHES: &[(&str, &[&str])] = &[
     ("cold", &["cold_start_to_connected_ms"]),
     ("reconnect", &["reconnect_after_restart_ms_over_floor"]),
-    ("ingest", &["ingest_ratio_vs_node_client"]),
+    (
+        "ingest",
+        &[
+            "ingest_ratio_vs_node_client",
+            "ingest_ratio_worst_pair",
+            "cpu_per_event_ratio_vs_node",
+        ],
+    ),
     (
         "latency",
         &["notify_latency_p50_ms", "notify_latency_p99_ms"],
