@@ -24,6 +24,7 @@ mod procfs;
 mod recorder;
 mod refs;
 mod report;
+mod resume;
 mod server;
 mod startup;
 mod stats;
@@ -70,7 +71,7 @@ struct Opts {
     /// The JSON results.
     #[arg(long, default_value = "target/bench/results.json")]
     out: PathBuf,
-    /// Run only these benchmarks (comma-separated): cold,reconnect,ingest,latency,dbus,flush,gui,bare,gotify.
+    /// Run only these benchmarks (comma-separated): cold,reconnect,ingest,latency,dbus,flush,gui,resume,bare,gotify.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Profile the app with `perf record` during each ingest flood
@@ -123,6 +124,7 @@ const BENCHES: &[(&str, &[&str])] = &[
             "storm_rss_growth_mb",
         ],
     ),
+    ("resume", &["resume_to_connected_ms"]),
     ("bare", &[]),
     ("gotify", &[]),
 ];
@@ -139,6 +141,7 @@ async fn one(name: &str, ctx: &Ctx, report: &mut Report) -> anyhow::Result<()> {
         }
         "flush" => flush_report::run(ctx, report).await,
         "gui" => gui::run(ctx, report).await,
+        "resume" => resume::run(ctx, report).await,
         "bare" => refs::bare_tauri(ctx, report).await,
         "gotify" => refs::gotify(ctx, report).await,
         other => anyhow::bail!("unknown benchmark {other}"),
