@@ -137,6 +137,16 @@ async fn outage(backend: Backend) -> anyhow::Result<(Backend, Vec<Instant>)> {
     Ok((backend, attempts))
 }
 
+/// The link's wait, as the app logged it, before the last `wakeup=Resumed`
+/// of `log`: how far away the backoff's own retry was (ms from that
+/// attempt).
+fn backoff_wait_ms(log: &str) -> Option<f64> {
+    let before = &log[..log.rfind("wakeup=Resumed")?];
+    let rest = &before[before.rfind("next_in_ms: ")? + "next_in_ms: ".len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
 /// The gaps between attempts, in ms.
 fn gaps(attempts: &[Instant]) -> Vec<f64> {
     attempts
@@ -191,10 +201,15 @@ pub async fn run(ctx: &Ctx, report: &mut Report) -> anyhow::Result<()> {
             took.len()
         );
         took.push(t);
+        let log = std::fs::read_to_string(dir.join("stderr.log")).unwrap_or_default();
+        let wait = backoff_wait_ms(&log);
+        let after = ms(sent.duration_since(last));
         runs.push(json!({
             "signal_to_register_ms": t,
+            "backoff_wait_ms_logged": wait,
+            "backoff_left_at_signal_ms": wait.map(|w| w - after),
             "attempt_gaps_ms": gaps(&attempts),
-            "signal_after_last_attempt_ms": ms(sent.duration_since(last)),
+            "signal_after_last_attempt_ms": after,
         }));
     }
     app.quit(Duration::from_secs(15)).await;
@@ -212,7 +227,8 @@ pub async fn run(ctx: &Ctx, report: &mut Report) -> anyhow::Result<()> {
                        is started again at once and PrepareForSleep(false) is emitted on \
                        /org/freedesktop/login1 (org.freedesktop.login1.Manager) 1 s after that attempt; \
                        figure = signal sent → register seen by the server, median of the runs; a run \
-                       whose backoff wait ended before the signal is not counted",
+                       whose backoff wait ended before the signal is not counted; backoff_wait_ms_logged = \
+                       the app's own log of its next wait (next_in_ms) before the wake-up",
         }),
     );
     Ok(())
@@ -232,5 +248,15 @@ mod tests {
         ];
         assert_eq!(gaps(&at), vec![500.0, 1500.0]);
         assert!(gaps(&at[..1]).is_empty());
+    }
+
+    #[test]
+    fn the_wait_read_is_the_last_one_before_the_wakeup() {
+        let log = "Reconnecting { attempt: 7, next_in_ms: 900, retry_at: x }\n\
+                   Reconnecting { attempt: 8, next_in_ms: 11926, retry_at: y }\n\
+                   wakeups: reconnecting now wakeup=Resumed\n\
+                   Reconnecting { attempt: 1, next_in_ms: 500, retry_at: z }\n";
+        assert_eq!(backoff_wait_ms(log), Some(11926.0));
+        assert_eq!(backoff_wait_ms("next_in_ms: 5"), None);
     }
 }
