@@ -53,6 +53,18 @@ impl App {
         backend: &Backend,
         user: &str,
     ) -> anyhow::Result<App> {
+        Self::spawn_env(bin, dir, mode, backend, user, &[])
+    }
+
+    /// The same with `env` set for the instance (e.g. a stand-in system bus).
+    pub fn spawn_env(
+        bin: &Path,
+        dir: &Path,
+        mode: Mode,
+        backend: &Backend,
+        user: &str,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<App> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let token = backend.token_for(user, Duration::from_secs(24 * 3600));
         // The app takes a token only from a private file or stdin (argv is
@@ -65,6 +77,7 @@ impl App {
             .open(dir.join("stderr.log"))
             .context("opening the instance's log")?;
         let mut c = command(bin, dir);
+        c.envs(env.iter().copied());
         c.arg(match mode {
             Mode::Headless => "--headless",
             Mode::Tray => "--minimized",

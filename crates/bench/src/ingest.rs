@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use crate::app::{history_rows, App, Mode};
 use crate::link_only::{self, flood_events, FLOOD};
 use crate::node::NodeClient;
+use crate::pairs::{self, Pair};
 use crate::procfs;
 use crate::recorder::wait_for;
 use crate::report::Report;
@@ -22,11 +23,14 @@ use crate::server::{self, Emitted};
 use crate::stats::median;
 use crate::Ctx;
 
-const PAIRS: usize = 5;
+/// Issue 19: the median and the worst of seven pairs.
+const PAIRS: usize = 7;
 const DONE_WITHIN: Duration = Duration::from_secs(180);
 
 struct Run {
     rate: f64,
+    /// CPU time of the client's process tree during the flood, per event.
+    cpu_us: f64,
     emitted: Emitted,
     extra: Value,
 }
@@ -79,13 +83,15 @@ async fn ours(ctx: &Ctx, backend: &Backend, run: &str) -> anyhow::Result<Run> {
         Some(db) => history_rows(db, &format!("notification:{run}-")).ok(),
         None => None,
     };
+    let cpu_us = cpu as f64 / 1000.0 / FLOOD as f64;
     Ok(Run {
         rate: FLOOD as f64 / took.as_secs_f64(),
+        cpu_us,
         emitted,
         extra: json!({
             "took_ms": took.as_secs_f64() * 1000.0,
             "server_sent_ms": sent_in.as_secs_f64() * 1000.0,
-            "cpu_us_per_event": cpu as f64 / 1000.0 / FLOOD as f64,
+            "cpu_us_per_event": cpu_us,
             "server_cpu_us_per_event": own as f64 / 1000.0 / FLOOD as f64,
             "rss_mb_after": rss,
             "history_rows_kept": kept,
@@ -135,13 +141,15 @@ async fn node(ctx: &Ctx, backend: &Backend, run: &str) -> anyhow::Result<Run> {
         anyhow::bail!("the Node client never saw the sentinel");
     };
     let took = at.duration_since(t0);
+    let cpu_us = cpu as f64 / 1000.0 / FLOOD as f64;
     Ok(Run {
         rate: FLOOD as f64 / took.as_secs_f64(),
+        cpu_us,
         emitted,
         extra: json!({
             "took_ms": took.as_secs_f64() * 1000.0,
             "server_sent_ms": sent_in.as_secs_f64() * 1000.0,
-            "cpu_us_per_event": cpu as f64 / 1000.0 / FLOOD as f64,
+            "cpu_us_per_event": cpu_us,
             "client_count": report["count"],
             "client_span_ms": report["spanMs"],
         }),
@@ -158,7 +166,7 @@ pub async fn run(ctx: &Ctx, report: &mut Report) -> anyhow::Result<()> {
         ..BackendConfig::default()
     }))
     .await?;
-    let (mut ratios, mut our_rates, mut node_rates, mut runs) = (vec![], vec![], vec![], vec![]);
+    let (mut measured, mut our_rates, mut node_rates, mut runs) = (vec![], vec![], vec![], vec![]);
     let mut link_rates = vec![];
     for pair in 0..PAIRS {
         // Alternate who goes first, so that a drift favours neither.
@@ -188,18 +196,37 @@ pub async fn run(ctx: &Ctx, report: &mut Report) -> anyhow::Result<()> {
             }
             Err(e) => json!(format!("{e:#}")),
         };
-        ratios.push(o.rate / n.rate);
+        let p = Pair {
+            ours_rate: o.rate,
+            node_rate: n.rate,
+            ours_cpu_us: o.cpu_us,
+            node_cpu_us: n.cpu_us,
+        };
+        measured.push(p);
         our_rates.push(o.rate);
         node_rates.push(n.rate);
         runs.push(json!({
             "alora": {"events_per_s": o.rate, "server_retries": o.emitted.retries, "details": o.extra},
             "node": {"events_per_s": n.rate, "server_retries": n.emitted.retries, "details": n.extra},
-            "ratio": o.rate / n.rate,
+            "ratio": p.rate_ratio(),
+            "cpu_ratio": p.cpu_ratio(),
             "link_only_events_per_s": link,
         }));
     }
     backend.shutdown().await;
+    let ratios = pairs::rate_ratios(&measured);
+    let cpu_ratios = pairs::cpu_ratios(&measured);
     report.set("ingest_ratio_vs_node_client", median(&ratios));
+    report.set("ingest_ratio_worst_pair", pairs::worst(&ratios));
+    report.set("cpu_per_event_ratio_vs_node", median(&cpu_ratios));
+    let our_cpu: Vec<f64> = measured.iter().map(|p| p.ours_cpu_us).collect();
+    let node_cpu: Vec<f64> = measured.iter().map(|p| p.node_cpu_us).collect();
+    report.node("cpu_us_per_event", median(&node_cpu));
+    report.line(
+        "ingest CPU µs/event (median)",
+        median(&our_cpu),
+        median(&node_cpu),
+    );
     // How much of each client's time was spent after the server had sent
     // everything: ~0 means it kept pace with the sender.
     let lag = |who: &str| {
@@ -236,11 +263,19 @@ pub async fn run(ctx: &Ctx, report: &mut Report) -> anyhow::Result<()> {
         "ingest",
         json!({
             "ingest_events_per_s": median(&our_rates),
+            "ratio": pairs::spread(&ratios),
+            "cpu_ratio": pairs::spread(&cpu_ratios),
+            "alora_events_per_s": pairs::spread(&our_rates),
+            "node_events_per_s": pairs::spread(&node_rates),
+            "alora_cpu_us_per_event": pairs::spread(&our_cpu),
+            "node_cpu_us_per_event": pairs::spread(&node_cpu),
             "events_per_flood": FLOOD,
             "link_only_events_per_s": median(&link_rates),
             "pairs": runs,
             "method": "real alora-tray --headless binary; done = the sentinel's popup at the recording D-Bus server; \
-                       rate = flood size / (first emit → done); ratio = median of per-pair ratios",
+                       rate = flood size / (first emit → done); ratio = median of per-pair ratios, worst pair = \
+                       their minimum; cpu ratio = median over pairs of Node's CPU µs/event ÷ ours (each client's \
+                       process tree, /proc/PID/task/*/schedstat, first emit → done)",
         }),
     );
     Ok(())

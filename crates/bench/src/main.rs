@@ -19,10 +19,12 @@ mod ingest;
 mod latency;
 mod link_only;
 mod node;
+mod pairs;
 mod procfs;
 mod recorder;
 mod refs;
 mod report;
+mod resume;
 mod server;
 mod startup;
 mod stats;
@@ -69,7 +71,7 @@ struct Opts {
     /// The JSON results.
     #[arg(long, default_value = "target/bench/results.json")]
     out: PathBuf,
-    /// Run only these benchmarks (comma-separated): cold,reconnect,ingest,latency,dbus,flush,gui,bare,gotify.
+    /// Run only these benchmarks (comma-separated): cold,reconnect,ingest,latency,dbus,flush,gui,resume,bare,gotify.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Profile the app with `perf record` during each ingest flood
@@ -97,7 +99,14 @@ pub struct Ctx {
 const BENCHES: &[(&str, &[&str])] = &[
     ("cold", &["cold_start_to_connected_ms"]),
     ("reconnect", &["reconnect_after_restart_ms_over_floor"]),
-    ("ingest", &["ingest_ratio_vs_node_client"]),
+    (
+        "ingest",
+        &[
+            "ingest_ratio_vs_node_client",
+            "ingest_ratio_worst_pair",
+            "cpu_per_event_ratio_vs_node",
+        ],
+    ),
     (
         "latency",
         &["notify_latency_p50_ms", "notify_latency_p99_ms"],
@@ -115,6 +124,7 @@ const BENCHES: &[(&str, &[&str])] = &[
             "storm_rss_growth_mb",
         ],
     ),
+    ("resume", &["resume_to_connected_ms"]),
     ("bare", &[]),
     ("gotify", &[]),
 ];
@@ -131,6 +141,7 @@ async fn one(name: &str, ctx: &Ctx, report: &mut Report) -> anyhow::Result<()> {
         }
         "flush" => flush_report::run(ctx, report).await,
         "gui" => gui::run(ctx, report).await,
+        "resume" => resume::run(ctx, report).await,
         "bare" => refs::bare_tauri(ctx, report).await,
         "gotify" => refs::gotify(ctx, report).await,
         other => anyhow::bail!("unknown benchmark {other}"),
