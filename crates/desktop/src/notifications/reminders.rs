@@ -3,6 +3,7 @@
 //! in a small JSON file beside the history, so that both survive a restart;
 //! a file that cannot be written is logged and the schedule kept in memory.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -74,6 +75,9 @@ impl Reminder {
 #[derive(Debug, Default)]
 pub struct Reminders {
     list: Vec<Reminder>,
+    /// The targets in `list`: a flood of requests asks for each whether it
+    /// is scheduled already, which a scan of the list made quadratic.
+    targets: HashSet<Target>,
     file: Option<PathBuf>,
     /// Changed since the file was last written.
     dirty: bool,
@@ -91,7 +95,7 @@ impl Drop for Reminders {
 impl Reminders {
     /// What `file` holds; an unreadable file is logged and started over.
     pub fn load(file: Option<PathBuf>) -> Self {
-        let list = file
+        let list: Vec<Reminder> = file
             .as_ref()
             .and_then(|f| match std::fs::read(f) {
                 Ok(bytes) => serde_json::from_slice(&bytes)
@@ -105,6 +109,7 @@ impl Reminders {
             })
             .unwrap_or_default();
         Reminders {
+            targets: list.iter().map(|r| r.target.clone()).collect(),
             list,
             file,
             ..Reminders::default()
@@ -114,7 +119,7 @@ impl Reminders {
     /// A booking request was shown: it comes back at `due` unless answered.
     /// One shown again (a re-delivery) keeps its schedule.
     pub fn realert_later(&mut self, popup: &Popup, due: DateTime<Utc>) {
-        if self.list.iter().any(|r| r.target == popup.target) {
+        if !self.targets.insert(popup.target.clone()) {
             return;
         }
         self.list.push(Reminder::of(popup, due, Some(0)));
@@ -124,7 +129,9 @@ impl Reminders {
     /// Snoozed until `due`: in place of any re-alert of the same item, which
     /// starts over when it is back.
     pub fn snooze(&mut self, popup: &Popup, due: DateTime<Utc>) {
-        self.list.retain(|r| r.target != popup.target);
+        if !self.targets.insert(popup.target.clone()) {
+            self.list.retain(|r| r.target != popup.target);
+        }
         self.list.push(Reminder::of(popup, due, None));
         self.dirty = true;
         self.flush();
@@ -132,13 +139,12 @@ impl Reminders {
 
     /// Answered, opened or read: nothing about it comes back.
     pub fn forget(&mut self, target: &Target) -> bool {
-        let before = self.list.len();
-        self.list.retain(|r| &r.target != target);
-        let gone = self.list.len() != before;
-        if gone {
-            self.changed();
+        if !self.targets.remove(target) {
+            return false;
         }
-        gone
+        self.list.retain(|r| &r.target != target);
+        self.changed();
+        true
     }
 
     /// The reminders due by `now`, taken out; `put_back` what is to come again.
@@ -146,12 +152,18 @@ impl Reminders {
         let (due, later): (Vec<_>, Vec<_>) = self.list.drain(..).partition(|r| r.due <= now);
         self.list = later;
         if !due.is_empty() {
+            for r in &due {
+                self.targets.remove(&r.target);
+            }
             self.changed();
         }
         due
     }
 
     pub fn put_back(&mut self, reminder: Reminder) {
+        if !self.targets.insert(reminder.target.clone()) {
+            self.list.retain(|r| r.target != reminder.target);
+        }
         self.list.push(reminder);
         self.changed();
     }
@@ -174,7 +186,7 @@ impl Reminders {
     }
 
     pub fn is_waiting(&self, target: &Target) -> bool {
-        self.list.iter().any(|r| &r.target == target)
+        self.targets.contains(target)
     }
 
     /// Written at most once every [`SAVE_EVERY`]: a flood of booking
