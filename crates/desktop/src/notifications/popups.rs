@@ -1,11 +1,12 @@
 //! Which incoming event becomes a desktop popup, and how loud: per-kind
 //! preferences, quiet time (with the urgent bypass), de-duplication by id,
-//! the focused conversation, and coalescing a burst into one summary (never
-//! a booking request's). Pure logic; the notifier shows what this decides,
-//! and every decision says why.
+//! the focused conversation, and the burst budget (`bursts`: a burst of a
+//! kind becomes one summary, a booking request is never in another kind's).
+//! Pure logic; the notifier shows what this decides, and every decision
+//! says why.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use alora_link::Incoming;
 
@@ -14,11 +15,7 @@ use crate::attention::why::Why;
 use crate::incoming::describe;
 use crate::models::{PopupKind, PopupPrefs, SoundPrefs, Target, View};
 use crate::notifications::actions::{actions_for, PopupAction};
-
-/// Popups shown per type within one burst window before the rest are held
-/// back for a summary.
-pub const BURST_LIMIT: usize = 3;
-pub const BURST_WINDOW: Duration = Duration::from_secs(10);
+use crate::notifications::bursts::Bursts;
 /// How many popup keys are remembered for de-duplication.
 const SEEN_CAPACITY: usize = 2_000;
 
@@ -61,21 +58,12 @@ pub enum Decided {
     Held(Popup, Why),
 }
 
-#[derive(Debug, Clone)]
-struct Burst {
-    started: Instant,
-    shown: usize,
-    held: usize,
-    /// The items shown in this burst: another popup about one of them
-    /// replaces it in place and costs nothing (a conversation's messages).
-    items: HashSet<Target>,
-}
-
 #[derive(Debug, Default)]
 pub struct PopupRules {
     seen: HashSet<String>,
     seen_order: VecDeque<String>,
-    bursts: HashMap<PopupKind, Burst>,
+    /// Also the budget of re-alerts and snoozes coming back.
+    pub bursts: Bursts,
 }
 
 fn kind_of(incoming: &Incoming) -> Option<PopupKind> {
@@ -220,65 +208,27 @@ impl PopupRules {
             _ => {}
         }
         let urgent = popup.kind == PopupKind::BookingRequest;
-        if let Some(quiet) = ctx.quiet {
-            if !(urgent && ctx.bypass) {
-                return Decided::Held(popup, quiet);
-            }
-            return Decided::Shown(popup, Why::Bypass);
-        }
-        // A booking request is never held back for a summary.
-        if urgent {
-            return Decided::Shown(popup, Why::Shown);
-        }
-        let fresh = || Burst {
-            started: now,
-            shown: 0,
-            held: 0,
-            items: HashSet::new(),
+        let through = match ctx.quiet {
+            Some(quiet) if !(urgent && ctx.bypass) => return Decided::Held(popup, quiet),
+            Some(_) => Why::Bypass,
+            None => Why::Shown,
         };
-        let burst = self.bursts.entry(popup.kind).or_insert_with(fresh);
-        if now.duration_since(burst.started) >= BURST_WINDOW && burst.held == 0 {
-            *burst = fresh();
-        }
-        let in_place = popup.target.id.is_some() && burst.items.contains(&popup.target);
-        if in_place {
-            Decided::Shown(popup, Why::InPlace)
-        } else if burst.shown < BURST_LIMIT && burst.held == 0 {
-            burst.shown += 1;
-            if popup.target.id.is_some() {
-                burst.items.insert(popup.target.clone());
-            }
-            Decided::Shown(popup, Why::Shown)
-        } else {
-            burst.held += 1;
-            Decided::Held(popup, Why::Coalesced)
+        match self.bursts.admit(popup.kind, &popup.target, now) {
+            Why::Shown => Decided::Shown(popup, through),
+            Why::Coalesced => Decided::Held(popup, Why::Coalesced),
+            why => Decided::Shown(popup, why),
         }
     }
 
-    /// The bursts whose window has ended with events held back: how many
+    /// The bursts whose window has ended with popups held back: how many
     /// of each kind, for their summaries.
     pub fn flush(&mut self, now: Instant) -> Vec<(PopupKind, usize)> {
-        let mut out = Vec::new();
-        self.bursts.retain(|kind, b| {
-            if now.duration_since(b.started) < BURST_WINDOW {
-                return true;
-            }
-            if b.held > 0 {
-                out.push((*kind, b.held));
-            }
-            false
-        });
-        out.sort_by_key(|(kind, _)| PopupKind::ALL.iter().position(|k| k == kind));
-        out
+        self.bursts.flush(now)
     }
 
     /// When `flush` next has something to do.
     pub fn next_flush(&self) -> Option<Instant> {
-        self.bursts
-            .values()
-            .filter(|b| b.held > 0)
-            .map(|b| b.started + BURST_WINDOW)
-            .min()
+        self.bursts.next_flush()
     }
 
     /// False when the key was seen already.

@@ -1,8 +1,10 @@
 //! Unit tests of the popup rules.
 
 use super::*;
+use crate::notifications::bursts::{BURST_LIMIT, BURST_WINDOW, REQUEST_BURST_LIMIT};
 use chrono::Utc;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 fn ev(event: &str, payload: Value) -> Incoming {
     Incoming::decode(event, &[payload], Utc::now())
@@ -237,7 +239,7 @@ fn a_booking_request_offers_accept_and_decline() {
 }
 
 #[test]
-fn booking_requests_are_urgent_never_coalesced_and_pass_quiet_time_with_the_bypass() {
+fn booking_requests_are_urgent_have_their_own_budget_and_pass_quiet_time_with_the_bypass() {
     let prefs = PopupPrefs::default();
     let mut rules = PopupRules::default();
     let t0 = Instant::now();
@@ -247,13 +249,32 @@ fn booking_requests_are_urgent_never_coalesced_and_pass_quiet_time_with_the_bypa
             json!({"bookingId": format!("b{i}"), "status": "pending"}),
         )
     };
-    let shown: Vec<Popup> = (0..10)
+    // A burst of notifications does not take from the requests' budget.
+    for i in 0..10 {
+        rules.decide(&note(100 + i), &ctx(&prefs), t0);
+    }
+    let shown: Vec<Popup> = (0..12)
         .filter_map(|i| rules.pick(&request(i), &ctx(&prefs), t0))
         .collect();
-    assert_eq!(shown.len(), 10, "a request is never held for a summary");
+    assert_eq!(
+        shown.len(),
+        REQUEST_BURST_LIMIT,
+        "each of the first ones alone"
+    );
     assert!(shown
         .iter()
         .all(|p| p.kind == PopupKind::BookingRequest && p.loudness == Loudness::ALARM));
+    assert_eq!(
+        summaries(&mut rules, t0 + BURST_WINDOW)
+            .iter()
+            .map(|p| p.summary.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "7 booking requests",
+            &*format!("{} new notifications", 10 - BURST_LIMIT)
+        ],
+        "the rest of the flood in a summary of their own"
+    );
     let quiet = PopupContext {
         quiet: Some(Why::QuietHours),
         ..ctx(&prefs)

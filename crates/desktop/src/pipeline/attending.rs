@@ -52,6 +52,16 @@ fn alarm(summary: &str, body: &str, action: PopupAction) -> Popup {
     }
 }
 
+/// One popup for a burst's `count` held back. Booking requests' is as loud
+/// as a request, and stays until dismissed: each of them still waits.
+fn burst_summary(kind: PopupKind, count: usize, settings: &Settings) -> Popup {
+    let mut popup = summary_for(kind, count);
+    if kind == PopupKind::BookingRequest {
+        popup.loudness = loudness(kind, &settings.attention.sounds);
+    }
+    popup
+}
+
 impl Pipeline {
     /// Shows a popup without waiting, its reason noted: the notifier's task
     /// lives until the popup is clicked or closed.
@@ -117,9 +127,12 @@ impl Pipeline {
     pub(super) fn attend(&mut self, settings: &Settings) {
         let quiet = self.core.quiet_now(settings);
         for (kind, count) in self.rules.flush(Instant::now()) {
+            let urgent = kind == PopupKind::BookingRequest;
             match quiet {
-                Some(_) => *self.attending.held.entry(kind).or_default() += count,
-                None => self.show(summary_for(kind, count), Why::Summary),
+                Some(_) if !(urgent && settings.attention.urgent_bypass) => {
+                    *self.attending.held.entry(kind).or_default() += count
+                }
+                _ => self.show(burst_summary(kind, count, settings), Why::Summary),
             }
         }
         let was_quiet = std::mem::replace(&mut self.attending.quiet, quiet);
@@ -163,7 +176,18 @@ impl Pipeline {
             let summary = reminder.summary.clone();
             let (fired, again) = fire(reminder, open, &d, loud);
             match fired {
-                Fired::Show(popup, why) => self.show(popup, why),
+                // Re-alerts come due together after a flood: they share
+                // the burst budget of new requests.
+                Fired::Show(popup, why) => {
+                    match self
+                        .rules
+                        .bursts
+                        .admit(popup.kind, &popup.target, Instant::now())
+                    {
+                        Why::Coalesced => self.core.note_decision(&summary, Why::Coalesced),
+                        _ => self.show(popup, why),
+                    }
+                }
                 Fired::Held(why) => self.core.note_decision(&summary, why),
                 Fired::Done => {}
             }

@@ -129,4 +129,30 @@ mod tests {
             assert!(t0.elapsed() >= COALESCE, "held for the rest of the window");
         }
     }
+
+    /// Each request used to get a popup of its own: a flood of 15 000 made
+    /// as many `Notify` calls, until the notification server stopped
+    /// answering and every later popup was lost.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_flood_of_booking_requests_pops_up_a_few_and_every_one_still_waits() {
+        use crate::models::{Target, View};
+        use crate::notifications::bursts::REQUEST_BURST_LIMIT;
+        let (core, seen) = crate::app::recording::core().await;
+        for i in 0..12 {
+            let request = serde_json::json!({"bookingId": format!("b{i}"), "status": "pending"});
+            crate::app::recording::arrived(&core, "bookingUpdated", request).await;
+        }
+        let shown = || seen.popups.lock().unwrap().len();
+        let t0 = Instant::now();
+        while shown() < REQUEST_BURST_LIMIT && t0.elapsed() < Duration::from_secs(5) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(shown(), REQUEST_BURST_LIMIT);
+        for i in 0..12 {
+            let request = Target::new(View::Bookings, Some(format!("b{i}")));
+            assert!(core.reminders().is_waiting(&request), "b{i} is re-alerted");
+            assert!(core.is_waiting(&request), "b{i} waits for its answer");
+        }
+    }
 }
