@@ -1,8 +1,7 @@
-//! Desktop popups: which incoming event becomes one (`popups`, within the
-//! budget of its burst, `bursts`), what it
-//! offers to do (`actions`), what comes back until answered (`reminders`:
-//! re-alerts, snoozes), and the notifier port that shows them
-//! (`notifier`, over `platform`'s D-Bus client).
+//! Desktop popups: which incoming event becomes one (`popups`, within its
+//! burst's budget, `bursts`), what it offers to do (`actions`), what comes
+//! back until answered (`reminders`: re-alerts, snoozes), and the notifier
+//! port that shows them (`notifier`, over `platform`'s D-Bus client).
 
 pub mod actions;
 pub mod bursts;
