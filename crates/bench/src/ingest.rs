@@ -54,6 +54,7 @@ async fn ours(ctx: &Ctx, backend: &Backend, run: &str) -> anyhow::Result<Run> {
     }
     let mut popups = ctx.recorder.subscribe();
     let cpu0 = procfs::cpu_ns(app.pid());
+    let wait0 = procfs::cpu_wait_ns(app.pid());
     let own0 = procfs::cpu_ns(std::process::id());
     let t0 = Instant::now();
     let emitted = server::flood(backend, &user, &events).await;
@@ -61,6 +62,7 @@ async fn ours(ctx: &Ctx, backend: &Backend, run: &str) -> anyhow::Result<Run> {
     let tag = format!("sentinel-{run}");
     let done = wait_for(&mut popups, &tag, DONE_WITHIN).await;
     let cpu = procfs::cpu_ns(app.pid()).saturating_sub(cpu0);
+    let waited = procfs::cpu_wait_ns(app.pid()).saturating_sub(wait0);
     // The bench's tree holds the app too: what is left is the server's and
     // the recording D-Bus server's share.
     let own = procfs::cpu_ns(std::process::id())
@@ -92,6 +94,9 @@ async fn ours(ctx: &Ctx, backend: &Backend, run: &str) -> anyhow::Result<Run> {
             "took_ms": took.as_secs_f64() * 1000.0,
             "server_sent_ms": sent_in.as_secs_f64() * 1000.0,
             "cpu_us_per_event": cpu_us,
+            // A stalled pair: was the app working, or waiting for a core?
+            "app_waited_for_cpu_ms": waited as f64 / 1e6,
+            "app_on_cpu_ms": cpu as f64 / 1e6,
             "server_cpu_us_per_event": own as f64 / 1000.0 / FLOOD as f64,
             "rss_mb_after": rss,
             "history_rows_kept": kept,
@@ -125,6 +130,7 @@ async fn node(ctx: &Ctx, backend: &Backend, run: &str) -> anyhow::Result<Run> {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let pid = client.pid().unwrap_or(0);
     let cpu0 = procfs::cpu_ns(pid);
+    let wait0 = procfs::cpu_wait_ns(pid);
     let t0 = Instant::now();
     let emitted = server::flood(backend, &user, &events).await;
     let sent_in = t0.elapsed();
@@ -136,6 +142,7 @@ async fn node(ctx: &Ctx, backend: &Backend, run: &str) -> anyhow::Result<Run> {
         })
         .await;
     let cpu = procfs::cpu_ns(pid).saturating_sub(cpu0);
+    let waited = procfs::cpu_wait_ns(pid).saturating_sub(wait0);
     client.stop().await;
     let Some((at, report)) = done else {
         anyhow::bail!("the Node client never saw the sentinel");
@@ -150,6 +157,7 @@ async fn node(ctx: &Ctx, backend: &Backend, run: &str) -> anyhow::Result<Run> {
             "took_ms": took.as_secs_f64() * 1000.0,
             "server_sent_ms": sent_in.as_secs_f64() * 1000.0,
             "cpu_us_per_event": cpu_us,
+            "client_waited_for_cpu_ms": waited as f64 / 1e6,
             "client_count": report["count"],
             "client_span_ms": report["spanMs"],
         }),

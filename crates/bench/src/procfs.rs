@@ -122,6 +122,18 @@ pub fn cpu_ticks(root: u32) -> u64 {
 /// (/proc/PID/task/TID/schedstat): finer than ticks, but blind to threads
 /// that ended in between.
 pub fn cpu_ns(root: u32) -> u64 {
+    schedstat(root, 0)
+}
+
+/// Time the tree's threads alive now spent runnable but waiting for a CPU
+/// (schedstat's run delay), in ns: where a stalled run's time went when it
+/// was not its own work, but other processes on the same cores.
+pub fn cpu_wait_ns(root: u32) -> u64 {
+    schedstat(root, 1)
+}
+
+/// The sum of schedstat's `field` over the tree's threads.
+fn schedstat(root: u32, field: usize) -> u64 {
     let mut total = 0;
     for pid in tree(root) {
         let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
@@ -131,7 +143,7 @@ pub fn cpu_ns(root: u32) -> u64 {
             let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
             total += stat
                 .split_whitespace()
-                .next()
+                .nth(field)
                 .and_then(|n| n.parse::<u64>().ok())
                 .unwrap_or(0);
         }

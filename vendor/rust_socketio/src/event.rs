@@ -28,10 +28,15 @@ impl Event {
     // the library's own events (a lost link, a connect); only `message`,
     // what a server's `send()` emits, keeps its built-in meaning here.
     pub(crate) fn from_server(name: &str) -> Self {
+        Event::from_server_owned(name.to_owned())
+    }
+
+    /// Alora: the same, keeping the name the packet's JSON gave.
+    pub(crate) fn from_server_owned(name: String) -> Self {
         if name == "message" {
             Event::Message
         } else {
-            Event::Custom(name.to_owned())
+            Event::Custom(name)
         }
     }
 }

@@ -84,9 +84,11 @@ pub struct Client {
     // Alora: the next ack id, shared by every clone.
     ack_ids: Arc<AtomicU32>,
     // namespace, for multiplexing messages
-    nsp: String,
+    // Alora: shared, as `auth` is: the client is cloned for every callback,
+    // so for every event, and copying these was most of that clone.
+    nsp: Arc<str>,
     // Data send in the opening packet (commonly used as for auth)
-    auth: Option<serde_json::Value>,
+    auth: Option<Arc<serde_json::Value>>,
     builder: Arc<RwLock<ClientBuilder>>,
     disconnect_reason: Arc<RwLock<DisconnectReason>>,
 }
@@ -99,10 +101,10 @@ impl Client {
     pub(crate) fn new(socket: InnerSocket, builder: ClientBuilder) -> Result<Self> {
         Ok(Client {
             socket: Arc::new(RwLock::new(socket)),
-            nsp: builder.namespace.to_owned(),
+            nsp: Arc::from(builder.namespace.as_str()),
             outstanding_acks: Arc::new(RwLock::new(Vec::new())),
             ack_ids: Arc::new(AtomicU32::new(0)),
-            auth: builder.auth.clone(),
+            auth: builder.auth.clone().map(Arc::new),
             builder: Arc::new(RwLock::new(builder)),
             disconnect_reason: Arc::new(RwLock::new(DisconnectReason::default())),
         })
@@ -116,7 +118,7 @@ impl Client {
 
         // construct the opening packet
         let auth = self.auth.as_ref().map(|data| data.to_string());
-        let open_packet = Packet::new(PacketId::Connect, self.nsp.clone(), auth, None, 0, None);
+        let open_packet = Packet::new(PacketId::Connect, self.nsp.to_string(), auth, None, 0, None);
 
         self.socket.read().await.send(open_packet).await?;
 
@@ -133,7 +135,7 @@ impl Client {
             }
 
             if let Some(auth) = reconnect_settings.auth {
-                self.auth = Some(auth);
+                self.auth = Some(Arc::new(auth));
             }
         }
 
@@ -304,7 +306,7 @@ impl Client {
         *(self.disconnect_reason.write().await) = DisconnectReason::Manual;
 
         let disconnect_packet =
-            Packet::new(PacketId::Disconnect, self.nsp.clone(), None, None, 0, None);
+            Packet::new(PacketId::Disconnect, self.nsp.to_string(), None, None, 0, None);
 
         self.socket.read().await.send(disconnect_packet).await?;
         self.socket.read().await.disconnect().await?;
@@ -402,22 +404,26 @@ impl Client {
         self.socket.read().await.send(socket_packet).await
     }
 
-    async fn callback<P: Into<Payload>>(&self, event: &Event, payload: P) -> Result<()> {
+    // Alora: the event and its payload are moved into the callbacks; the
+    // payload is copied only when both an `on` and the `on_any` callback
+    // want it (upstream copied it for each event, and the event's name).
+    async fn callback<P: Into<Payload>>(&self, event: Event, payload: P) -> Result<()> {
         let mut builder = self.builder.write().await;
         let payload = payload.into();
+        // Call on_any for all common and custom events.
+        let any = matches!(event, Event::Message | Event::Custom(_)) && builder.on_any.is_some();
 
-        if let Some(callback) = builder.on.get_mut(event) {
+        if let Some(callback) = builder.on.get_mut(&event) {
+            if !any {
+                callback(payload, self.clone()).await;
+                return Ok(());
+            }
             callback(payload.clone(), self.clone()).await;
         }
-
-        // Call on_any for all common and custom events.
-        match event {
-            Event::Message | Event::Custom(_) => {
-                if let Some(callback) = builder.on_any.as_mut() {
-                    callback(event.clone(), payload, self.clone()).await;
-                }
+        if any {
+            if let Some(callback) = builder.on_any.as_mut() {
+                callback(event, payload, self.clone()).await;
             }
-            _ => (),
         }
 
         Ok(())
@@ -478,14 +484,14 @@ impl Client {
     async fn handle_binary_event(&self, packet: &Packet) -> Result<()> {
         let event = if let Some(string_data) = &packet.data {
             // Alora: a server's event, never one of the library's own.
-            Event::from_server(&string_data.replace('\"', ""))
+            Event::from_server_owned(string_data.replace('\"', ""))
         } else {
             Event::Message
         };
 
         if let Some(attachments) = &packet.attachments {
             if let Some(binary_payload) = attachments.get(0) {
-                self.callback(&event, Payload::Binary(binary_payload.to_owned()))
+                self.callback(event, Payload::Binary(binary_payload.to_owned()))
                     .await?;
             }
         }
@@ -509,7 +515,7 @@ impl Client {
         // event, or no array at all, is reported to `on_undecodable`; it was
         // dropped silently, or (the empty array) reported as `Event::Error`,
         // which reads as a lost transport.
-        let contents = match serde_json::from_str::<Value>(data) {
+        let mut contents = match serde_json::from_str::<Value>(data) {
             Ok(Value::Array(contents)) if !contents.is_empty() => contents,
             Ok(Value::Array(_)) => {
                 self.handle_undecodable("an event packet without an event".to_owned())
@@ -528,22 +534,26 @@ impl Client {
             }
         };
         {
-            let (event, payloads) = match contents.len() {
+            // Alora: the arguments are moved out of the parsed packet, not
+            // copied (a deep copy of every event's JSON).
+            let event = match contents.len() {
                 0 => return Err(Error::IncompletePacket()),
                 // Incorrect packet, ignore it
-                1 => (Event::Message, contents.as_slice()),
+                1 => Event::Message,
                 // it's a message event
                 _ => match contents.first() {
                     // Alora: a server's event, never one of the library's own.
-                    Some(Value::String(ev)) => (Event::from_server(ev), &contents[1..]),
-                    // get rest(1..) of them as data, not just take the 2nd element
-                    _ => (Event::Message, contents.as_slice()),
+                    Some(Value::String(_)) => match contents.remove(0) {
+                        Value::String(ev) => Event::from_server_owned(ev),
+                        _ => Event::Message,
+                    },
                     // take them all as data
+                    _ => Event::Message,
                 },
             };
 
             // call the correct callback
-            self.callback(&event, payloads.to_vec()).await?;
+            self.callback(event, contents).await?;
         }
 
         Ok(())
@@ -554,30 +564,30 @@ impl Client {
     /// engineio client.
     #[inline]
     async fn handle_socketio_packet(&self, packet: &Packet) -> Result<()> {
-        if packet.nsp == self.nsp {
+        if *packet.nsp == *self.nsp {
             match packet.packet_type {
                 PacketId::Ack | PacketId::BinaryAck => {
                     if let Err(err) = self.handle_ack(packet).await {
-                        self.callback(&Event::Error, err.to_string()).await?;
+                        self.callback(Event::Error, err.to_string()).await?;
                         return Err(err);
                     }
                 }
                 PacketId::BinaryEvent => {
                     if let Err(err) = self.handle_binary_event(packet).await {
-                        self.callback(&Event::Error, err.to_string()).await?;
+                        self.callback(Event::Error, err.to_string()).await?;
                     }
                 }
                 PacketId::Connect => {
                     *(self.disconnect_reason.write().await) = DisconnectReason::default();
-                    self.callback(&Event::Connect, "").await?;
+                    self.callback(Event::Connect, "").await?;
                 }
                 PacketId::Disconnect => {
                     *(self.disconnect_reason.write().await) = DisconnectReason::Server;
-                    self.callback(&Event::Close, "").await?;
+                    self.callback(Event::Close, "").await?;
                 }
                 PacketId::ConnectError => {
                     self.callback(
-                        &Event::Error,
+                        Event::Error,
                         String::from("Received an ConnectError frame: ")
                             + packet
                                 .data
@@ -588,7 +598,7 @@ impl Client {
                 }
                 PacketId::Event => {
                     if let Err(err) = self.handle_event(packet).await {
-                        self.callback(&Event::Error, err.to_string()).await?;
+                        self.callback(Event::Error, err.to_string()).await?;
                     }
                 }
             }
@@ -611,7 +621,7 @@ impl Client {
                     None => None,
                     Some(Err(err)) => {
                         // call the error callback
-                        match self.callback(&Event::Error, err.to_string()).await {
+                        match self.callback(Event::Error, err.to_string()).await {
                             Err(callback_err) => Some((Err(callback_err), socket)),
                             Ok(_) => Some((Err(err), socket)),
                         }
