@@ -135,11 +135,7 @@ const BENCHES: &[(&str, &[&str])] = &[
     ("resume", &["resume_to_connected_ms"]),
     (
         "soak",
-        &[
-            "soak_rss_growth_mb",
-            "soak_fd_growth",
-            "soak_thread_growth",
-        ],
+        &["soak_rss_growth_mb", "soak_fd_growth", "soak_thread_growth"],
     ),
     ("bare", &[]),
     ("gotify", &[]),

@@ -182,8 +182,13 @@ async fn send_chunks(
         let len = CHUNK.min(events - k * CHUNK);
         let batch = chunk(k, len);
         let sent_at = Instant::now();
-        retries += server::paced(backend, &app.user, &batch, PER_MS).await.retries;
-        if wait_for(&mut popups, &tag(k), SENTINEL_WITHIN).await.is_none() {
+        retries += server::paced(backend, &app.user, &batch, PER_MS)
+            .await
+            .retries;
+        if wait_for(&mut popups, &tag(k), SENTINEL_WITHIN)
+            .await
+            .is_none()
+        {
             bail!(
                 "the app fell behind: chunk {k}'s booking request did not pop up within {} s \
                  ({} events handled, {:.0} s in); log:\n{}",

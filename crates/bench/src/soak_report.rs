@@ -100,11 +100,7 @@ pub fn write(report: &mut Report, run: Value, warm: &Sample, seen: &Observed) {
         warm.threads,
         end.threads
     );
-    for key in [
-        "soak_rss_growth_mb",
-        "soak_fd_growth",
-        "soak_thread_growth",
-    ] {
+    for key in ["soak_rss_growth_mb", "soak_fd_growth", "soak_thread_growth"] {
         report.note(key, note.clone());
     }
     eprintln!("  soak: {note}");
