@@ -65,7 +65,7 @@ fn event(seq: usize) -> (&'static str, Value) {
             }),
         ),
         75..=84 => (
-            if seq % 2 == 0 {
+            if seq.is_multiple_of(2) {
                 "userOnline"
             } else {
                 "userOffline"
@@ -76,7 +76,7 @@ fn event(seq: usize) -> (&'static str, Value) {
             "userTyping",
             json!({
                 "userId": format!("soak-u-{conversation}"),
-                "isTyping": seq % 4 != 0,
+                "isTyping": !seq.is_multiple_of(4),
                 "conversationId": format!("soak-c-{conversation}"),
             }),
         ),
