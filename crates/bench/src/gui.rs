@@ -22,14 +22,16 @@ const LIST: usize = 1_000;
 const STORM: usize = 10_000;
 const AFTER_STORM: Duration = Duration::from_secs(5);
 
-fn window_open(title: &str) -> bool {
+/// Whether a window titled `title` is on the X display (the soak too).
+pub fn window_open(title: &str) -> bool {
     Command::new("xwininfo")
         .args(["-root", "-tree"])
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(&format!("\"{title}\"")))
 }
 
-async fn until(within: Duration, mut f: impl FnMut() -> bool) -> bool {
+/// Polls `f` every 100 ms until it holds (true) or `within` is over.
+pub async fn until(within: Duration, mut f: impl FnMut() -> bool) -> bool {
     let end = Instant::now() + within;
     while Instant::now() < end {
         if f() {

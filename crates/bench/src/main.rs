@@ -26,6 +26,9 @@ mod refs;
 mod report;
 mod resume;
 mod server;
+mod soak;
+mod soak_mix;
+mod soak_report;
 mod startup;
 mod stats;
 
@@ -71,13 +74,17 @@ struct Opts {
     /// The JSON results.
     #[arg(long, default_value = "target/bench/results.json")]
     out: PathBuf,
-    /// Run only these benchmarks (comma-separated): cold,reconnect,ingest,latency,dbus,flush,gui,resume,bare,gotify.
+    /// Run only these benchmarks (comma-separated): cold,reconnect,ingest,latency,dbus,flush,gui,resume,soak,bare,gotify.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Profile the app with `perf record` during each ingest flood
     /// (perf.data in each ingest run's folder); for finding a bottleneck.
     #[arg(long)]
     perf: bool,
+    /// Events through the soak (issue 19: 1 000 000; fewer for a quick
+    /// try: at 1 389/s, 150 000 take under two minutes).
+    #[arg(long, default_value_t = 1_000_000)]
+    soak_events: usize,
 }
 
 /// What every benchmark needs.
@@ -93,6 +100,7 @@ pub struct Ctx {
     pub work: PathBuf,
     pub recorder: recorder::Recorder,
     pub perf: bool,
+    pub soak_events: usize,
 }
 
 /// The goal keys each benchmark fills, nulled with the reason if it fails.
@@ -125,6 +133,10 @@ const BENCHES: &[(&str, &[&str])] = &[
         ],
     ),
     ("resume", &["resume_to_connected_ms"]),
+    (
+        "soak",
+        &["soak_rss_growth_mb", "soak_fd_growth", "soak_thread_growth"],
+    ),
     ("bare", &[]),
     ("gotify", &[]),
 ];
@@ -142,6 +154,7 @@ async fn one(name: &str, ctx: &Ctx, report: &mut Report) -> anyhow::Result<()> {
         "flush" => flush_report::run(ctx, report).await,
         "gui" => gui::run(ctx, report).await,
         "resume" => resume::run(ctx, report).await,
+        "soak" => soak::run(ctx, report).await,
         "bare" => refs::bare_tauri(ctx, report).await,
         "gotify" => refs::gotify(ctx, report).await,
         other => anyhow::bail!("unknown benchmark {other}"),
@@ -175,6 +188,7 @@ async fn run(opts: Opts) -> anyhow::Result<bool> {
         work,
         recorder: recorder::Recorder::start()?,
         perf: opts.perf,
+        soak_events: opts.soak_events,
     };
     let mut report = Report::default();
     for (name, keys) in BENCHES {

@@ -1,7 +1,8 @@
 //! What /proc says about a process and its descendants (WebKit's web and
-//! network processes included): PSS, RSS, CPU time; and about the machine.
+//! network processes included): PSS, RSS, CPU time, open files and threads;
+//! and about the machine.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_json::{json, Value};
@@ -86,6 +87,66 @@ pub fn pss(root: u32) -> Memory {
 /// Resident set size.
 pub fn rss(root: u32) -> Memory {
     tree_memory(root, "Rss")
+}
+
+/// Entries of a /proc folder (0 when it cannot be read: the process ended).
+fn entries(dir: &str) -> usize {
+    std::fs::read_dir(dir).map_or(0, |d| d.flatten().count())
+}
+
+/// Open file descriptors of the whole tree (/proc/PID/fd).
+pub fn fds(root: u32) -> usize {
+    tree(root)
+        .into_iter()
+        .map(|pid| entries(&format!("/proc/{pid}/fd")))
+        .sum()
+}
+
+/// Threads of the whole tree (/proc/PID/task).
+pub fn threads(root: u32) -> usize {
+    tree(root)
+        .into_iter()
+        .map(|pid| entries(&format!("/proc/{pid}/task")))
+        .sum()
+}
+
+/// What the tree's open files are, counted by kind (`socket`, `pipe`,
+/// `anon_inode:[eventfd]`, a path): which kind grew tells where from.
+pub fn fd_kinds(root: u32) -> BTreeMap<String, usize> {
+    let mut kinds = BTreeMap::new();
+    for pid in tree(root) {
+        let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+            continue;
+        };
+        for fd in fds.flatten() {
+            let Ok(to) = std::fs::read_link(fd.path()) else {
+                continue;
+            };
+            let to = to.to_string_lossy().into_owned();
+            // `socket:[1234]` and `pipe:[1234]`: the inode says nothing here.
+            let kind = match to.split_once(":[") {
+                Some((k @ ("socket" | "pipe"), _)) => k.to_owned(),
+                _ => to,
+            };
+            *kinds.entry(kind).or_insert(0) += 1;
+        }
+    }
+    kinds
+}
+
+/// The tree's threads, counted by name (/proc/PID/task/TID/comm).
+pub fn thread_names(root: u32) -> BTreeMap<String, usize> {
+    let mut names = BTreeMap::new();
+    for pid in tree(root) {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            *names.entry(name.trim().to_owned()).or_insert(0) += 1;
+        }
+    }
+    names
 }
 
 /// Clock ticks per second (`getconf CLK_TCK`; 100 on Linux).

@@ -43,7 +43,7 @@ const fn vs_node(key: &'static str, factor: f64, node: &'static str) -> Goal {
     }
 }
 
-pub const GOALS: [Goal; 16] = [
+pub const GOALS: [Goal; 19] = [
     // Issue 19: the median of seven pairs ≥ 2, the worst ≥ 1.5.
     goal("ingest_ratio_vs_node_client", true, 2.0, "x"),
     goal("ingest_ratio_worst_pair", true, 1.5, "x"),
@@ -76,6 +76,10 @@ pub const GOALS: [Goal; 16] = [
     vs_node("flush_1000_ms_loopback", 1.0, "node_flush_1000_ms_loopback"),
     vs_node("flush_1000_ms_rtt50", 1.5, "node_flush_1000_ms_rtt50"),
     goal("resume_to_connected_ms", false, 1000.0, "ms"),
+    // Issue 19's soak: a million events, end minus warm-up.
+    goal("soak_rss_growth_mb", false, 10.0, "MB"),
+    goal("soak_fd_growth", false, 0.0, ""),
+    goal("soak_thread_growth", false, 0.0, ""),
 ];
 
 #[derive(Debug, Default)]
