@@ -18,7 +18,8 @@
 //! ```
 //!
 //! Each user of the file has its own connection: the outbox's commits are
-//! fsynced (`synchronous=FULL`: queued means on disk, through power loss),
+//! fsynced (`synchronous=FULL`: queued means on disk, through power loss;
+//! only the delete of an acknowledged entry waits for the next sync),
 //! the history's are not (`NORMAL`: a crash of the app loses nothing, a
 //! power cut may lose the last moments). WAL mode lets both work at once.
 
