@@ -29,7 +29,7 @@ use alora_desktop::data::storage;
 use alora_desktop::headless;
 use alora_desktop::instance::cli::{Cli, Forward};
 use alora_desktop::instance::{self, socket};
-use alora_desktop::platform::linux::{footprint, rendering};
+use alora_desktop::platform::linux::{fd_limit, footprint, rendering};
 use alora_desktop::settings::{self, token_input, Overrides};
 use alora_desktop::{error, logs, pipeline};
 
@@ -191,6 +191,10 @@ pub fn run(
     listener: std::os::unix::net::UnixListener,
 ) -> ExitCode {
     rendering::prefer_lean();
+    match fd_limit::raise() {
+        Some((before, after)) => tracing::debug!(before, after, "open-file limit"),
+        None => tracing::warn!("the open-file limit could not be read or raised"),
+    }
     // Before GTK starts. Not Tauri's `enableGTKAppId`: that registers the
     // id on the session bus, and a second instance there (the tests run
     // several side by side) would hand itself over to the first and exit.
