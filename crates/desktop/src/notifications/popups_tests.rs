@@ -270,7 +270,7 @@ fn booking_requests_are_urgent_have_their_own_budget_and_pass_quiet_time_with_th
             .map(|p| p.summary.as_str())
             .collect::<Vec<_>>(),
         [
-            "7 booking requests",
+            &*format!("{} booking requests", 12 - REQUEST_BURST_LIMIT),
             &*format!("{} new notifications", 10 - BURST_LIMIT)
         ],
         "the rest of the flood in a summary of their own"
