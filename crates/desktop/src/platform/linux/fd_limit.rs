@@ -12,18 +12,22 @@
 //! limit; macOS raises it the same way (`setrlimit`, capped by
 //! `kern.maxfilesperproc`).
 
-/// Raises the soft limit to the hard one; returns the limits before and
-/// after, or None where the kernel refused (then nothing changed).
+/// The soft and hard limits in force, or None where the kernel would not say.
 #[allow(unsafe_code)]
-pub fn raise() -> Option<(u64, u64)> {
+fn limits() -> Option<libc::rlimit> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
     // SAFETY: getrlimit writes one rlimit, which `limit` is.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
-        return None;
-    }
+    (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0).then_some(limit)
+}
+
+/// Raises the soft limit to the hard one; returns the limits before and
+/// after, or None where the kernel refused (then nothing changed).
+#[allow(unsafe_code)]
+pub fn raise() -> Option<(u64, u64)> {
+    let mut limit = limits()?;
     let before = limit.rlim_cur;
     if limit.rlim_cur < limit.rlim_max {
         limit.rlim_cur = limit.rlim_max;
@@ -37,25 +41,11 @@ pub fn raise() -> Option<(u64, u64)> {
 
 #[cfg(test)]
 mod tests {
-    #[allow(unsafe_code)]
-    fn soft() -> (u64, u64) {
-        let mut limit = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: as in `raise`.
-        assert_eq!(
-            unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
-            0
-        );
-        (limit.rlim_cur, limit.rlim_max)
-    }
-
     /// From a soft limit below the hard one (as systemd's 1 024), up to it.
     #[test]
     #[allow(unsafe_code)]
     fn the_soft_limit_goes_up_to_the_hard_one() {
-        let (_, hard) = soft();
+        let hard = super::limits().expect("limits").rlim_max;
         let lowered = libc::rlimit {
             rlim_cur: hard.min(1024) - 1,
             rlim_max: hard,
@@ -64,6 +54,7 @@ mod tests {
         assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lowered) }, 0);
         let (before, after) = super::raise().expect("raised");
         assert_eq!(before, lowered.rlim_cur);
-        assert_eq!((after, soft().0), (hard, hard));
+        let now = super::limits().expect("limits").rlim_cur;
+        assert_eq!((after, now), (hard, hard));
     }
 }

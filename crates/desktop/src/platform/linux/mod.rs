@@ -1,6 +1,6 @@
 //! Linux only: handing memory back (`footprint`), WebKitGTK's rendering
-//! environment, the open-file limit, the allocator's set-up, XDG autostart, and the
-//! freedesktop notification client over D-Bus, who this process runs as,
+//! environment, the open-file limit, the allocator's set-up, XDG autostart,
+//! and the freedesktop notification client over D-Bus, who this process runs as,
 //! the system bus's wake-ups (resume, network up) that reconnect the
 //! link at once, and the launcher's badge on the session bus.
 
