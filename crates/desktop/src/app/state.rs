@@ -282,12 +282,17 @@ impl Core {
 
     /// Our user id: from settings, else the token's claims.
     pub fn own_user_id(&self) -> Option<String> {
+        self.own_user_id_in(&self.inner.settings.effective())
+    }
+
+    /// `own_user_id` with the settings the caller already read.
+    pub fn own_user_id_in(&self, settings: &crate::models::Settings) -> Option<String> {
         if let Some(demo) = self.demo() {
             return Some(demo.user_id().to_owned());
         }
-        let settings = self.inner.settings.effective();
         settings
             .user_id
+            .clone()
             .or_else(|| TokenClaims::read(&self.inner.secrets.token()?).user_id)
     }
 

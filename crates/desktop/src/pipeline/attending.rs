@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use alora_link::LinkState;
 use chrono::{DateTime, Utc};
 
+use crate::app::state::Core;
 use crate::attention::loudness::{loudness, Loudness};
 use crate::attention::offline::{Alarm, OfflineAlarm};
 use crate::attention::why::Why;
@@ -63,13 +64,23 @@ fn burst_summary(kind: PopupKind, count: usize, settings: &Settings) -> Popup {
 }
 
 impl Pipeline {
-    /// Shows a popup without waiting, its reason noted: the notifier's task
-    /// lives until the popup is clicked or closed.
+    /// Shows a popup without waiting, its reason noted.
     pub(super) fn show(&self, popup: Popup, why: Why) {
+        self.shown(&popup, why);
+        Pipeline::send(&self.core, popup);
+    }
+
+    /// A popup sent: its reason noted for Diagnostics.
+    pub(super) fn shown(&self, popup: &Popup, why: Why) {
         self.core.note_decision(&popup.summary, why);
-        let notifier = self.core.notifier();
         tracing::debug!(summary = %popup.summary, ?why, "popup");
-        self.core.spawn(async move {
+    }
+
+    /// The one way a popup goes out, without waiting: the notifier's task
+    /// lives until the popup is clicked or closed.
+    pub(super) fn send(core: &Core, popup: Popup) {
+        let notifier = core.notifier();
+        core.spawn(async move {
             if let Err(e) = notifier.show(popup).await {
                 tracing::debug!(error = %e, "popup not shown");
             }

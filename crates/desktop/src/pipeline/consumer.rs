@@ -1,6 +1,7 @@
 //! The pipeline's own state, on its own thread: the popup rules and whether
 //! history writes are failing (nobody else reads either), and what it does
-//! with each batch of events: store, show, decide the popups.
+//! with each batch of events once stored and decided (`storing`): the UI,
+//! the tray, the link's state, read state from other devices, reminders.
 
 use std::time::Instant;
 
@@ -8,12 +9,12 @@ use alora_link::{Incoming, LinkEvent, LinkState, UserStatus};
 
 use crate::app::state::Core;
 use crate::attention::why::Why;
-use crate::data::inbox;
 use crate::events::UiEvent;
-use crate::models::{HistoryItem, Problem, Target, View};
-use crate::notifications::popups::{Decided, PopupContext, PopupRules};
+use crate::models::{Target, View};
+use crate::notifications::popups::{Decided, PopupRules};
 
 use super::attending::Attending;
+use super::storing::{BatchContext, Stored};
 
 /// The one consumer of the app's incoming events; `pump` owns it.
 #[derive(Debug)]
@@ -21,28 +22,8 @@ pub struct Pipeline {
     pub(super) core: Core,
     pub(super) rules: PopupRules,
     /// Set while history writes fail, so that the user is told once.
-    history_failing: bool,
+    pub(super) history_failing: bool,
     pub(super) attending: Attending,
-}
-
-/// What the popup rules read, the same for a whole batch.
-#[derive(Debug)]
-struct BatchContext {
-    settings: crate::models::Settings,
-    own: Option<String>,
-    quiet: Option<Why>,
-}
-
-/// What became of an event in the history.
-#[derive(Debug)]
-enum Stored {
-    /// An event the history does not keep (typing, status, connected...).
-    NotHistory,
-    New(HistoryItem),
-    /// Stored already: a re-delivery (catch-up, a server's re-send).
-    Again,
-    /// Could not be stored; shown anyway, better than losing it twice.
-    Failed(HistoryItem),
 }
 
 impl Pipeline {
@@ -69,20 +50,15 @@ impl Pipeline {
             .min()
     }
 
-    /// A run of events in arrival order: their history items stored first,
-    /// in one transaction, before any popup is decided.
+    /// A run of events in arrival order: their history items stored in one
+    /// transaction and the popups of what is new sent (`storing`), then each
+    /// event to the UI and the rest of its work.
     pub fn on_link_events(&mut self, events: Vec<LinkEvent>) {
-        let kept = self.store_incoming(&events);
-        // Once per batch, not per event: a flood is thousands of events a second.
-        let settings = self.core.settings();
-        let env = BatchContext {
-            quiet: self.quiet(&settings),
-            settings,
-            own: self.core.own_user_id(),
-        };
+        let env = self.batch_context();
+        let outcomes = self.store_and_decide(&events, &env);
         let ui = self.core.shell().listening();
         let mut added = false;
-        for (event, kept) in events.into_iter().zip(kept) {
+        for (event, (kept, decided)) in events.into_iter().zip(outcomes) {
             if ui {
                 self.core.emit(UiEvent::from(event.clone()));
             }
@@ -93,7 +69,9 @@ impl Pipeline {
                     self.link_state(&state);
                     self.core.refresh_tray();
                 }
-                LinkEvent::Incoming(incoming) => added |= self.on_incoming(&incoming, kept, &env),
+                LinkEvent::Incoming(incoming) => {
+                    added |= self.on_incoming(&incoming, kept, decided, &env)
+                }
                 LinkEvent::Malformed(e) => {
                     tracing::debug!(event = %e.event, reason = %e.reason, "malformed payload")
                 }
@@ -107,76 +85,15 @@ impl Pipeline {
         }
     }
 
-    /// Stores the history items of the incoming events and moves the
-    /// catch-up cursor past them, in one transaction.
-    fn store_incoming(&mut self, events: &[LinkEvent]) -> Vec<Stored> {
-        let incoming = || {
-            events.iter().map(|e| match e {
-                LinkEvent::Incoming(i) => Some(i),
-                _ => None,
-            })
-        };
-        // The items are moved, not copied: which event has one is noted aside.
-        let mut kept_for = Vec::with_capacity(events.len());
-        let mut to_store = Vec::with_capacity(events.len());
-        for item in incoming().map(|i| i.and_then(inbox::item_for)) {
-            kept_for.push(item.is_some());
-            to_store.extend(item);
-        }
-        if to_store.is_empty() {
-            return kept_for.into_iter().map(|_| Stored::NotHistory).collect();
-        }
-        let newest = incoming().filter_map(|i| i.and_then(inbox::stamp_of)).max();
-        let stored = self.core.inbox().add_many_advancing(&to_store, newest);
-        let fresh = match stored {
-            Ok(fresh) => {
-                self.history_recovered();
-                fresh
-            }
-            Err(e) => {
-                self.history_failed(&e);
-                let mut items = to_store.into_iter();
-                return kept_for
-                    .into_iter()
-                    .map(|has| match has.then(|| items.next()).flatten() {
-                        Some(item) => Stored::Failed(item),
-                        None => Stored::NotHistory,
-                    })
-                    .collect();
-            }
-        };
-        // `fresh` has one flag per stored item, in order.
-        let mut items = to_store.into_iter().zip(fresh);
-        kept_for
-            .into_iter()
-            .map(|has| match has.then(|| items.next()).flatten() {
-                Some((item, true)) => Stored::New(item),
-                Some((_, false)) => Stored::Again,
-                None => Stored::NotHistory,
-            })
-            .collect()
-    }
-
-    /// Says so once when history writes start failing (disk full, file
-    /// damaged); the events are still shown and popped up.
-    fn history_failed(&mut self, e: &alora_store::StoreError) {
-        tracing::error!(error = %e, code = e.code(), "incoming events could not be stored");
-        if !std::mem::replace(&mut self.history_failing, true) {
-            self.core.problem(Problem::new(
-                e.code(),
-                format!("{e}. New notifications are shown but not kept in the history."),
-            ));
-        }
-    }
-
-    fn history_recovered(&mut self) {
-        if std::mem::replace(&mut self.history_failing, false) {
-            tracing::info!("the history is stored again");
-        }
-    }
-
-    /// Returns whether a new item was added to the history.
-    fn on_incoming(&mut self, incoming: &Incoming, kept: Stored, env: &BatchContext) -> bool {
+    /// What follows an incoming event's popup, which is out already: whether
+    /// a new item was added to the history.
+    fn on_incoming(
+        &mut self,
+        incoming: &Incoming,
+        kept: Stored,
+        decided: Option<Decided>,
+        env: &BatchContext,
+    ) -> bool {
         tracing::trace!(event = incoming.event_name(), "incoming");
         if let Incoming::StatusUpdated(s) = incoming {
             // Our own status, echoed from another session, is ours too.
@@ -196,19 +113,10 @@ impl Pipeline {
             }
             Stored::NotHistory => false,
         };
-        let focused = self.core.focused_conversation();
-        let ctx = PopupContext {
-            prefs: &env.settings.popups,
-            sounds: &env.settings.attention.sounds,
-            quiet: env.quiet,
-            bypass: env.settings.attention.urgent_bypass,
-            focused_conversation: focused.as_deref(),
-            own_user_id: env.own.as_deref(),
-        };
-        let shown = match self.rules.decide(incoming, &ctx, Instant::now()) {
+        let shown = match decided {
             Some(Decided::Shown(popup, why)) => {
                 self.remind_later(&popup, &env.settings);
-                self.show(popup, why);
+                self.shown(&popup, why);
                 true
             }
             Some(Decided::Held(popup, why)) => {

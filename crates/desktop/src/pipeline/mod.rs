@@ -1,7 +1,7 @@
 //! The one consumer of the link's lossless event stream: incoming events are
-//! stored in the history first (a burst in one transaction), then each event
-//! goes to the UI, incoming ones to the popup rules → notifier, and the tray
-//! follows the state (with a countdown ticking only while reconnecting).
+//! stored in the history first (a burst in one transaction), what is new goes
+//! to the popup rules → notifier, then each event goes to the UI, and the
+//! tray follows the state (with a countdown ticking only while reconnecting).
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +12,7 @@ use crate::app::state::Core;
 
 mod attending;
 mod consumer;
+mod storing;
 
 pub use crate::app::input::Input;
 pub use consumer::Pipeline;
