@@ -55,6 +55,27 @@ impl Link {
         Ok((handle, events))
     }
 
+    /// `spawn_with_store`, the actor and the socket's tasks on a thread of
+    /// their own with a one-thread runtime: each event the socket reads is
+    /// handed to the actor on the same thread, where on a shared runtime
+    /// the hand-off woke another worker (an IPI and a futex per event).
+    pub fn spawn_on_thread(
+        store: Box<dyn OutboxStore>,
+    ) -> Result<(LinkHandle, LinkEvents), LinkError> {
+        let (handle, events, actor) = Self::build(store)?;
+        let failed =
+            |e: std::io::Error| LinkError::InvalidInput(format!("no thread for the link: {e}"));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(failed)?;
+        std::thread::Builder::new()
+            .name("link".into())
+            .spawn(move || runtime.block_on(actor))
+            .map_err(failed)?;
+        Ok((handle, events))
+    }
+
     /// The handle, the event stream and the actor's future, unstarted.
     pub fn build(
         store: Box<dyn OutboxStore>,
@@ -184,5 +205,37 @@ impl LinkHandle {
 
     pub fn stats(&self) -> LinkStats {
         self.counters.snapshot()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_link_on_its_own_thread_answers_a_caller_on_another_runtime() {
+        // No runtime here: only the link's own thread can run its actor.
+        let (link, _events) = Link::spawn_on_thread(Box::new(MemoryStore)).unwrap();
+        let caller = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        caller.block_on(async {
+            let within = Duration::from_secs(10);
+            let queued = tokio::time::timeout(
+                within,
+                link.emit(
+                    "typing",
+                    serde_json::json!({"conversationId": "c1", "isTyping": true, "userId": "u1"}),
+                ),
+            );
+            let queued = queued.await;
+            assert!(queued.as_ref().is_ok_and(|r| r.is_ok()), "{queued:?}");
+            let entries = tokio::time::timeout(within, link.outbox()).await;
+            assert!(entries.is_ok_and(|r| r.is_ok()));
+            let stopped = tokio::time::timeout(within, link.shutdown()).await;
+            assert!(stopped.is_ok_and(|r| r.is_ok()));
+        });
     }
 }

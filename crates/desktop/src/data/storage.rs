@@ -165,7 +165,7 @@ pub fn start(location: Location, demo: bool) -> Result<Started, StoreError> {
         .and_then(|f| f.parent())
         .map(|d| d.to_path_buf());
     let mut problems = opened.problems;
-    let (link, events) = match Link::spawn_with_store(opened.outbox) {
+    let (link, events) = match Link::spawn_on_thread(opened.outbox) {
         Ok(pair) => pair,
         Err(e) => {
             // The file opened but its outbox could not be read: keep running.
