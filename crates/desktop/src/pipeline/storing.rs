@@ -86,51 +86,33 @@ impl Pipeline {
             kept_for.push(item.is_some());
             to_store.extend(item);
         }
-        if to_store.is_empty() {
-            let decided = decide_all(&mut self.rules, &self.core, &incoming, |_| true, env);
-            return kept_for
-                .into_iter()
-                .map(|_| Stored::NotHistory)
-                .zip(decided)
-                .collect();
-        }
-        let newest = incoming
-            .iter()
-            .filter_map(|i| i.and_then(inbox::stamp_of))
-            .max();
-        let stored = self.core.inbox().add_many_advancing(&to_store, newest);
-        let fresh = match stored {
-            Ok(fresh) => {
-                self.history_recovered();
-                fresh
-            }
-            Err(e) => {
-                self.history_failed(&e);
-                let decided = decide_all(&mut self.rules, &self.core, &incoming, |_| true, env);
-                let mut items = to_store.into_iter();
-                return kept_for
-                    .into_iter()
-                    .map(|has| match has.then(|| items.next()).flatten() {
-                        Some(item) => Stored::Failed(item),
-                        None => Stored::NotHistory,
-                    })
-                    .zip(decided)
-                    .collect();
+        // One flag per stored item, whether it was new; `None` when the
+        // batch could not be stored.
+        let fresh = if to_store.is_empty() {
+            Some(Vec::new())
+        } else {
+            let newest = incoming
+                .iter()
+                .filter_map(|i| i.and_then(inbox::stamp_of))
+                .max();
+            let stored = self.core.inbox().add_many_advancing(&to_store, newest);
+            match stored {
+                Ok(fresh) => {
+                    self.history_recovered();
+                    Some(fresh)
+                }
+                Err(e) => {
+                    self.history_failed(&e);
+                    None
+                }
             }
         };
-        let sees = fresh_by_event(&kept_for, &fresh);
-        let decided = decide_all(&mut self.rules, &self.core, &incoming, |i| sees[i], env);
-        // `fresh` has one flag per stored item, in order.
-        let mut items = to_store.into_iter().zip(fresh);
-        kept_for
-            .into_iter()
-            .map(|has| match has.then(|| items.next()).flatten() {
-                Some((item, true)) => Stored::New(item),
-                Some((_, false)) => Stored::Again,
-                None => Stored::NotHistory,
-            })
-            .zip(decided)
-            .collect()
+        let stored = stored_by_event(kept_for, to_store, fresh);
+        // A re-delivery is not seen again; an item that could not be stored
+        // is decided as new: shown, better than lost twice.
+        let seen = |i: usize| !matches!(stored[i], Stored::Again);
+        let decided = decide_all(&mut self.rules, &self.core, &incoming, seen, env);
+        stored.into_iter().zip(decided).collect()
     }
 
     /// Says so once when history writes start failing (disk full, file
@@ -152,13 +134,28 @@ impl Pipeline {
     }
 }
 
-/// For each event, whether the popup rules see it: not when its item was
-/// stored already (a re-delivery). `new` has one flag per stored item.
-fn fresh_by_event(kept_for: &[bool], new: &[bool]) -> Vec<bool> {
-    let mut new = new.iter();
+/// What became of each event's item: `kept_for` says which events have
+/// one, `items` are those in order, and `fresh` has one flag per item,
+/// whether it was new (`None`: the batch could not be stored).
+fn stored_by_event(
+    kept_for: Vec<bool>,
+    items: Vec<HistoryItem>,
+    fresh: Option<Vec<bool>>,
+) -> Vec<Stored> {
+    let mut items = items.into_iter();
+    let mut fresh = fresh.map(Vec::into_iter);
     kept_for
-        .iter()
-        .map(|&has| !has || new.next().copied().unwrap_or(false))
+        .into_iter()
+        .map(|has| {
+            let Some(item) = has.then(|| items.next()).flatten() else {
+                return Stored::NotHistory;
+            };
+            match fresh.as_mut().map(|f| f.next().unwrap_or(false)) {
+                Some(true) => Stored::New(item),
+                Some(false) => Stored::Again,
+                None => Stored::Failed(item),
+            }
+        })
         .collect()
 }
 
@@ -190,14 +187,69 @@ fn decide_all(
 mod tests {
     use super::*;
 
+    fn item(id: &str) -> HistoryItem {
+        HistoryItem {
+            id: id.into(),
+            event: "newNotification".into(),
+            title: id.into(),
+            body: String::new(),
+            created_at: "2026-01-01T00:00:00.000Z".into(),
+            read: false,
+            link: None,
+            target: crate::models::Target::new(crate::models::View::Notifications, None),
+            kind: Default::default(),
+        }
+    }
+
+    /// Whether the popup rules see each event, and the item's id, if any.
+    fn seen(stored: &[Stored]) -> Vec<(bool, Option<&str>)> {
+        stored
+            .iter()
+            .map(|s| match s {
+                Stored::NotHistory => (true, None),
+                Stored::New(i) => (true, Some(i.id.as_str())),
+                Stored::Again => (false, None),
+                Stored::Failed(i) => (true, Some(i.id.as_str())),
+            })
+            .collect()
+    }
+
     #[test]
     fn a_re_delivered_item_is_not_seen_and_other_events_are() {
         // typing (no item), new item, stored already, new item
-        let kept_for = [false, true, true, true];
+        let kept_for = vec![false, true, true, true];
+        let items = || vec![item("a"), item("b"), item("c")];
+        let stored = stored_by_event(kept_for.clone(), items(), Some(vec![true, false, true]));
         assert_eq!(
-            fresh_by_event(&kept_for, &[true, false, true]),
+            seen(&stored).iter().map(|s| s.0).collect::<Vec<_>>(),
             [true, true, false, true]
         );
-        assert_eq!(fresh_by_event(&[false, false], &[]), [true, true]);
+        assert_eq!(
+            seen(&stored),
+            [
+                (true, None),
+                (true, Some("a")),
+                (false, None),
+                (true, Some("c"))
+            ]
+        );
+        assert!(matches!(stored[1], Stored::New(_)));
+        let none = stored_by_event(vec![false, false], Vec::new(), Some(Vec::new()));
+        assert_eq!(seen(&none), [(true, None), (true, None)]);
+        // Not stored: every item is kept for the UI and seen by the rules.
+        let failed = stored_by_event(kept_for, items(), None);
+        assert!(failed
+            .iter()
+            .skip(1)
+            .all(|s| matches!(s, Stored::Failed(_))));
+        assert_eq!(
+            seen(&failed),
+            [
+                (true, None),
+                (true, Some("a")),
+                (true, Some("b")),
+                (true, Some("c"))
+            ]
+        );
     }
 }
